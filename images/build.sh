@@ -1,0 +1,161 @@
+#!/usr/bin/env bash
+# Builds the guest images from Debian bookworm packages into public/images/.
+# Downloads and builds are cached in $TABCLOUD_IMAGE_CACHE (default ~/.cache/tabcloud-images).
+# Needs: apt-get (Debian), gcc, make, flex, bison, bc, libelf-dev, e2fsprogs, gzip, node.
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+repo=$(dirname "$here")
+cd "$repo"
+cache=${TABCLOUD_IMAGE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/tabcloud-images}
+# Everything that goes into an image carries this time, so rebuilds match.
+export SOURCE_DATE_EPOCH=${SOURCE_DATE_EPOCH:-1767225600} # 2026-01-01T00:00:00Z
+jobs=$(nproc)
+
+log() { printf '\033[1m== %s\033[0m\n' "$*" >&2; }
+die() { printf 'images/build.sh: %s\n' "$*" >&2; exit 1; }
+
+need_tools() {
+  local missing=()
+  for tool in apt-get dpkg-deb gcc make flex bison bc mke2fs gzip sha256sum node; do
+    command -v "$tool" > /dev/null || missing+=("$tool")
+  done
+  [ -e /usr/include/libelf.h ] || missing+=(libelf-dev)
+  [ ${#missing[@]} -eq 0 ] ||
+    die "missing tools: ${missing[*]}. On Debian: apt-get install -y build-essential flex bison bc libelf-dev e2fsprogs"
+}
+
+# fetch_deb NAME[:ARCH]=VERSION -> path of the cached .deb
+fetch_deb() {
+  local spec=$1 name=${1%%=*} version=${1#*=}
+  local base=${name%%:*}
+  local dir="$cache/debs"
+  mkdir -p "$dir"
+  local found
+  found=$(find "$dir" -maxdepth 1 -name "${base}_$(printf '%s' "$version" | sed 's/:/%3a/')_*.deb" | head -n 1)
+  if [ -z "$found" ]; then
+    log "apt-get download $spec"
+    (cd "$dir" && apt-get download "$spec" > /dev/null) ||
+      die "cannot download $spec: run 'apt-get update' (and 'dpkg --add-architecture i386' for :i386 packages), or update images/*/packages.lock"
+    found=$(find "$dir" -maxdepth 1 -name "${base}_$(printf '%s' "$version" | sed 's/:/%3a/')_*.deb" | head -n 1)
+  fi
+  printf '%s\n' "$found"
+}
+
+build_kernel() {
+  local image_dir=$1 deb=$2
+  local config="$image_dir/kernel.config"
+  local key
+  key=$(cat "$deb" "$config" | sha256sum | cut -c1-16)
+  local out="$cache/kernel-$key"
+  if [ -f "$out/bzImage" ]; then
+    log "kernel: cached ($out)"
+    printf '%s\n' "$out/bzImage"
+    return
+  fi
+  local src="$cache/linux-src"
+  if [ ! -d "$src/linux" ] || [ "$(cat "$src/.deb" 2>/dev/null)" != "$(basename "$deb")" ]; then
+    log "unpacking $(basename "$deb")"
+    rm -rf "$src" && mkdir -p "$src"
+    dpkg-deb -x "$deb" "$src/pkg"
+    tar -xaf "$src"/pkg/usr/src/linux-source-*.tar.* -C "$src"
+    mv "$src"/linux-source-* "$src/linux"
+    rm -rf "$src/pkg"
+    basename "$deb" > "$src/.deb"
+  fi
+  local build="$cache/kernel-build"
+  rm -rf "$build" && mkdir -p "$build"
+  export KBUILD_BUILD_TIMESTAMP="@$SOURCE_DATE_EPOCH" KBUILD_BUILD_USER=tabcloud KBUILD_BUILD_HOST=tabcloud KBUILD_BUILD_VERSION=1
+  local kmake=(make -C "$src/linux" O="$build" ARCH=i386 -j"$jobs")
+  log "kernel: tinyconfig + $(basename "$config")"
+  "${kmake[@]}" tinyconfig > /dev/null
+  "$src/linux/scripts/kconfig/merge_config.sh" -m -O "$build" "$build/.config" "$config" > /dev/null
+  "${kmake[@]}" olddefconfig > /dev/null
+  local bad=0 line
+  while IFS= read -r line; do
+    case "$line" in CONFIG_*) grep -qx "$line" "$build/.config" || { echo "kernel option did not stick: $line" >&2; bad=1; } ;; esac
+  done < "$config"
+  [ $bad -eq 0 ] || die "kernel configuration incomplete"
+  log "kernel: make bzImage (a few minutes)"
+  "${kmake[@]}" bzImage > "$build/build.log" 2>&1 || { tail -n 30 "$build/build.log" >&2; die "kernel build failed"; }
+  mkdir -p "$out"
+  cp "$build/arch/x86/boot/bzImage" "$build/.config" "$out/"
+  printf '%s\n' "$out/bzImage"
+}
+
+build_rootfs() {
+  local image_dir=$1 busybox_deb=$2 size_mib=$3 dest=$4
+  local root="$cache/rootfs"
+  rm -rf "$root" && mkdir -p "$root"
+  dpkg-deb -x "$busybox_deb" "$cache/busybox-pkg"
+  mkdir -p "$root"/{bin,sbin,usr/bin,usr/sbin,etc,dev,proc,sys,tmp,run,root,home,mnt,var/log,usr/share/doc/busybox}
+  cp "$cache/busybox-pkg/bin/busybox" "$root/bin/busybox"
+  cp "$cache/busybox-pkg/usr/share/doc/busybox-static/copyright" "$root/usr/share/doc/busybox/copyright"
+  rm -rf "$cache/busybox-pkg"
+  local applet
+  for applet in $("$root/bin/busybox" --list-full); do
+    [ -e "$root/$applet" ] || ln -s /bin/busybox "$root/$applet"
+  done
+  cp -a "$image_dir/rootfs/." "$root/"
+  chmod 1777 "$root/tmp"
+  chmod 0700 "$root/root"
+  chmod 0600 "$root/etc/shadow"
+  # os-release is generated so it carries the image's version.
+  cat > "$root/etc/os-release" <<OSR
+PRETTY_NAME="tabcloud Linux $IMAGE_VERSION (BusyBox on Linux 6.1)"
+NAME="tabcloud Linux"
+VERSION_ID="$IMAGE_VERSION"
+VERSION="$IMAGE_VERSION"
+ID=tabcloud
+ID_LIKE=debian
+HOME_URL="https://github.com/tabcloud/tabcloud"
+OSR
+  find "$root" -exec touch -h -d "@$SOURCE_DATE_EPOCH" {} +
+  rm -f "$dest"
+  # Fixed UUID, hash seed and time make the file system the same on every build.
+  E2FSPROGS_FAKE_TIME=$SOURCE_DATE_EPOCH mke2fs -q -F -t ext4 -L tabcloud-root \
+    -U 7ab0c10d-0000-4000-8000-000000000001 \
+    -E root_owner=0:0,hash_seed=7ab0c10d-0000-4000-8000-000000000002,lazy_itable_init=0,lazy_journal_init=0,nodiscard \
+    -d "$root" "$dest" "${size_mib}M"
+}
+
+build_tabcloud_linux() {
+  local image_dir="$here/tabcloud-linux"
+  local out="$repo/public/images/tabcloud-linux"
+  local staging="$cache/out-tabcloud-linux"
+  IMAGE_VERSION=$(cat "$image_dir/VERSION")
+  export IMAGE_VERSION
+  local seabios_deb kernel_deb busybox_deb spec
+  while IFS= read -r spec; do
+    case "$spec" in
+      ''|'#'*) ;;
+      seabios=*) seabios_deb=$(fetch_deb "$spec") ;;
+      linux-source-6.1=*) kernel_deb=$(fetch_deb "$spec") ;;
+      busybox-static:i386=*) busybox_deb=$(fetch_deb "$spec") ;;
+      *) die "unknown package in packages.lock: $spec" ;;
+    esac
+  done < "$image_dir/packages.lock"
+
+  rm -rf "$staging" && mkdir -p "$staging"
+  dpkg-deb -x "$seabios_deb" "$staging/seabios"
+  cp "$staging/seabios/usr/share/seabios/bios.bin" "$staging/seabios/usr/share/seabios/vgabios-stdvga.bin" "$staging/"
+  rm -rf "$staging/seabios"
+
+  local bzimage
+  bzimage=$(build_kernel "$image_dir" "$kernel_deb")
+  cp "$bzimage" "$staging/bzImage"
+
+  log "root volume: ext4, $(cat "$image_dir/ROOT_SIZE_MIB") MiB"
+  build_rootfs "$image_dir" "$busybox_deb" "$(cat "$image_dir/ROOT_SIZE_MIB")" "$staging/rootfs.ext4"
+
+  log "manifest"
+  rm -rf "$out" && mkdir -p "$out"
+  node --import tsx "$here/write-manifest.ts" "$image_dir/image.json" "$staging" "$out"
+  rm -rf "$staging"
+  ls -l "$out" >&2
+}
+
+need_tools
+build_tabcloud_linux
+node --import tsx "$here/write-catalog.ts" "$repo/public/images"
+log "done: $(du -sh "$repo/public/images" | cut -f1) in public/images"

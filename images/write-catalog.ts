@@ -1,0 +1,19 @@
+/**
+ * Writes public/images/index.json, the list of images the app offers, from the manifests found there:
+ *   node --import tsx images/write-catalog.ts public/images
+ */
+import { readdir, readFile, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { parseManifest, type ImageCatalog } from "../src/images/manifest.ts";
+
+const [imagesDir] = process.argv.slice(2);
+if (!imagesDir) throw new Error("usage: write-catalog.ts <images dir>");
+const catalog: ImageCatalog = { images: [] };
+for (const entry of (await readdir(imagesDir, { withFileTypes: true })).sort((a, b) => a.name.localeCompare(b.name))) {
+  if (!entry.isDirectory()) continue;
+  const path = `${entry.name}/manifest.json`;
+  const manifest = parseManifest(JSON.parse(await readFile(join(imagesDir, path), "utf8")), path);
+  if (!manifest.ok) throw new Error(manifest.error.message);
+  catalog.images.push({ imageId: manifest.value.imageId, name: manifest.value.name, manifest: path });
+}
+await writeFile(join(imagesDir, "index.json"), JSON.stringify(catalog, null, 2) + "\n");

@@ -1,0 +1,151 @@
+/**
+ * Talks to the guest agent: numbers requests, matches replies, times out the ones the guest
+ * never answers. Transport-free: the owner feeds it the agent port's bytes and gives it a
+ * function that writes a line to that port.
+ */
+import { fail, ok, type Result } from "../shared/errors.ts";
+import { encodeRequest, FrameParser, type AgentMessage } from "./protocol.ts";
+
+export interface ExecResult {
+  readonly exitCode: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+export interface AgentClientEvents {
+  ready(agentVersion: number): void;
+  shutdown(): void;
+}
+
+type Reply = Extract<AgentMessage, { seq: number }>;
+
+interface Pending {
+  resolve(reply: Reply | null): void;
+  timer: ReturnType<typeof setTimeout>;
+}
+
+/** Host-side slack on top of the guest's own command timeout, for the reply to arrive. */
+const REPLY_SLACK_MS = 5_000;
+
+export class AgentClient {
+  readonly #write: (line: string) => void;
+  readonly #events: AgentClientEvents;
+  readonly #parser = new FrameParser();
+  readonly #pending = new Map<number, Pending>();
+  #nextSeq = 1;
+  #agentVersion: number | null = null;
+
+  constructor(write: (line: string) => void, events: AgentClientEvents) {
+    this.#write = write;
+    this.#events = events;
+  }
+
+  /** The agent's version once it has said ready; null before. */
+  get agentVersion(): number | null {
+    return this.#agentVersion;
+  }
+
+  get garbageLines(): number {
+    return this.#parser.garbageLines;
+  }
+
+  /** Feeds bytes read from the agent's serial port. */
+  receive(bytes: Uint8Array): void {
+    for (const message of this.#parser.push(bytes)) {
+      switch (message.kind) {
+        case "ready":
+          this.#agentVersion = message.agentVersion;
+          this.#events.ready(message.agentVersion);
+          break;
+        case "shutdown":
+          this.#events.shutdown();
+          break;
+        default:
+          this.#settle(message.seq, message);
+      }
+    }
+  }
+
+  async exec(command: string, timeoutMs: number): Promise<Result<ExecResult>> {
+    if (command.length === 0) return fail("InvalidParameterValue", "The command is empty.");
+    const timeoutSec = Math.max(1, Math.ceil(timeoutMs / 1000));
+    const reply = await this.#request((seq) => ({ verb: "exec", seq, command, timeoutSec }), timeoutSec * 1000 + REPLY_SLACK_MS);
+    if (!reply.ok) return reply;
+    const message = reply.value;
+    if (message.kind === "exit") {
+      // The guest kills the command with SIGKILL at its timeout: exit code 137.
+      if (message.exitCode === 137 && message.stdout === "" && message.stderr === "") {
+        return fail("GuestAgentTimeout", `The command did not finish within ${timeoutSec} s and was killed.`);
+      }
+      return ok({ exitCode: message.exitCode, stdout: message.stdout, stderr: message.stderr });
+    }
+    return this.#unexpected(message);
+  }
+
+  async setTerminalSize(rows: number, cols: number, timeoutMs = 5_000): Promise<Result<void>> {
+    const reply = await this.#request((seq) => ({ verb: "winsize", seq, rows, cols }), timeoutMs);
+    return reply.ok ? this.#expectOk(reply.value) : reply;
+  }
+
+  async ping(timeoutMs = 5_000): Promise<Result<void>> {
+    const reply = await this.#request((seq) => ({ verb: "ping", seq }), timeoutMs);
+    return reply.ok ? this.#expectOk(reply.value) : reply;
+  }
+
+  /** Asks the guest to power off cleanly; resolves when the agent has accepted. */
+  async powerOff(timeoutMs = 5_000): Promise<Result<void>> {
+    const reply = await this.#request((seq) => ({ verb: "poweroff", seq }), timeoutMs);
+    return reply.ok ? this.#expectOk(reply.value) : reply;
+  }
+
+  /** Fails every request still waiting, for example when the emulator stops. */
+  abandon(reason: string): void {
+    for (const [seq, pending] of this.#pending) {
+      clearTimeout(pending.timer);
+      this.#pending.delete(seq);
+      pending.resolve(null);
+    }
+    this.#abandonReason = reason;
+  }
+
+  #abandonReason = "";
+
+  #request(
+    build: (seq: number) => Parameters<typeof encodeRequest>[0],
+    timeoutMs: number,
+  ): Promise<Result<Reply>> {
+    if (this.#agentVersion === null) {
+      return Promise.resolve(fail("GuestAgentError", "The guest agent has not started yet: wait for the instance status check."));
+    }
+    const seq = this.#nextSeq++;
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.#pending.delete(seq);
+        resolve(fail("GuestAgentTimeout", `The guest agent did not answer within ${Math.round(timeoutMs / 1000)} s.`));
+      }, timeoutMs);
+      this.#pending.set(seq, {
+        timer,
+        resolve: (reply) =>
+          resolve(reply ? ok(reply) : fail("GuestAgentError", this.#abandonReason || "The guest agent went away.")),
+      });
+      this.#write(encodeRequest(build(seq)));
+    });
+  }
+
+  #settle(seq: number, reply: Reply): void {
+    const pending = this.#pending.get(seq);
+    if (!pending) return;
+    clearTimeout(pending.timer);
+    this.#pending.delete(seq);
+    pending.resolve(reply);
+  }
+
+  #expectOk(message: Reply): Result<void> {
+    return message.kind === "ok" ? ok(undefined) : this.#unexpected(message);
+  }
+
+  #unexpected(message: Reply): Result<never> {
+    if (message.kind === "error") return fail("GuestAgentError", `The guest agent refused: ${message.message}`);
+    return fail("GuestAgentError", `The guest agent answered "${message.kind}" where another answer was expected.`);
+  }
+}

@@ -1,0 +1,82 @@
+/**
+ * An image manifest (our AMI): what the image is and the files it boots from.
+ * Written by images/write-manifest.ts, served beside the files, validated before use.
+ */
+import * as v from "valibot";
+import { fail, ok, type Result } from "../shared/errors.ts";
+import { sha256Hex } from "./sha256.ts";
+
+export const MANIFEST_SCHEMA_VERSION = 1;
+
+const sha256Field = v.pipe(v.string(), v.regex(/^[0-9a-f]{64}$/, "must be a SHA-256 in lower-case hex"));
+const sizeBytes = v.pipe(v.number(), v.integer(), v.minValue(1));
+const fileName = v.pipe(v.string(), v.regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, "must be a plain file name"));
+
+export const ImageFileSchema = v.object({
+  /** File name as served, next to manifest.json. */
+  path: fileName,
+  /** "gzip" when the served bytes are gzip-compressed; sizeBytes and sha256 are of the decompressed content. */
+  encoding: v.picklist(["identity", "gzip"]),
+  sizeBytes,
+  sha256: sha256Field,
+  encodedSizeBytes: sizeBytes,
+});
+
+export const ImageManifestSchema = v.object({
+  schemaVersion: v.literal(MANIFEST_SCHEMA_VERSION),
+  imageId: v.pipe(v.string(), v.regex(/^ami-[0-9a-f]{17}$/, "must look like ami- and 17 hex digits")),
+  name: v.pipe(v.string(), v.minLength(1), v.maxLength(128)),
+  description: v.pipe(v.string(), v.maxLength(255)),
+  os: v.string(),
+  distribution: v.string(),
+  version: v.string(),
+  architecture: v.picklist(["i386"]),
+  rootDeviceType: v.picklist(["ebs", "instance-store"]),
+  kernelCommandLine: v.pipe(v.string(), v.maxLength(2048)),
+  minMemoryMib: v.pipe(v.number(), v.integer(), v.minValue(16), v.maxValue(2048)),
+  rootVolumeSizeBytes: sizeBytes,
+  creationDate: v.pipe(v.string(), v.isoTimestamp()),
+  files: v.object({
+    bios: ImageFileSchema,
+    vgaBios: ImageFileSchema,
+    kernel: ImageFileSchema,
+    rootVolume: ImageFileSchema,
+  }),
+});
+
+export type ImageFile = v.InferOutput<typeof ImageFileSchema>;
+export type ImageManifest = v.InferOutput<typeof ImageManifestSchema>;
+export type ImageFileRole = keyof ImageManifest["files"];
+
+export const IMAGE_FILE_ROLES: readonly ImageFileRole[] = ["bios", "vgaBios", "kernel", "rootVolume"];
+
+/** The list of images the app serves (public/images/index.json). */
+export const ImageCatalogSchema = v.object({
+  images: v.array(v.object({ imageId: v.string(), name: v.string(), manifest: v.string() })),
+});
+export type ImageCatalog = v.InferOutput<typeof ImageCatalogSchema>;
+
+function describeIssues(issues: readonly v.BaseIssue<unknown>[]): string {
+  return issues
+    .slice(0, 5)
+    .map((issue) => `${v.getDotPath(issue) ?? "(top)"}: ${issue.message}`)
+    .join("; ");
+}
+
+export function parseManifest(data: unknown, source: string): Result<ImageManifest> {
+  const parsed = v.safeParse(ImageManifestSchema, data);
+  if (parsed.success) return ok(parsed.output);
+  return fail("InvalidParameterValue", `The image manifest ${source} is not valid: ${describeIssues(parsed.issues)}`);
+}
+
+export function parseCatalog(data: unknown, source: string): Result<ImageCatalog> {
+  const parsed = v.safeParse(ImageCatalogSchema, data);
+  if (parsed.success) return ok(parsed.output);
+  return fail("InvalidParameterValue", `The image catalog ${source} is not valid: ${describeIssues(parsed.issues)}`);
+}
+
+/** An image id derived from the image's content, so the same bytes always get the same id. */
+export async function imageIdFor(files: ImageManifest["files"], kernelCommandLine: string): Promise<string> {
+  const text = IMAGE_FILE_ROLES.map((role) => `${role}:${files[role].sha256}`).join("\n") + `\ncmdline:${kernelCommandLine}`;
+  return `ami-${(await sha256Hex(new TextEncoder().encode(text))).slice(0, 17)}`;
+}

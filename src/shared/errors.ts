@@ -1,0 +1,64 @@
+/**
+ * Errors that reach a person. Codes follow EC2's API so that what is learnt here holds there.
+ * A CloudError is plain data (it crosses worker boundaries by structured clone);
+ * Ec2Error wraps it for code that prefers exceptions, as the AWS SDKs do.
+ */
+export type ErrorCode =
+  | "InvalidParameterValue"
+  | "MissingParameter"
+  | "InvalidInstanceID.NotFound"
+  | "InvalidInstanceID.Malformed"
+  | "InvalidAMIID.NotFound"
+  | "InvalidAMIID.Malformed"
+  | "IncorrectInstanceState"
+  | "InsufficientInstanceCapacity"
+  | "InstanceLimitExceeded"
+  | "UnsupportedOperation"
+  | "ImageIntegrityError"
+  | "ImageDownloadError"
+  | "InstanceBootFailure"
+  | "GuestAgentTimeout"
+  | "GuestAgentError"
+  | "InternalError";
+
+export interface CloudError {
+  readonly code: ErrorCode;
+  readonly message: string;
+}
+
+export type Result<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: CloudError };
+
+export function ok<T>(value: T): Result<T> {
+  return { ok: true, value };
+}
+
+export function fail<T = never>(code: ErrorCode, message: string): Result<T> {
+  return { ok: false, error: { code, message } };
+}
+
+export class Ec2Error extends Error implements CloudError {
+  override readonly name = "Ec2Error";
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+  ) {
+    super(message);
+  }
+
+  static from(error: CloudError): Ec2Error {
+    return new Ec2Error(error.code, error.message);
+  }
+}
+
+/** Turns anything thrown into a CloudError, keeping the code when there is one. */
+export function toCloudError(thrown: unknown, fallback: ErrorCode = "InternalError"): CloudError {
+  if (thrown instanceof Ec2Error) return { code: thrown.code, message: thrown.message };
+  if (thrown instanceof Error) return { code: fallback, message: thrown.message };
+  return { code: fallback, message: String(thrown) };
+}
+
+/** Unwraps a Result, throwing its error as an Ec2Error. */
+export function unwrap<T>(result: Result<T>): T {
+  if (result.ok) return result.value;
+  throw Ec2Error.from(result.error);
+}

@@ -1,0 +1,63 @@
+/**
+ * The instance worker's API, typed once for both sides. The hypervisor holds a comlink
+ * Remote<InstanceWorkerApi>; the worker exposes an InstanceWorker that implements it.
+ * Nothing here imports v86.
+ */
+import type { ExecResult } from "../guest/agentClient.ts";
+import type { CloudError, Result } from "../shared/errors.ts";
+
+export interface BootSpec {
+  readonly instanceId: string;
+  readonly memoryMib: number;
+  /** The whole kernel command line, instance parameters included. */
+  readonly kernelCommandLine: string;
+  readonly bios: ArrayBuffer;
+  readonly vgaBios: ArrayBuffer;
+  readonly kernel: ArrayBuffer;
+  /** The root volume's bytes; the guest writes to them in place. */
+  readonly rootVolume: ArrayBuffer;
+  /** Carries InstanceChannelMessage from the worker; transferred with the call. */
+  readonly channel: MessagePort;
+}
+
+/** What the worker says on its channel, in order. */
+export type InstanceChannelMessage =
+  /** Bytes the guest wrote to its serial console (ttyS0), batched. */
+  | { readonly type: "console"; readonly data: Uint8Array }
+  /** The guest agent is up: the instance status check can pass. */
+  | { readonly type: "agent-ready"; readonly agentVersion: number }
+  /** The guest shut itself down (poweroff inside the guest, or a requested shutdown finished). */
+  | { readonly type: "guest-shutdown" }
+  /** The emulator stopped working; the instance is failed. */
+  | { readonly type: "emulator-error"; readonly error: CloudError };
+
+export interface InstanceStats {
+  /** Instructions retired since boot, accumulated across the emulator's 32-bit counter's wrap. */
+  readonly instructions: number;
+  /** Wall time the emulator has been running, in ms. */
+  readonly runTimeMs: number;
+  readonly running: boolean;
+  /** Lines on the agent's port that were not frames; they never reach the console. */
+  readonly agentGarbageLines: number;
+}
+
+export interface ShutdownOutcome {
+  /** True when the guest powered off by itself within the time given; false when it was cut off. */
+  readonly graceful: boolean;
+}
+
+export interface InstanceWorkerApi {
+  /** Starts the emulator; resolves once it runs (the guest then boots on its own). */
+  boot(spec: BootSpec): Promise<Result<void>>;
+  /** Types into the guest's serial console. */
+  sendConsoleInput(data: string): Promise<void>;
+  /** Runs a shell command in the guest through the agent. */
+  exec(command: string, timeoutMs: number): Promise<Result<ExecResult>>;
+  /** Tells the guest its console's size, so full-screen programs draw correctly. */
+  setTerminalSize(rows: number, cols: number): Promise<Result<void>>;
+  /** Asks the guest to power off; stops the emulator after timeoutMs if it has not. */
+  shutdown(timeoutMs: number): Promise<Result<ShutdownOutcome>>;
+  stats(): Promise<InstanceStats>;
+  /** Stops the emulator at once and frees it. */
+  destroy(): Promise<void>;
+}

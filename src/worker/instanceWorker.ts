@@ -1,0 +1,216 @@
+/**
+ * One instance: one v86 emulator, driven from inside its own worker.
+ * This is the only module that imports v86.
+ */
+import { V86, type V86Options } from "v86";
+import { AgentClient, type ExecResult } from "../guest/agentClient.ts";
+import { fail, ok, toCloudError, type CloudError, type Result } from "../shared/errors.ts";
+import type { BootSpec, InstanceChannelMessage, InstanceStats, InstanceWorkerApi, ShutdownOutcome } from "./api.ts";
+import { ByteBatcher } from "./byteBatcher.ts";
+import { InstructionCounter } from "./instructionCounter.ts";
+
+/** v86 internals we reach into: its main loop's yield, which the worker replaces with its own. */
+interface V86Internals {
+  v86?: {
+    yield(delayMs: number, tick: number): void;
+    yield_callback(tick: number): void;
+    unregister_yield(): void;
+  };
+}
+
+export interface InstanceWorkerOptions {
+  /** Compiles v86.wasm; each platform finds the file its own way. */
+  loadWasm(): Promise<WebAssembly.Module>;
+  /**
+   * Replace v86's yield between slices with a same-thread one. Inside a browser worker v86 would
+   * otherwise start a nested helper worker per emulator just to yield (see docs in README).
+   */
+  sameThreadYield: boolean;
+}
+
+const LOAD_TIMEOUT_MS = 30_000;
+const COUNTER_SAMPLE_MS = 50;
+/** Between the agent's last word before power-off and the kernel halting. */
+const POWER_OFF_SETTLE_MS = 300;
+const VGA_MEMORY_BYTES = 2 * 1024 * 1024;
+
+function post(port: MessagePort, message: InstanceChannelMessage, transfer: Transferable[] = []): void {
+  port.postMessage(message, transfer);
+}
+
+export class InstanceWorker implements InstanceWorkerApi {
+  readonly #options: InstanceWorkerOptions;
+  #emulator: V86 | null = null;
+  #channel: MessagePort | null = null;
+  #console: ByteBatcher | null = null;
+  #agentBytes: ByteBatcher | null = null;
+  #agent: AgentClient | null = null;
+  #counter = new InstructionCounter();
+  #sampler: ReturnType<typeof setInterval> | null = null;
+  #startedAt = 0;
+  #stoppedAt: number | null = null;
+  #shutdownWaiters: (() => void)[] = [];
+  #poweredOff = false;
+
+  constructor(options: InstanceWorkerOptions) {
+    this.#options = options;
+  }
+
+  async boot(spec: BootSpec): Promise<Result<void>> {
+    if (this.#emulator) return fail("IncorrectInstanceState", "This worker already runs an instance.");
+    const channel = spec.channel;
+    this.#channel = channel;
+    try {
+      const module = await this.#options.loadWasm();
+      const console = new ByteBatcher((data) => post(channel, { type: "console", data }, [data.buffer]));
+      this.#console = console;
+      const agent = new AgentClient((line) => this.#emulator?.serial_send_bytes(1, new TextEncoder().encode(line)), {
+        ready: (agentVersion) => post(channel, { type: "agent-ready", agentVersion }),
+        shutdown: () => this.#onGuestShutdown(),
+      });
+      this.#agent = agent;
+      this.#agentBytes = new ByteBatcher((bytes) => agent.receive(bytes));
+
+      const options: V86Options = {
+        wasm_fn: async (imports) => (await WebAssembly.instantiate(module, imports)).exports,
+        memory_size: spec.memoryMib * 1024 * 1024,
+        vga_memory_size: VGA_MEMORY_BYTES,
+        bios: { buffer: spec.bios },
+        vga_bios: { buffer: spec.vgaBios },
+        bzimage: { buffer: spec.kernel },
+        cmdline: spec.kernelCommandLine,
+        hda: { buffer: spec.rootVolume },
+        uart1: true,
+        autostart: false,
+        disable_keyboard: true,
+        disable_mouse: true,
+        disable_speaker: true,
+        screen_container: null,
+      };
+      const emulator = new V86(options);
+      this.#emulator = emulator;
+      await this.#waitForLoad(emulator);
+      if (this.#options.sameThreadYield) this.#takeOverYield(emulator);
+      emulator.add_listener("serial0-output-byte", (byte) => console.push(byte));
+      emulator.add_listener("serial1-output-byte", (byte) => this.#agentBytes?.push(byte));
+      await emulator.run();
+      this.#startedAt = performance.now();
+      this.#sampler = setInterval(() => this.#sample(), COUNTER_SAMPLE_MS);
+      return ok(undefined);
+    } catch (error) {
+      const cloudError: CloudError = { code: "InstanceBootFailure", message: `The emulator could not start: ${toCloudError(error).message}` };
+      await this.destroy();
+      return { ok: false, error: cloudError };
+    }
+  }
+
+  async sendConsoleInput(data: string): Promise<void> {
+    this.#emulator?.serial0_send(data);
+  }
+
+  async exec(command: string, timeoutMs: number): Promise<Result<ExecResult>> {
+    if (!this.#agent || this.#poweredOff) return fail("IncorrectInstanceState", "The instance is not running.");
+    return this.#agent.exec(command, timeoutMs);
+  }
+
+  async setTerminalSize(rows: number, cols: number): Promise<Result<void>> {
+    if (!Number.isInteger(rows) || !Number.isInteger(cols) || rows < 2 || cols < 2 || rows > 1000 || cols > 1000) {
+      return fail("InvalidParameterValue", `A terminal of ${rows} rows and ${cols} columns is not possible.`);
+    }
+    if (!this.#agent || this.#poweredOff) return fail("IncorrectInstanceState", "The instance is not running.");
+    return this.#agent.setTerminalSize(rows, cols);
+  }
+
+  async shutdown(timeoutMs: number): Promise<Result<ShutdownOutcome>> {
+    if (!this.#emulator) return ok({ graceful: true });
+    if (this.#poweredOff) return ok({ graceful: true });
+    const poweredOff = new Promise<boolean>((resolve) => {
+      const timer = setTimeout(() => resolve(false), timeoutMs);
+      this.#shutdownWaiters.push(() => {
+        clearTimeout(timer);
+        resolve(true);
+      });
+    });
+    const asked = this.#agent ? await this.#agent.powerOff(Math.min(timeoutMs, 5_000)) : fail("GuestAgentError", "no agent");
+    const graceful = asked.ok ? await poweredOff : false;
+    await this.#stopEmulator();
+    return ok({ graceful });
+  }
+
+  async stats(): Promise<InstanceStats> {
+    this.#sample();
+    const end = this.#stoppedAt ?? performance.now();
+    return {
+      instructions: this.#counter.total,
+      runTimeMs: this.#startedAt === 0 ? 0 : end - this.#startedAt,
+      running: this.#emulator?.is_running() ?? false,
+      agentGarbageLines: this.#agent?.garbageLines ?? 0,
+    };
+  }
+
+  async destroy(): Promise<void> {
+    await this.#stopEmulator();
+    const emulator = this.#emulator;
+    this.#emulator = null;
+    if (emulator) await emulator.destroy().catch(() => undefined);
+    this.#channel?.close();
+    this.#channel = null;
+  }
+
+  #waitForLoad(emulator: V86): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`it did not load within ${LOAD_TIMEOUT_MS / 1000} s`)), LOAD_TIMEOUT_MS);
+      emulator.add_listener("emulator-loaded", () => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+  }
+
+  #takeOverYield(emulator: V86): void {
+    const core = (emulator as unknown as V86Internals).v86;
+    if (!core) throw new Error("this v86 build has no main loop to drive (was the v86 version changed?)");
+    core.unregister_yield();
+    const wake = new MessageChannel();
+    let pendingTick = 0;
+    wake.port1.onmessage = () => core.yield_callback(pendingTick);
+    core.yield = (delayMs, tick) => {
+      if (delayMs < 1) {
+        pendingTick = tick;
+        wake.port2.postMessage(null);
+      } else {
+        setTimeout(() => core.yield_callback(tick), delayMs);
+      }
+    };
+  }
+
+  #sample(): void {
+    if (this.#emulator && this.#stoppedAt === null) this.#counter.sample(this.#emulator.get_instruction_counter());
+  }
+
+  #onGuestShutdown(): void {
+    // The agent speaks just before init halts the kernel; let it finish before stopping.
+    setTimeout(() => {
+      if (this.#poweredOff) return;
+      const waiters = this.#shutdownWaiters;
+      this.#shutdownWaiters = [];
+      void this.#stopEmulator().then(() => {
+        if (this.#channel) post(this.#channel, { type: "guest-shutdown" });
+        for (const wake of waiters) wake();
+      });
+    }, POWER_OFF_SETTLE_MS);
+  }
+
+  async #stopEmulator(): Promise<void> {
+    if (this.#poweredOff) return;
+    this.#poweredOff = true;
+    this.#sample();
+    this.#stoppedAt = performance.now();
+    if (this.#sampler !== null) clearInterval(this.#sampler);
+    this.#sampler = null;
+    this.#console?.flush();
+    this.#agentBytes?.dispose();
+    this.#agent?.abandon("The instance stopped.");
+    if (this.#emulator?.is_running()) await this.#emulator.stop();
+  }
+}
