@@ -1,27 +1,35 @@
+import { fileURLToPath } from "node:url";
 import { defineConfig } from "vitest/config";
 import { svelte } from "@sveltejs/vite-plugin-svelte";
 
+const repo = fileURLToPath(new URL(".", import.meta.url));
+
 export default defineConfig({
-  plugins: [svelte()],
+  // The page's entry (index.html) lives in src/, so the repository's top level stays small.
+  root: "src",
+  publicDir: "../public",
+  base: "./",
+  plugins: [svelte({ compilerOptions: { runes: true } })],
   worker: { format: "es" },
-  build: { target: "es2022", chunkSizeWarningLimit: 1024 },
+  build: { outDir: "../dist", emptyOutDir: true, target: "es2022", chunkSizeWarningLimit: 1024 },
   preview: { port: 4173, strictPort: true },
+  server: { port: 5173 },
   test: {
     projects: [
       {
         extends: true,
-        test: { name: "unit", include: ["src/**/*.test.ts"], environment: "node" },
+        test: { name: "unit", root: repo, include: ["src/**/*.test.ts"], environment: "node" },
       },
       {
         extends: true,
         test: {
           name: "integration",
+          root: repo,
           include: ["tests/integration/**/*.test.ts"],
           environment: "node",
           testTimeout: 120_000,
           hookTimeout: 120_000,
-          // Each file boots real emulators; two at once is what this machine's two cores hold.
-          maxWorkers: 1,
+          // Each file boots real emulators; one file at a time is what two cores hold.
           fileParallelism: false,
         },
       },

@@ -47,6 +47,46 @@ export async function verifyImageFile(file: ImageFile, bytes: ArrayBuffer): Prom
   return ok(bytes);
 }
 
+/**
+ * Reads a response body, gunzipping it when its bytes are gzip. Some static servers send .gz
+ * files with Content-Encoding: gzip (the browser then decodes them on the way), others do not:
+ * the first two bytes tell. Progress is reported in served (compressed) bytes either way.
+ */
+async function readBody(body: ReadableStream<Uint8Array>, file: ImageFile, onBytes: (count: number) => void): Promise<ArrayBuffer> {
+  const reader = body.getReader();
+  const first = await reader.read();
+  const head = first.value ?? new Uint8Array(0);
+  const gzip = head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b;
+  // When the transport already decoded the file, scale what arrives to the served size.
+  const scale = file.encoding === "gzip" && !gzip ? file.encodedSizeBytes / file.sizeBytes : 1;
+  let counted = 0;
+  const count = (bytes: number) => {
+    const next = Math.min(file.encodedSizeBytes, counted + bytes * scale);
+    onBytes(next - counted);
+    counted = next;
+  };
+  const raw = new ReadableStream<Uint8Array<ArrayBuffer>>({
+    start(controller) {
+      if (head.length > 0) {
+        count(head.length);
+        controller.enqueue(head as Uint8Array<ArrayBuffer>);
+      }
+      if (first.done) controller.close();
+    },
+    async pull(controller) {
+      const next = await reader.read();
+      if (next.done) return controller.close();
+      count(next.value.length);
+      controller.enqueue(next.value as Uint8Array<ArrayBuffer>);
+    },
+    cancel(reason) {
+      return reader.cancel(reason);
+    },
+  });
+  const decoded = gzip ? raw.pipeThrough(new DecompressionStream("gzip") as ReadableWritablePair<Uint8Array<ArrayBuffer>, Uint8Array<ArrayBuffer>>) : raw;
+  return new Response(decoded).arrayBuffer();
+}
+
 async function fetchFile(
   baseUrl: string,
   file: ImageFile,
@@ -54,22 +94,18 @@ async function fetchFile(
   onBytes: (count: number) => void,
 ): Promise<Result<ArrayBuffer>> {
   const url = new URL(file.path, baseUrl).href;
-  const response = await fetcher(url);
+  let response: Response;
+  try {
+    response = await fetcher(url);
+  } catch (error) {
+    return fail("ImageDownloadError", `Cannot download image file ${file.path}: ${toCloudError(error).message}`);
+  }
   if (!response.ok || !response.body) return fail("ImageDownloadError", `Cannot download image file ${file.path}: HTTP ${response.status}.`);
-  const counted = response.body.pipeThrough(
-    new TransformStream<Uint8Array<ArrayBuffer>, BufferSource>({
-      transform(chunk, controller) {
-        onBytes(chunk.byteLength);
-        controller.enqueue(chunk);
-      },
-    }),
-  );
-  const decoded = file.encoding === "gzip" ? counted.pipeThrough(new DecompressionStream("gzip")) : counted;
   let bytes: ArrayBuffer;
   try {
-    bytes = await new Response(decoded).arrayBuffer();
+    bytes = await readBody(response.body, file, onBytes);
   } catch (error) {
-    return fail("ImageIntegrityError", `Image file ${file.path} cannot be decompressed (${toCloudError(error).message}): it is corrupt or truncated.`);
+    return fail("ImageIntegrityError", `Image file ${file.path} cannot be read or decompressed (${toCloudError(error).message}): it is corrupt or truncated. Nothing was used.`);
   }
   return verifyImageFile(file, bytes);
 }
