@@ -34,6 +34,7 @@ export class AgentClient {
   readonly #pending = new Map<number, Pending>();
   #nextSeq = 1;
   #agentVersion: number | null = null;
+  #abandonReason = "";
 
   constructor(write: (line: string) => void, events: AgentClientEvents) {
     this.#write = write;
@@ -100,15 +101,13 @@ export class AgentClient {
 
   /** Fails every request still waiting, for example when the emulator stops. */
   abandon(reason: string): void {
+    this.#abandonReason = reason;
     for (const [seq, pending] of this.#pending) {
       clearTimeout(pending.timer);
       this.#pending.delete(seq);
       pending.resolve(null);
     }
-    this.#abandonReason = reason;
   }
-
-  #abandonReason = "";
 
   #request(
     build: (seq: number) => Parameters<typeof encodeRequest>[0],

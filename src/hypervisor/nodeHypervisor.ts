@@ -18,8 +18,12 @@ export const fileFetcher: ImageFetcher = async (url) => {
 export const SERVED_IMAGES_DIR = fileURLToPath(new URL("../../public/images/", import.meta.url));
 
 export function createNodeHypervisor(
-  options: { imagesDir?: string; fetcher?: ImageFetcher } & Partial<Omit<HypervisorOptions, "workerHost" | "images">> = {},
+  options: { imagesDir?: string; fetcher?: ImageFetcher } & Partial<Omit<HypervisorOptions, "images">> = {},
 ): Hypervisor {
   const catalogUrl = pathToFileURL(`${options.imagesDir ?? SERVED_IMAGES_DIR}/index.json`).href;
-  return new Hypervisor({ ...options, workerHost: new NodeWorkerHost(), images: new ImageRepository(catalogUrl, options.fetcher ?? fileFetcher) });
+  return new Hypervisor({
+    ...options,
+    workerHost: options.workerHost ?? new NodeWorkerHost(),
+    images: new ImageRepository(catalogUrl, options.fetcher ?? fileFetcher),
+  });
 }

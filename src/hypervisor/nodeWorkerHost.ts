@@ -6,8 +6,11 @@ import type { InstanceWorkerHandle, WorkerHost } from "./workerHost.ts";
 
 /** One worker_threads thread per instance, running the worker through tsx (see nodeBootstrap.mjs). */
 export class NodeWorkerHost implements WorkerHost {
+  /** The worker's entry script; tests give one that fails on purpose. */
+  constructor(private readonly entry: URL = new URL("../worker/nodeBootstrap.mjs", import.meta.url)) {}
+
   spawn(instanceId: string): InstanceWorkerHandle {
-    const worker = new Worker(new URL("../worker/nodeBootstrap.mjs", import.meta.url), {
+    const worker = new Worker(this.entry, {
       name: instanceId,
     });
     let crashListener: ((reason: string) => void) | null = null;
