@@ -11,7 +11,13 @@ export default defineConfig({
   base: "./",
   plugins: [svelte({ compilerOptions: { runes: true } })],
   worker: { format: "es" },
-  build: { outDir: "../dist", emptyOutDir: true, target: "es2022", chunkSizeWarningLimit: 1024 },
+  build: {
+    outDir: "../dist",
+    emptyOutDir: true,
+    target: "es2022",
+    chunkSizeWarningLimit: 1024,
+    rollupOptions: { input: { main: `${repo}src/index.html`, bench: `${repo}src/bench.html` } },
+  },
   preview: { port: 4173, strictPort: true },
   server: { port: 5173 },
   test: {

@@ -1,9 +1,5 @@
-import { expect, test, type Page } from "@playwright/test";
-
-/** The terminal's screen as text (xterm.js draws rows into the DOM). */
-async function screenText(page: Page): Promise<string> {
-  return page.locator('[data-testid="terminal"] .xterm-rows').innerText();
-}
+import { expect, test } from "@playwright/test";
+import { launchAndWaitForPrompt, screenText, typeLine } from "./terminal.ts";
 
 test("launch an instance, type into its terminal, terminate it", async ({ page }) => {
   const errors: string[] = [];
@@ -11,20 +7,78 @@ test("launch an instance, type into its terminal, terminate it", async ({ page }
   await page.goto("./");
   await expect(page.getByRole("heading", { name: /Instances/ })).toBeVisible();
 
-  await page.getByRole("button", { name: "Launch instance" }).click();
-  const row = page.locator("tbody tr[data-instance-id]").first();
-  const instanceId = await row.getAttribute("data-instance-id");
-  expect(instanceId).toMatch(/^i-[0-9a-f]{17}$/);
-
+  const instanceId = await launchAndWaitForPrompt(page);
+  const row = page.locator(`tbody tr[data-instance-id="${instanceId}"]`);
   await expect(row.locator("[data-state]")).toHaveAttribute("data-state", "running");
-  await expect.poll(() => screenText(page), { timeout: 60_000 }).toMatch(new RegExp(`root@${instanceId}:~#`));
   await expect(row.getByTestId("status-checks")).toHaveText("2/2 checks passed");
 
-  await page.locator('[data-testid="terminal"]').click();
-  await page.keyboard.type("echo tabcloud-$((40+2))\n");
+  await typeLine(page, "echo tabcloud-$((40+2))");
   await expect.poll(() => screenText(page)).toMatch(/^tabcloud-42$/m);
 
   await page.getByRole("button", { name: "Terminate instance" }).click();
   await expect(row.locator("[data-state]")).toHaveAttribute("data-state", "terminated");
+  await expect(page.getByText("The instance is terminated; its console is read-only.")).toBeVisible();
   expect(errors).toEqual([]);
+});
+
+test("the terminal fits its panel and the guest follows when the window is resized", async ({ page }) => {
+  await page.goto("./");
+  await launchAndWaitForPrompt(page);
+  await typeLine(page, "stty size");
+  const size = async () => {
+    const match = /^(\d+) (\d+)$/m.exec(await screenText(page));
+    return match ? `${match[1]} ${match[2]}` : null;
+  };
+  await expect.poll(size).not.toBeNull();
+  const wide = await size();
+
+  await page.setViewportSize({ width: 900, height: 640 });
+  // The new size reaches the guest a moment after the window changes: ask until it has.
+  let narrow: string | null = null;
+  await expect(async () => {
+    await typeLine(page, "clear; stty size");
+    await expect.poll(size, { timeout: 2_000 }).not.toBeNull();
+    narrow = await size();
+    expect(narrow).not.toBe(wide);
+  }).toPass({ timeout: 20_000 });
+  const [rows, cols] = (narrow ?? "0 0").split(" ").map(Number) as [number, number];
+  const [wideRows, wideCols] = (wide ?? "0 0").split(" ").map(Number) as [number, number];
+  expect(cols).toBeLessThan(wideCols);
+  expect(rows).toBeLessThan(wideRows);
+  // What the guest believes is what the screen shows.
+  expect(await page.locator('[data-testid="terminal"] .xterm-rows > div').count()).toBe(rows);
+});
+
+test("copy from and paste into the terminal", async ({ page, context }) => {
+  await context.grantPermissions(["clipboard-read", "clipboard-write"]);
+  await page.goto("./");
+  await launchAndWaitForPrompt(page);
+
+  await page.evaluate(() => navigator.clipboard.writeText("echo pasted-$((1+1))"));
+  await page.locator('[data-testid="terminal"]').click();
+  await page.keyboard.press("Control+Shift+V");
+  await page.keyboard.press("Enter");
+  await expect.poll(() => screenText(page)).toMatch(/^pasted-2$/m);
+
+  // Triple-click selects the line under the pointer (the first line holds the prompt's output); copy it.
+  const firstPrompt = page.locator('[data-testid="terminal"] .xterm-rows > div', { hasText: /root@i-/ }).first();
+  const box = await firstPrompt.boundingBox();
+  if (!box) throw new Error("the prompt's row is not on screen");
+  await page.mouse.click(box.x + 20, box.y + box.height / 2, { clickCount: 3 });
+  await page.keyboard.press("Control+Shift+C");
+  await expect.poll(() => page.evaluate(() => navigator.clipboard.readText())).toMatch(/root@i-[0-9a-f]{17}/);
+});
+
+test("an image file that fails its SHA-256 check stops the launch with a reason naming the file", async ({ page }) => {
+  await page.route("**/images/tabcloud-linux/bzImage", async (route) => {
+    const response = await route.fetch();
+    const body = Buffer.from(await response.body());
+    body[2048] = (body[2048] ?? 0) ^ 0xff;
+    await route.fulfill({ response, body });
+  });
+  await page.goto("./");
+  await page.getByRole("button", { name: "Launch instance" }).click();
+  const row = page.locator("tbody tr[data-instance-id]").first();
+  await expect(row.locator("[data-state]")).toHaveAttribute("data-state", "terminated");
+  await expect(row.getByRole("alert")).toContainText("bzImage does not match its manifest");
 });

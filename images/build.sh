@@ -17,7 +17,7 @@ die() { printf 'images/build.sh: %s\n' "$*" >&2; exit 1; }
 
 need_tools() {
   local missing=()
-  for tool in apt-get dpkg-deb gcc make flex bison bc mke2fs gzip sha256sum node; do
+  for tool in apt-get dpkg-deb gcc make flex bison bc mke2fs debugfs e2fsck gzip sha256sum node; do
     command -v "$tool" > /dev/null || missing+=("$tool")
   done
   [ -e /usr/include/libelf.h ] || missing+=(libelf-dev)
@@ -73,7 +73,10 @@ build_kernel() {
   "${kmake[@]}" olddefconfig > /dev/null
   local bad=0 line
   while IFS= read -r line; do
-    case "$line" in CONFIG_*) grep -qx "$line" "$build/.config" || { echo "kernel option did not stick: $line" >&2; bad=1; } ;; esac
+    case "$line" in
+      CONFIG_*) grep -qx "$line" "$build/.config" || { echo "kernel option did not stick: $line" >&2; bad=1; } ;;
+      "# CONFIG_"*" is not set") ! grep -q "^${line:2:-11}=" "$build/.config" || { echo "kernel option did not stick: $line" >&2; bad=1; } ;;
+    esac
   done < "$config"
   [ $bad -eq 0 ] || die "kernel configuration incomplete"
   log "kernel: make bzImage (a few minutes)"
@@ -117,6 +120,12 @@ OSR
     -U 7ab0c10d-0000-4000-8000-000000000001 \
     -E root_owner=0:0,hash_seed=7ab0c10d-0000-4000-8000-000000000002,lazy_itable_init=0,lazy_journal_init=0,nodiscard \
     -d "$root" "$dest" "${size_mib}M"
+  # mke2fs copies each file's ctime, which no tool can set on the build tree: set it here.
+  (cd "$root" && find . -mindepth 1 | LC_ALL=C sort | sed "s|^\.\(.*\)|set_inode_field \"\1\" ctime @$SOURCE_DATE_EPOCH|"
+    echo "set_inode_field / ctime @$SOURCE_DATE_EPOCH") > "$cache/ctime.debugfs"
+  E2FSPROGS_FAKE_TIME=$SOURCE_DATE_EPOCH debugfs -w -f "$cache/ctime.debugfs" "$dest" > /dev/null 2>&1 ||
+    die "cannot set file times in $dest"
+  e2fsck -fn "$dest" > /dev/null || die "the root volume fails e2fsck"
 }
 
 build_tabcloud_linux() {

@@ -1,19 +1,20 @@
 /**
- * Gathers bytes the emulator emits one at a time and hands them on in batches: one batch per
- * emulator slice at most, so a busy console costs a message per slice, never one per byte.
+ * Gathers bytes the emulator emits one at a time and hands them on in batches. The emulator
+ * emits them synchronously inside one slice of its main loop; the batch goes out in a
+ * microtask right after that slice, so a busy console costs a message per slice, never one
+ * per byte, and a single echoed key waits for no timer.
  */
 export class ByteBatcher {
   readonly #sink: (bytes: Uint8Array) => void;
   readonly #maxBytes: number;
-  readonly #delayMs: number;
   #buffer: Uint8Array;
   #length = 0;
-  #timer: ReturnType<typeof setTimeout> | null = null;
+  #scheduled = false;
+  #disposed = false;
 
-  constructor(sink: (bytes: Uint8Array) => void, options: { maxBytes?: number; delayMs?: number } = {}) {
+  constructor(sink: (bytes: Uint8Array) => void, options: { maxBytes?: number } = {}) {
     this.#sink = sink;
     this.#maxBytes = options.maxBytes ?? 64 * 1024;
-    this.#delayMs = options.delayMs ?? 1;
     this.#buffer = new Uint8Array(Math.min(4096, this.#maxBytes));
   }
 
@@ -27,23 +28,24 @@ export class ByteBatcher {
       }
     }
     this.#buffer[this.#length++] = byte;
-    this.#timer ??= setTimeout(() => this.flush(), this.#delayMs);
+    if (!this.#scheduled) {
+      this.#scheduled = true;
+      queueMicrotask(() => {
+        this.#scheduled = false;
+        this.flush();
+      });
+    }
   }
 
   flush(): void {
-    if (this.#timer !== null) {
-      clearTimeout(this.#timer);
-      this.#timer = null;
-    }
-    if (this.#length === 0) return;
+    if (this.#length === 0 || this.#disposed) return;
     const batch = this.#buffer.slice(0, this.#length);
     this.#length = 0;
     this.#sink(batch);
   }
 
   dispose(): void {
-    if (this.#timer !== null) clearTimeout(this.#timer);
-    this.#timer = null;
+    this.#disposed = true;
     this.#length = 0;
   }
 }

@@ -1,0 +1,115 @@
+/**
+ * Benchmarks in Debian's Chromium against the built app (vite preview): boot to prompt in a
+ * worker, emulator speed in a worker against the page, and the terminal's key-to-echo time.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { chromium, type Browser, type Page } from "@playwright/test";
+import { chromiumArgs } from "../e2e/playwright.config.ts";
+import type { RunFigures } from "../src/bench/benchPage.ts";
+import { median, percentile, report, round } from "./stats.ts";
+
+const PORT = 4174;
+const BASE = `http://127.0.0.1:${PORT}/`;
+
+async function startServer(): Promise<ChildProcess> {
+  const server = spawn("npx", ["vite", "preview", "--host", "127.0.0.1", "--port", String(PORT), "--strictPort"], { stdio: "ignore" });
+  const deadline = Date.now() + 30_000;
+  while (Date.now() < deadline) {
+    try {
+      if ((await fetch(BASE)).ok) return server;
+    } catch {
+      // not up yet
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  server.kill();
+  throw new Error(`vite preview did not answer on ${BASE}`);
+}
+
+async function benchPage(browser: Browser): Promise<Page> {
+  const page = await browser.newPage();
+  await page.goto(`${BASE}bench.html`);
+  await page.waitForFunction(() => "tabcloudBench" in window);
+  return page;
+}
+
+async function bootAndCpu(browser: Browser, runs: number): Promise<void> {
+  const worker: RunFigures[] = [];
+  const onPage: RunFigures[] = [];
+  // Alternate, each in a fresh page, so neither side gets a warmer machine.
+  for (let run = 0; run < runs; run++) {
+    let page = await benchPage(browser);
+    worker.push(await page.evaluate(() => window.tabcloudBench.inWorker()));
+    await page.close();
+    page = await benchPage(browser);
+    onPage.push(await page.evaluate(() => window.tabcloudBench.onPage()));
+    await page.close();
+  }
+  const mips = (figures: RunFigures[]) => median(figures.map((f) => f.workloadInstructions / f.workloadMs / 1000));
+  report({
+    bench: "boot",
+    env: "chromium",
+    runs,
+    bootToPromptMs: round(median(worker.map((f) => f.bootToPromptMs))),
+    instructions: Math.round(median(worker.map((f) => f.instructions))),
+    pageBootToPromptMs: round(median(onPage.map((f) => f.bootToPromptMs))),
+  });
+  const workerMs = median(worker.map((f) => f.workloadMs));
+  const pageMs = median(onPage.map((f) => f.workloadMs));
+  report({
+    bench: "cpu-worker-vs-page",
+    runs,
+    workerWorkloadMs: round(workerMs),
+    pageWorkloadMs: round(pageMs),
+    workerMips: round(mips(worker)),
+    pageMips: round(mips(onPage)),
+    // Speed is the inverse of time for the same guest work.
+    ratio: round(pageMs / workerMs, 3),
+  });
+}
+
+/** Key pressed on the page to its echo drawn by xterm.js, through worker, guest and back. */
+async function terminalRoundTrip(browser: Browser, samples: number): Promise<void> {
+  const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+  await page.goto(BASE);
+  await page.getByRole("button", { name: "Launch instance" }).click();
+  await page.waitForFunction(() => /root@i-[0-9a-f]{17}:~# /.test(document.querySelector('[data-testid="terminal"] .xterm-rows')?.textContent?.replace(/\u00a0/g, " ") ?? ""), null, { timeout: 60_000 });
+  await page.locator('[data-testid="terminal"]').click();
+  await page.evaluate(() => {
+    const state = { t0: 0, results: [] as number[] };
+    (window as unknown as { rtt: typeof state }).rtt = state;
+    document.addEventListener("keydown", () => (state.t0 = performance.now()), { capture: true });
+    const target = document.querySelector('[data-testid="terminal"] .xterm-rows');
+    if (!target) throw new Error("no terminal rows");
+    new MutationObserver(() => {
+      if (state.t0 === 0) return;
+      // xterm.js changes its rows inside the frame's animation callbacks; that same frame
+      // paints them, so the mutation's time is when the echo is drawn.
+      state.results.push(performance.now() - state.t0);
+      state.t0 = 0;
+    }).observe(target, { childList: true, subtree: true, characterData: true });
+  });
+  for (let i = 0; i < samples; i++) {
+    const key = i % 2 === 0 ? "x" : "Backspace";
+    const before = await page.evaluate(() => (window as unknown as { rtt: { results: number[] } }).rtt.results.length);
+    await page.keyboard.press(key);
+    await page.waitForFunction((n) => (window as unknown as { rtt: { results: number[] } }).rtt.results.length > n, before, { timeout: 5_000 });
+    // Irregular gaps, so key presses do not fall into step with the display's frames.
+    await page.waitForTimeout(40 + ((i * 37) % 60));
+  }
+  const results = await page.evaluate(() => (window as unknown as { rtt: { results: number[] } }).rtt.results);
+  report({ bench: "terminal-rtt", samples: results.length, medianMs: round(median(results), 2), p95Ms: round(percentile(results, 95), 2) });
+  await page.close();
+}
+
+export async function benchChromium(options: { runs: number; rttSamples: number }): Promise<void> {
+  const server = await startServer();
+  const browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium", args: chromiumArgs, headless: true });
+  try {
+    await bootAndCpu(browser, options.runs);
+    await terminalRoundTrip(browser, options.rttSamples);
+  } finally {
+    await browser.close();
+    server.kill();
+  }
+}

@@ -1,0 +1,126 @@
+/**
+ * Benchmarks that need a browser, run by bench/run.ts in Chromium: the same guest workload in a
+ * worker (through the hypervisor, as the app runs it) and on the page's main thread.
+ */
+import wasmUrl from "v86/build/v86.wasm?url";
+import { createBrowserHypervisor } from "../hypervisor/browserHypervisor.ts";
+import { instanceKernelCommandLine, DEFAULT_TERMINAL_SIZE } from "../hypervisor/kernelCommandLine.ts";
+import { newInstanceId } from "../hypervisor/instanceId.ts";
+import { ImageRepository } from "../images/imageRepository.ts";
+import { unwrap } from "../shared/errors.ts";
+import type { InstanceChannelMessage } from "../worker/api.ts";
+import { InstanceWorker } from "../worker/instanceWorker.ts";
+import { PromptWatcher } from "./promptWatcher.ts";
+
+/** A shell loop: pure guest CPU work, a few seconds long. */
+const WORKLOAD = "i=0; while [ $i -lt 60000 ]; do i=$((i+1)); done";
+
+export interface RunFigures {
+  bootToPromptMs: number;
+  instructions: number;
+  workloadMs: number;
+  workloadInstructions: number;
+}
+
+async function inWorker(): Promise<RunFigures> {
+  const hypervisor = createBrowserHypervisor(document.baseURI);
+  await hypervisor.describeImages();
+  const watcher = new PromptWatcher();
+  const start = performance.now();
+  const [instance] = await hypervisor.runInstances();
+  if (!instance) throw new Error("no instance");
+  const id = instance.instanceId;
+  hypervisor.onConsoleOutput(id, (bytes) => watcher.push(bytes));
+  await watcher.until();
+  const bootToPromptMs = performance.now() - start;
+  const { instructions } = await hypervisor.getInstanceStats(id);
+  await new Promise<void>((resolve) => {
+    const check = () => hypervisor.describeInstances([id])[0]?.statusChecks.instance === "ok" && (resolve(), true);
+    if (!check()) hypervisor.subscribe(() => void check());
+  });
+  const before = await hypervisor.getInstanceStats(id);
+  const workStart = performance.now();
+  await hypervisor.runCommand(id, WORKLOAD, { timeoutMs: 120_000 });
+  const workloadMs = performance.now() - workStart;
+  const after = await hypervisor.getInstanceStats(id);
+  await hypervisor.terminateInstances([id]);
+  return { bootToPromptMs, instructions, workloadMs, workloadInstructions: after.instructions - before.instructions };
+}
+
+async function onPage(): Promise<RunFigures> {
+  const images = new ImageRepository(new URL("images/index.json", document.baseURI).href, (url) => fetch(url));
+  const [image] = unwrap(await images.describeImages());
+  if (!image) throw new Error("no image");
+  const { files } = unwrap(await images.load(image.imageId));
+  const instanceId = newInstanceId();
+  const emulator = new InstanceWorker({
+    loadWasm: async () => WebAssembly.compile(await (await fetch(wasmUrl)).arrayBuffer()),
+    // On the page v86 yields its own way, as any page embedding it does.
+    sameThreadYield: false,
+  });
+  const watcher = new PromptWatcher();
+  let agentReady!: () => void;
+  const ready = new Promise<void>((resolve) => (agentReady = resolve));
+  const channel = new MessageChannel();
+  channel.port1.onmessage = (event: MessageEvent<InstanceChannelMessage>) => {
+    if (event.data.type === "console") watcher.push(event.data.data);
+    if (event.data.type === "agent-ready") agentReady();
+  };
+  const start = performance.now();
+  unwrap(
+    await emulator.boot({
+      instanceId,
+      memoryMib: 128,
+      kernelCommandLine: instanceKernelCommandLine(image.kernelCommandLine, instanceId, DEFAULT_TERMINAL_SIZE),
+      bios: files.bios,
+      vgaBios: files.vgaBios,
+      kernel: files.kernel,
+      rootVolume: files.rootVolume.slice(0),
+      channel: channel.port2,
+    }),
+  );
+  await watcher.until();
+  const bootToPromptMs = performance.now() - start;
+  const { instructions } = await emulator.stats();
+  await ready;
+  const before = await emulator.stats();
+  const workStart = performance.now();
+  unwrap(await emulator.exec(WORKLOAD, 120_000));
+  const workloadMs = performance.now() - workStart;
+  const after = await emulator.stats();
+  await emulator.destroy();
+  return { bootToPromptMs, instructions, workloadMs, workloadInstructions: after.instructions - before.instructions };
+}
+
+/** Console echo through the hypervisor and the worker, without a terminal drawing it. */
+async function consoleEcho(samples: number): Promise<number[]> {
+  const hypervisor = createBrowserHypervisor(document.baseURI);
+  const watcher = new PromptWatcher();
+  const [instance] = await hypervisor.runInstances();
+  if (!instance) throw new Error("no instance");
+  const id = instance.instanceId;
+  let t0 = 0;
+  const results: number[] = [];
+  hypervisor.onConsoleOutput(id, (bytes) => {
+    watcher.push(bytes);
+    if (t0 !== 0) results.push(performance.now() - t0);
+    t0 = 0;
+  });
+  await watcher.until();
+  await new Promise((resolve) => setTimeout(resolve, 1000));
+  for (let i = 0; i < samples; i++) {
+    t0 = performance.now();
+    await hypervisor.sendConsoleInput(id, i % 2 === 0 ? "x" : "\x7f");
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  await hypervisor.terminateInstances([id]);
+  return results;
+}
+
+declare global {
+  interface Window {
+    tabcloudBench: { inWorker(): Promise<RunFigures>; onPage(): Promise<RunFigures>; consoleEcho(samples: number): Promise<number[]> };
+  }
+}
+
+window.tabcloudBench = { inWorker, onPage, consoleEcho };
