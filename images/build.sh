@@ -95,11 +95,13 @@ build_rootfs() {
   cp "$cache/busybox-pkg/bin/busybox" "$root/bin/busybox"
   cp "$cache/busybox-pkg/usr/share/doc/busybox-static/copyright" "$root/usr/share/doc/busybox/copyright"
   rm -rf "$cache/busybox-pkg"
+  # The image's own files first: an applet link never replaces one of them (and copying onto
+  # a link would write through it into busybox itself).
+  cp -a "$image_dir/rootfs/." "$root/"
   local applet
   for applet in $("$root/bin/busybox" --list-full); do
-    [ -e "$root/$applet" ] || ln -s /bin/busybox "$root/$applet"
+    [ -e "$root/$applet" ] || [ -L "$root/$applet" ] || ln -s /bin/busybox "$root/$applet"
   done
-  cp -a "$image_dir/rootfs/." "$root/"
   chmod 1777 "$root/tmp"
   chmod 0700 "$root/root"
   chmod 0600 "$root/etc/shadow"

@@ -35,7 +35,7 @@ async function inWorker(): Promise<RunFigures> {
   const bootToPromptMs = performance.now() - start;
   const { instructions } = await hypervisor.getInstanceStats(id);
   await new Promise<void>((resolve) => {
-    const check = () => hypervisor.describeInstances([id])[0]?.statusChecks.instance === "ok" && (resolve(), true);
+    const check = () => hypervisor.describeInstances({ instanceIds: [id] })[0]?.statusChecks.instance === "ok" && (resolve(), true);
     if (!check()) hypervisor.subscribe(() => void check());
   });
   const before = await hypervisor.getInstanceStats(id);
@@ -75,7 +75,7 @@ async function onPage(): Promise<RunFigures> {
       bios: files.bios,
       vgaBios: files.vgaBios,
       kernel: files.kernel,
-      rootVolume: files.rootVolume.slice(0),
+      rootVolume: { image: files.rootVolume, writtenBlocks: new Map() },
       channel: channel.port2,
     }),
   );

@@ -59,8 +59,8 @@ describe("AgentClient", () => {
     const resize = client.setTerminalSize(10, 20);
     client.receive(bytes(`TC1 1 error ${b64("cannot set the terminal size")}\n`));
     expect(await resize).toEqual({ ok: false, error: { code: "GuestAgentError", message: "The guest agent refused: cannot set the terminal size" } });
-    client.receive(bytes("TC1 0 shutdown\n"));
-    expect(events.shutdown).toHaveBeenCalledOnce();
+    client.receive(bytes("TC1 0 shutdown reboot\n"));
+    expect(events.shutdown).toHaveBeenCalledWith("reboot");
   });
 
   it("fails waiting requests at once when abandoned", async () => {

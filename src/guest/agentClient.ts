@@ -4,7 +4,7 @@
  * function that writes a line to that port.
  */
 import { fail, ok, type Result } from "../shared/errors.ts";
-import { encodeRequest, FrameParser, type AgentMessage } from "./protocol.ts";
+import { encodeRequest, FrameParser, type AgentMessage, type ShutdownKind } from "./protocol.ts";
 
 export interface ExecResult {
   readonly exitCode: number;
@@ -14,7 +14,7 @@ export interface ExecResult {
 
 export interface AgentClientEvents {
   ready(agentVersion: number): void;
-  shutdown(): void;
+  shutdown(kind: ShutdownKind): void;
 }
 
 type Reply = Extract<AgentMessage, { seq: number }>;
@@ -59,7 +59,7 @@ export class AgentClient {
           this.#events.ready(message.agentVersion);
           break;
         case "shutdown":
-          this.#events.shutdown();
+          this.#events.shutdown(message.shutdownKind);
           break;
         default:
           this.#settle(message.seq, message);
@@ -93,9 +93,9 @@ export class AgentClient {
     return reply.ok ? this.#expectOk(reply.value) : reply;
   }
 
-  /** Asks the guest to power off cleanly; resolves when the agent has accepted. */
-  async powerOff(timeoutMs = 5_000): Promise<Result<void>> {
-    const reply = await this.#request((seq) => ({ verb: "poweroff", seq }), timeoutMs);
+  /** Asks the guest to power off or reboot cleanly; resolves when the agent has accepted. */
+  async shutdown(kind: ShutdownKind, timeoutMs = 5_000): Promise<Result<void>> {
+    const reply = await this.#request((seq) => ({ verb: kind, seq }), timeoutMs);
     return reply.ok ? this.#expectOk(reply.value) : reply;
   }
 

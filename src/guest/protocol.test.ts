@@ -15,6 +15,7 @@ describe("encodeRequest", () => {
   it("encodes the other verbs", () => {
     expect(encodeRequest({ verb: "winsize", seq: 2, rows: 40, cols: 132 })).toBe("TC1 2 winsize 40 132\n");
     expect(encodeRequest({ verb: "poweroff", seq: 3 })).toBe("TC1 3 poweroff\n");
+    expect(encodeRequest({ verb: "reboot", seq: 5 })).toBe("TC1 5 reboot\n");
     expect(encodeRequest({ verb: "ping", seq: 4 })).toBe("TC1 4 ping\n");
   });
 
@@ -26,7 +27,8 @@ describe("encodeRequest", () => {
 describe("decodeMessage", () => {
   it.each([
     ["TC1 0 ready 1", { kind: "ready", agentVersion: 1 }],
-    ["TC1 0 shutdown", { kind: "shutdown" }],
+    ["TC1 0 shutdown poweroff", { kind: "shutdown", shutdownKind: "poweroff" }],
+    ["TC1 0 shutdown reboot", { kind: "shutdown", shutdownKind: "reboot" }],
     ["TC1 5 ok", { kind: "ok", seq: 5 }],
     [`TC1 5 error ${b64("no such verb")}`, { kind: "error", seq: 5, message: "no such verb" }],
     [`TC1 9 exit 3 - ${b64("boom\n")}`, { kind: "exit", seq: 9, exitCode: 3, stdout: "", stderr: "boom\n" }],
@@ -47,6 +49,8 @@ describe("decodeMessage", () => {
     ["TC1 5 exit 0 aGk= - extra", "an extra field"],
     ["TC1 5 exit -1 - -", "a negative exit code"],
     ["TC1 5 wat", "an unknown kind"],
+    ["TC1 0 shutdown", "a shutdown without its kind"],
+    ["TC1 0 shutdown sleep", "an unknown shutdown kind"],
   ])("drops %j (%s)", (line) => {
     expect(decodeMessage(line)).toBeNull();
   });

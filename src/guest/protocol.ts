@@ -17,14 +17,18 @@ export type AgentRequest =
   | { readonly verb: "exec"; readonly seq: number; readonly command: string; readonly timeoutSec: number }
   | { readonly verb: "winsize"; readonly seq: number; readonly rows: number; readonly cols: number }
   | { readonly verb: "poweroff"; readonly seq: number }
+  | { readonly verb: "reboot"; readonly seq: number }
   | { readonly verb: "ping"; readonly seq: number };
+
+export type ShutdownKind = "poweroff" | "reboot";
 
 export type AgentMessage =
   | { readonly kind: "ready"; readonly agentVersion: number }
   | { readonly kind: "exit"; readonly seq: number; readonly exitCode: number; readonly stdout: string; readonly stderr: string }
   | { readonly kind: "ok"; readonly seq: number }
   | { readonly kind: "error"; readonly seq: number; readonly message: string }
-  | { readonly kind: "shutdown" };
+  /** The guest is going down: powering off or rebooting, its root volume already clean. */
+  | { readonly kind: "shutdown"; readonly shutdownKind: ShutdownKind };
 
 const utf8 = new TextEncoder();
 
@@ -47,6 +51,7 @@ export function encodeRequest(request: AgentRequest): string {
     case "winsize":
       return `${head} ${request.rows} ${request.cols}\n`;
     case "poweroff":
+    case "reboot":
     case "ping":
       return `${head}\n`;
   }
@@ -64,8 +69,10 @@ export function decodeMessage(line: string): AgentMessage | null {
   switch (kind) {
     case "ready":
       return arity === 4 && seq === 0 && isCount(fields[3]) ? { kind, agentVersion: Number(fields[3]) } : null;
-    case "shutdown":
-      return arity === 3 && seq === 0 ? { kind } : null;
+    case "shutdown": {
+      const shutdownKind = fields[3];
+      return arity === 4 && seq === 0 && (shutdownKind === "poweroff" || shutdownKind === "reboot") ? { kind, shutdownKind } : null;
+    }
     case "ok":
       return arity === 3 && seq > 0 ? { kind, seq } : null;
     case "error": {

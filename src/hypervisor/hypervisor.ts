@@ -8,7 +8,7 @@ import type { ExecResult } from "../guest/agentClient.ts";
 import type { ImageRepository } from "../images/imageRepository.ts";
 import type { ImageManifest } from "../images/manifest.ts";
 import { Ec2Error, toCloudError, unwrap, type CloudError, type Result } from "../shared/errors.ts";
-import type { InstanceChannelMessage, InstanceStats } from "../worker/api.ts";
+import type { InstanceChannelMessage, InstanceStats, ShutdownOutcome } from "../worker/api.ts";
 import { ConsoleLog } from "./consoleLog.ts";
 import {
   instanceState,
@@ -20,7 +20,9 @@ import {
   type Tag,
 } from "./instance.ts";
 import { isInstanceId, newInstanceId } from "./instanceId.ts";
-import { DEFAULT_INSTANCE_TYPE, findInstanceType } from "./instanceTypes.ts";
+import { DEFAULT_INSTANCE_TYPE, findInstanceType, INSTANCE_TYPES, type InstanceType } from "./instanceTypes.ts";
+import { decide, type LifecycleAction } from "./lifecycle.ts";
+import type { WrittenBlocks } from "../storage/blockOverlay.ts";
 import { DEFAULT_TERMINAL_SIZE, instanceKernelCommandLine, isTerminalSize, type TerminalSize } from "./kernelCommandLine.ts";
 import type { InstanceWorkerHandle, WorkerHost } from "./workerHost.ts";
 
@@ -33,21 +35,47 @@ export interface RunInstancesRequest {
   readonly tags?: readonly Tag[];
   /** The console's size at boot; later changes go through setTerminalSize. */
   readonly terminalSize?: TerminalSize;
+  readonly disableApiTermination?: boolean;
+  readonly instanceInitiatedShutdownBehavior?: "stop" | "terminate";
 }
 
-export type HypervisorEvent = { readonly type: "instance-changed"; readonly instance: Instance };
+export interface DescribeInstancesRequest {
+  readonly instanceIds?: readonly string[];
+  /** EC2's filters: instance-state-name, instance-type, instance-id, tag-key, tag:<key>. */
+  readonly filters?: readonly { readonly name: string; readonly values: readonly string[] }[];
+}
+
+export interface ModifyInstanceAttributeRequest {
+  readonly instanceType?: string;
+  readonly disableApiTermination?: boolean;
+  readonly instanceInitiatedShutdownBehavior?: "stop" | "terminate";
+}
+
+export type HypervisorEvent =
+  | { readonly type: "instance-changed"; readonly instance: Instance }
+  /** A terminated instance's listing expired. */
+  | { readonly type: "instance-removed"; readonly instanceId: string };
 
 export interface HypervisorOptions {
   readonly workerHost: WorkerHost;
   readonly images: ImageRepository;
   /** Most instances that may exist at once, terminated ones excluded (EC2's InstanceLimitExceeded). */
   readonly instanceLimit?: number;
+  /** How long a stop waits for the guest to power off before pulling the plug. */
+  readonly stopTimeoutMs?: number;
+  /** How long terminated instances stay listed (EC2: about an hour). */
+  readonly terminatedVisibleMs?: number;
 }
 
 const MAX_TAGS = 50;
 
 interface InstanceRecord {
   instance: Instance;
+  readonly image: ImageManifest;
+  /** What the guest wrote to its root volume, kept between boots; dropped on terminate. */
+  rootVolume: WrittenBlocks;
+  /** Bumped by every transition, so a slower one that is overtaken stops where it is. */
+  generation: number;
   worker: InstanceWorkerHandle | null;
   channel: MessagePort | null;
   readonly console: ConsoleLog;
@@ -59,6 +87,8 @@ export class Hypervisor {
   readonly #workerHost: WorkerHost;
   readonly #images: ImageRepository;
   readonly #instanceLimit: number;
+  readonly #stopTimeoutMs: number;
+  readonly #terminatedVisibleMs: number;
   readonly #records = new Map<string, InstanceRecord>();
   readonly #listeners = new Set<(event: HypervisorEvent) => void>();
 
@@ -66,6 +96,8 @@ export class Hypervisor {
     this.#workerHost = options.workerHost;
     this.#images = options.images;
     this.#instanceLimit = options.instanceLimit ?? 8;
+    this.#stopTimeoutMs = options.stopTimeoutMs ?? 10_000;
+    this.#terminatedVisibleMs = options.terminatedVisibleMs ?? 60 * 60 * 1000;
   }
 
   /** Listens to every change of every instance; returns the function that stops listening. */
@@ -78,9 +110,19 @@ export class Hypervisor {
     return unwrap(await this.#images.describeImages());
   }
 
-  describeInstances(instanceIds?: readonly string[]): Instance[] {
-    if (instanceIds) return instanceIds.map((id) => this.#record(id).instance);
-    return [...this.#records.values()].map((record) => record.instance);
+  describeInstanceTypes(): readonly InstanceType[] {
+    return INSTANCE_TYPES;
+  }
+
+  describeInstances(request: DescribeInstancesRequest = {}): Instance[] {
+    const instances = request.instanceIds ? request.instanceIds.map((id) => this.#record(id).instance) : [...this.#records.values()].map((record) => record.instance);
+    const filters = request.filters ?? [];
+    for (const filter of filters) {
+      if (!/^(instance-state-name|instance-type|instance-id|image-id|tag-key|tag:.+)$/.test(filter.name)) {
+        throw new Ec2Error("InvalidParameterValue", `The filter '${filter.name}' is not supported: use instance-state-name, instance-type, instance-id, image-id, tag-key or tag:<key>.`);
+      }
+    }
+    return instances.filter((instance) => filters.every((filter) => filter.values.some((value) => matchesFilter(instance, filter.name, value))));
   }
 
   /** Launches instances; they are returned pending and boot in the background, as on EC2. */
@@ -128,32 +170,105 @@ export class Hypervisor {
         statusChecks: { system: "initializing", instance: "initializing" },
         rootDeviceType: image.rootDeviceType,
         rootDeviceName: "/dev/sda",
+        disableApiTermination: request.disableApiTermination ?? false,
+        instanceInitiatedShutdownBehavior: request.instanceInitiatedShutdownBehavior ?? "stop",
         launchProgress: null,
       };
-      const record: InstanceRecord = { instance, worker: null, channel: null, console: new ConsoleLog(), consoleListeners: new Set(), terminalSize };
+      const record: InstanceRecord = {
+        instance,
+        image,
+        rootVolume: new Map(),
+        generation: 0,
+        worker: null,
+        channel: null,
+        console: new ConsoleLog(),
+        consoleListeners: new Set(),
+        terminalSize,
+      };
       this.#records.set(instance.instanceId, record);
       this.#emit(record);
       launched.push(instance);
-      void this.#boot(record, image);
+      void this.#boot(record, record.generation);
     }
     return launched;
   }
 
+  /** Boots stopped instances again from their root volumes; running ones are left as they are. */
+  async startInstances(instanceIds: readonly string[]): Promise<InstanceStateChange[]> {
+    return this.#transition(instanceIds, "start", (record) => {
+      const generation = this.#begin(record, { state: instanceState("pending"), stateReason: null, stateTransitionReason: "", statusChecks: { system: "initializing", instance: "initializing" } });
+      void this.#boot(record, generation);
+    });
+  }
+
+  /**
+   * Stops running instances: the guest is asked to power off, and cut off after a timeout
+   * (at once with force). Their root volumes are kept for the next start.
+   */
+  async stopInstances(instanceIds: readonly string[], options: { force?: boolean; hibernate?: boolean } = {}): Promise<InstanceStateChange[]> {
+    if (options.hibernate) {
+      throw new Ec2Error("UnsupportedOperation", "Hibernation is not available in this version of tabcloud: stop the instance instead.");
+    }
+    return this.#transition(instanceIds, "stop", (record) => {
+      const reason: StateReason = { code: "Client.UserInitiatedShutdown", message: "Client.UserInitiatedShutdown: User initiated shutdown" };
+      const generation = this.#begin(record, { state: instanceState("stopping"), stateReason: reason, stateTransitionReason: userInitiated(new Date()) });
+      return this.#powerOff(record, generation, options.force ?? false);
+    });
+  }
+
+  /** Reboots the guest's operating system; the instance stays running, as on EC2. */
+  async rebootInstances(instanceIds: readonly string[]): Promise<void> {
+    await this.#transition(instanceIds, "reboot", (record) => {
+      this.#update(record, { statusChecks: { system: "ok", instance: "initializing" } });
+      void this.#call<Result<ShutdownOutcome>>(record, (api) => api.reboot()).catch(() => undefined);
+    });
+  }
+
   async terminateInstances(instanceIds: readonly string[]): Promise<InstanceStateChange[]> {
     const records = this.#recordsFor(instanceIds);
-    const changes: InstanceStateChange[] = [];
-    await Promise.all(
-      records.map(async (record) => {
-        const previousState = record.instance.state;
-        if (previousState.name !== "terminated") {
-          this.#update(record, { state: instanceState("shutting-down"), stateTransitionReason: userInitiated(new Date()), stateReason: { code: "Client.UserInitiatedShutdown", message: "Client.UserInitiatedShutdown: User initiated shutdown" } });
-          await this.#releaseWorker(record);
-          this.#update(record, { state: instanceState("terminated"), statusChecks: { system: "not-applicable", instance: "not-applicable" } });
-        }
-        changes.push({ instanceId: record.instance.instanceId, previousState, currentState: record.instance.state });
-      }),
-    );
-    return changes;
+    const protectedOne = records.find((record) => record.instance.disableApiTermination && record.instance.state.name !== "terminated");
+    if (protectedOne) {
+      throw new Ec2Error(
+        "OperationNotPermitted",
+        `The instance '${protectedOne.instance.instanceId}' may not be terminated. Modify its 'disableApiTermination' instance attribute and try again.`,
+      );
+    }
+    return this.#transition(instanceIds, "terminate", (record) => {
+      const reason: StateReason = { code: "Client.UserInitiatedShutdown", message: "Client.UserInitiatedShutdown: User initiated shutdown" };
+      const generation = this.#begin(record, { state: instanceState("shutting-down"), stateTransitionReason: userInitiated(new Date()), stateReason: reason });
+      return this.#terminate(record, generation);
+    });
+  }
+
+  /** Changes an instance's type (only while stopped) or its termination and shutdown attributes. */
+  async modifyInstanceAttribute(instanceId: string, request: ModifyInstanceAttributeRequest): Promise<void> {
+    const record = this.#record(instanceId);
+    const changes: { -readonly [K in keyof Instance]?: Instance[K] } = {};
+    if (request.instanceType !== undefined) {
+      const type = findInstanceType(request.instanceType);
+      if (!type) throw new Ec2Error("InvalidParameterValue", `The instance type '${request.instanceType}' does not exist. See describeInstanceTypes for the ones offered.`);
+      this.#refuseUnless(record, "modifyInstanceType");
+      if (type.memoryMib < record.image.minMemoryMib) {
+        throw new Ec2Error("InvalidParameterValue", `The image ${record.image.name} needs at least ${record.image.minMemoryMib} MiB; ${type.name} has ${type.memoryMib} MiB.`);
+      }
+      changes.instanceType = type.name;
+      changes.memoryMib = type.memoryMib;
+    }
+    if (request.disableApiTermination !== undefined) {
+      if (typeof request.disableApiTermination !== "boolean") throw new Ec2Error("InvalidParameterValue", "disableApiTermination must be true or false.");
+      changes.disableApiTermination = request.disableApiTermination;
+    }
+    if (request.instanceInitiatedShutdownBehavior !== undefined) {
+      if (request.instanceInitiatedShutdownBehavior !== "stop" && request.instanceInitiatedShutdownBehavior !== "terminate") {
+        throw new Ec2Error("InvalidParameterValue", `instanceInitiatedShutdownBehavior must be 'stop' or 'terminate', not '${String(request.instanceInitiatedShutdownBehavior)}'.`);
+      }
+      changes.instanceInitiatedShutdownBehavior = request.instanceInitiatedShutdownBehavior;
+    }
+    if (Object.keys(changes).length === 0) throw new Ec2Error("MissingParameter", "Say which attribute to change.");
+    if (record.instance.state.name === "terminated") {
+      throw new Ec2Error("IncorrectInstanceState", `The instance '${instanceId}' is terminated; its attributes can no longer change.`);
+    }
+    this.#update(record, changes);
   }
 
   /** EC2's GetConsoleOutput: the newest 64 KiB the instance wrote to its serial console. */
@@ -207,10 +322,12 @@ export class Hypervisor {
     await Promise.all([...this.#records.values()].map((record) => this.#releaseWorker(record)));
   }
 
-  async #boot(record: InstanceRecord, image: ImageManifest): Promise<void> {
+  async #boot(record: InstanceRecord, generation: number): Promise<void> {
     const { instanceId } = record.instance;
-    const loaded = await this.#images.load(image.imageId, (progress) => this.#update(record, { launchProgress: progress }));
-    if (record.instance.state.name !== "pending") return;
+    const image = record.image;
+    const current = () => record.generation === generation;
+    const loaded = await this.#images.load(image.imageId, (progress) => current() && this.#update(record, { launchProgress: progress }));
+    if (!current()) return;
     this.#update(record, { launchProgress: null });
     if (!loaded.ok) return this.#failLaunch(record, loaded.error);
 
@@ -221,8 +338,6 @@ export class Hypervisor {
     record.channel = channel.port1;
     channel.port1.onmessage = (event: MessageEvent<InstanceChannelMessage>) => this.#onChannelMessage(record, event.data);
     const { files } = loaded.value;
-    // Each instance writes its own copy of the root volume; the image's files stay shared.
-    const rootVolume = files.rootVolume.slice(0);
     const spec = {
       instanceId,
       memoryMib: record.instance.memoryMib,
@@ -230,18 +345,67 @@ export class Hypervisor {
       bios: files.bios,
       vgaBios: files.vgaBios,
       kernel: files.kernel,
-      rootVolume,
+      // The image's disk is shared by every instance; each keeps only the blocks it wrote.
+      rootVolume: { image: files.rootVolume, writtenBlocks: record.rootVolume },
       channel: channel.port2,
     };
     let booted;
     try {
-      booted = await worker.api.boot(transfer(spec, [channel.port2, rootVolume]));
+      booted = await worker.api.boot(transfer(spec, [channel.port2]));
     } catch (error) {
       booted = { ok: false as const, error: toCloudError(error, "InstanceBootFailure") };
     }
-    if (record.instance.state.name !== "pending") return;
-    if (!booted.ok) return this.#failLaunch(record, booted.error);
+    if (!current()) return;
+    if (!booted.ok) return record.instance.state.name === "running" ? this.#onWorkerLost(record, booted.error) : this.#failLaunch(record, booted.error);
     this.#update(record, { state: instanceState("running"), statusChecks: { system: "ok", instance: "initializing" } });
+  }
+
+  /** Brings the guest down and keeps its root volume; ends stopped unless overtaken. */
+  async #powerOff(record: InstanceRecord, generation: number, force: boolean): Promise<void> {
+    const current = () => record.generation === generation;
+    const worker = record.worker;
+    if (worker) {
+      try {
+        await worker.api.powerOff({ timeoutMs: this.#stopTimeoutMs, force });
+        const blocks = await worker.api.rootVolumeBlocks();
+        if (blocks.ok && current()) record.rootVolume = blocks.value;
+      } catch {
+        // A worker that died while stopping leaves the volume as it was at the last boot.
+      }
+    }
+    if (!current()) return;
+    await this.#releaseWorker(record);
+    if (!current()) return;
+    this.#update(record, { state: instanceState("stopped"), statusChecks: { system: "not-applicable", instance: "not-applicable" } });
+  }
+
+  /**
+   * The guest rebooted (its volume is clean and its emulator stopped): boot it again from the
+   * same root volume in a fresh emulator. The instance stays running, as a reboot does on EC2.
+   */
+  async #restartEmulator(record: InstanceRecord): Promise<void> {
+    if (record.instance.state.name !== "running") return;
+    const generation = this.#begin(record, { statusChecks: { system: "ok", instance: "initializing" } });
+    const worker = record.worker;
+    try {
+      const blocks = worker ? await worker.api.rootVolumeBlocks() : null;
+      if (blocks?.ok && record.generation === generation) record.rootVolume = blocks.value;
+    } catch {
+      // The worker went away; boot from the volume as last kept.
+    }
+    if (record.generation !== generation) return;
+    await this.#releaseWorker(record);
+    if (record.generation !== generation) return;
+    await this.#boot(record, generation);
+  }
+
+  async #terminate(record: InstanceRecord, generation: number): Promise<void> {
+    await this.#releaseWorker(record);
+    if (record.generation !== generation) return;
+    // DeleteOnTermination: the root volume goes with the instance.
+    record.rootVolume = new Map();
+    this.#update(record, { state: instanceState("terminated"), statusChecks: { system: "not-applicable", instance: "not-applicable" } });
+    this.#forgetLater(record);
   }
 
   #onChannelMessage(record: InstanceRecord, message: InstanceChannelMessage): void {
@@ -256,23 +420,33 @@ export class Hypervisor {
       case "guest-shutdown":
         void this.#onGuestShutdown(record);
         break;
+      case "guest-reboot":
+        void this.#restartEmulator(record);
+        break;
       case "emulator-error":
         this.#onWorkerLost(record, message.error);
         break;
     }
   }
 
-  /** poweroff inside the guest: EC2's default InstanceInitiatedShutdownBehavior is stop. */
-  async #onGuestShutdown(record: InstanceRecord): Promise<void> {
+  /** poweroff inside the guest: the instance's InstanceInitiatedShutdownBehavior says stop or terminate. */
+  #onGuestShutdown(record: InstanceRecord): void {
     if (record.instance.state.name !== "running") return;
     const reason: StateReason = { code: "Client.InstanceInitiatedShutdown", message: "Client.InstanceInitiatedShutdown: Instance initiated shutdown" };
-    this.#update(record, { state: instanceState("stopping"), stateReason: reason, stateTransitionReason: userInitiated(new Date()) });
-    await this.#releaseWorker(record);
-    this.#update(record, { state: instanceState("stopped"), statusChecks: { system: "not-applicable", instance: "not-applicable" } });
+    const changes = { stateReason: reason, stateTransitionReason: userInitiated(new Date()) };
+    if (record.instance.instanceInitiatedShutdownBehavior === "terminate" || record.instance.rootDeviceType === "instance-store") {
+      const generation = this.#begin(record, { ...changes, state: instanceState("shutting-down") });
+      void this.#terminate(record, generation);
+    } else {
+      const generation = this.#begin(record, { ...changes, state: instanceState("stopping") });
+      void this.#powerOff(record, generation, false);
+    }
   }
 
   #failLaunch(record: InstanceRecord, error: CloudError): void {
     void this.#releaseWorker(record);
+    record.generation++;
+    this.#forgetLater(record);
     this.#update(record, {
       state: instanceState("terminated"),
       stateReason: { code: "Server.InternalError", message: `Server.InternalError: ${error.code}: ${error.message}` },
@@ -311,6 +485,45 @@ export class Hypervisor {
     }
   }
 
+  /**
+   * Checks every instance first and changes nothing when one refuses; then acts on each and
+   * waits for what the actions return. The changes report each instance's state at the end.
+   */
+  async #transition(
+    instanceIds: readonly string[],
+    action: LifecycleAction,
+    act: (record: InstanceRecord) => Promise<void> | void,
+  ): Promise<InstanceStateChange[]> {
+    const records = this.#recordsFor(instanceIds);
+    const decisions = records.map((record) => this.#refuseUnless(record, action));
+    const previous = records.map((record) => record.instance.state);
+    await Promise.all(records.map((record, i) => (decisions[i] === "proceed" ? act(record) : undefined)));
+    return records.map((record, i) => ({ instanceId: record.instance.instanceId, previousState: previous[i] as Instance["state"], currentState: record.instance.state }));
+  }
+
+  #refuseUnless(record: InstanceRecord, action: LifecycleAction): "proceed" | "no-op" {
+    const decision = decide(action, record.instance.instanceId, record.instance.state.name);
+    if (decision.kind === "refuse") throw new Ec2Error(decision.code, decision.message);
+    return decision.kind;
+  }
+
+  /** Starts a transition: later steps of older ones see the generation change and stop. */
+  #begin(record: InstanceRecord, changes: Partial<Instance>): number {
+    record.generation++;
+    this.#update(record, changes);
+    return record.generation;
+  }
+
+  #forgetLater(record: InstanceRecord): void {
+    const timer = setTimeout(() => {
+      if (record.instance.state.name !== "terminated") return;
+      this.#records.delete(record.instance.instanceId);
+      for (const listener of this.#listeners) listener({ type: "instance-removed", instanceId: record.instance.instanceId });
+    }, this.#terminatedVisibleMs);
+    // Under Node, a pending removal must not keep the process alive.
+    (timer as { unref?: () => void }).unref?.();
+  }
+
   #freshInstanceId(): string {
     let id = newInstanceId();
     while (this.#records.has(id)) id = newInstanceId();
@@ -332,8 +545,11 @@ export class Hypervisor {
   #runningRecord(instanceId: string, action: string): InstanceRecord {
     const record = this.#record(instanceId);
     const state = record.instance.state.name;
-    if (state !== "running" || !record.worker) {
+    if (state !== "running") {
       throw new Ec2Error("IncorrectInstanceState", `Cannot ${action} the instance ${instanceId}: it is ${state}, not running.`);
+    }
+    if (!record.worker) {
+      throw new Ec2Error("IncorrectInstanceState", `Cannot ${action} the instance ${instanceId}: its emulator is not running (see its status checks). Reboot or stop it.`);
     }
     return record;
   }
@@ -346,5 +562,24 @@ export class Hypervisor {
   #emit(record: InstanceRecord): void {
     const event: HypervisorEvent = { type: "instance-changed", instance: record.instance };
     for (const listener of this.#listeners) listener(event);
+  }
+}
+
+function matchesFilter(instance: Instance, name: string, value: string): boolean {
+  switch (name) {
+    case "instance-state-name":
+      return instance.state.name === value;
+    case "instance-type":
+      return instance.instanceType === value;
+    case "instance-id":
+      return instance.instanceId === value;
+    case "image-id":
+      return instance.imageId === value;
+    case "tag-key":
+      return instance.tags.some((tag) => tag.key === value);
+    default: {
+      const key = name.slice("tag:".length);
+      return instance.tags.some((tag) => tag.key === key && tag.value === value);
+    }
   }
 }

@@ -38,6 +38,10 @@ export interface Instance {
   readonly statusChecks: { readonly system: StatusCheck; readonly instance: StatusCheck };
   readonly rootDeviceType: "ebs" | "instance-store";
   readonly rootDeviceName: string;
+  /** EC2's DisableApiTermination: while true, terminateInstances refuses. */
+  readonly disableApiTermination: boolean;
+  /** What poweroff inside the guest does: EC2's InstanceInitiatedShutdownBehavior. */
+  readonly instanceInitiatedShutdownBehavior: "stop" | "terminate";
   /** Image download progress while pending; null once the image is loaded. */
   readonly launchProgress: { readonly loadedBytes: number; readonly totalBytes: number } | null;
 }

@@ -5,6 +5,7 @@
  */
 import type { ExecResult } from "../guest/agentClient.ts";
 import type { CloudError, Result } from "../shared/errors.ts";
+import type { WrittenBlocks } from "../storage/blockOverlay.ts";
 
 export interface BootSpec {
   readonly instanceId: string;
@@ -14,8 +15,8 @@ export interface BootSpec {
   readonly bios: ArrayBuffer;
   readonly vgaBios: ArrayBuffer;
   readonly kernel: ArrayBuffer;
-  /** The root volume's bytes; the guest writes to them in place. */
-  readonly rootVolume: ArrayBuffer;
+  /** The root volume: the image's disk, never changed, and the blocks written on top of it. */
+  readonly rootVolume: { readonly image: ArrayBuffer; readonly writtenBlocks: WrittenBlocks };
   /** Carries InstanceChannelMessage from the worker; transferred with the call. */
   readonly channel: MessagePort;
 }
@@ -26,8 +27,10 @@ export type InstanceChannelMessage =
   | { readonly type: "console"; readonly data: Uint8Array }
   /** The guest agent is up: the instance status check can pass. */
   | { readonly type: "agent-ready"; readonly agentVersion: number }
-  /** The guest shut itself down (poweroff inside the guest, or a requested shutdown finished). */
+  /** The guest powered itself off (poweroff inside the guest, or a requested power-off finished). */
   | { readonly type: "guest-shutdown" }
+  /** The guest rebooted: the emulator has stopped, its volume clean, for the host to boot again. */
+  | { readonly type: "guest-reboot" }
   /** The emulator stopped working; the instance is failed. */
   | { readonly type: "emulator-error"; readonly error: CloudError };
 
@@ -55,9 +58,16 @@ export interface InstanceWorkerApi {
   exec(command: string, timeoutMs: number): Promise<Result<ExecResult>>;
   /** Tells the guest its console's size, so full-screen programs draw correctly. */
   setTerminalSize(rows: number, cols: number): Promise<Result<void>>;
-  /** Asks the guest to power off; stops the emulator after timeoutMs if it has not. */
-  shutdown(timeoutMs: number): Promise<Result<ShutdownOutcome>>;
+  /**
+   * Asks the guest to power off and stops the emulator once it has, or after timeoutMs if it
+   * has not; with force, stops it at once (pulling the plug).
+   */
+  powerOff(options: { readonly timeoutMs: number; readonly force: boolean }): Promise<Result<ShutdownOutcome>>;
+  /** Asks the guest to reboot; stops the emulator at once if the guest does not take the request. Either way a guest-reboot follows. */
+  reboot(): Promise<Result<ShutdownOutcome>>;
   stats(): Promise<InstanceStats>;
+  /** The root volume's written blocks, once the emulator has stopped (to boot from them again). */
+  rootVolumeBlocks(): Promise<Result<WrittenBlocks>>;
   /** Stops the emulator at once and frees it. */
   destroy(): Promise<void>;
 }

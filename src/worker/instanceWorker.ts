@@ -2,12 +2,16 @@
  * One instance: one v86 emulator, driven from inside its own worker.
  * This is the only module that imports v86.
  */
+import { transfer } from "comlink";
 import { V86, type V86Options } from "v86";
 import { AgentClient, type ExecResult } from "../guest/agentClient.ts";
+import type { ShutdownKind } from "../guest/protocol.ts";
 import { fail, ok, toCloudError, type CloudError, type Result } from "../shared/errors.ts";
 import type { BootSpec, InstanceChannelMessage, InstanceStats, InstanceWorkerApi, ShutdownOutcome } from "./api.ts";
 import { ByteBatcher } from "./byteBatcher.ts";
 import { InstructionCounter } from "./instructionCounter.ts";
+import { V86Disk } from "./v86Disk.ts";
+import { BlockOverlay, type WrittenBlocks } from "../storage/blockOverlay.ts";
 
 /** v86 internals we reach into: its main loop's yield, which the worker replaces with its own. */
 interface V86Internals {
@@ -41,6 +45,7 @@ function post(port: MessagePort, message: InstanceChannelMessage, transfer: Tran
 export class InstanceWorker implements InstanceWorkerApi {
   readonly #options: InstanceWorkerOptions;
   #emulator: V86 | null = null;
+  #disk: V86Disk | null = null;
   #channel: MessagePort | null = null;
   #console: ByteBatcher | null = null;
   #agentBytes: ByteBatcher | null = null;
@@ -66,11 +71,12 @@ export class InstanceWorker implements InstanceWorkerApi {
       this.#console = console;
       const agent = new AgentClient((line) => this.#emulator?.serial_send_bytes(1, new TextEncoder().encode(line)), {
         ready: (agentVersion) => post(channel, { type: "agent-ready", agentVersion }),
-        shutdown: () => this.#onGuestShutdown(),
+        shutdown: (kind) => this.#onGuestShutdown(kind),
       });
       this.#agent = agent;
       this.#agentBytes = new ByteBatcher((bytes) => agent.receive(bytes));
 
+      this.#disk = new V86Disk(new BlockOverlay(new Uint8Array(spec.rootVolume.image), spec.rootVolume.writtenBlocks));
       const options: V86Options = {
         wasm_fn: async (imports) => (await WebAssembly.instantiate(module, imports)).exports,
         memory_size: spec.memoryMib * 1024 * 1024,
@@ -79,7 +85,8 @@ export class InstanceWorker implements InstanceWorkerApi {
         vga_bios: { buffer: spec.vgaBios },
         bzimage: { buffer: spec.kernel },
         cmdline: spec.kernelCommandLine,
-        hda: { buffer: spec.rootVolume },
+        // v86 takes any object with get/set/load as a drive (see v86Disk.ts); its types do not say so.
+        hda: this.#disk as unknown as V86Options["hda"],
         uart1: true,
         autostart: false,
         disable_keyboard: true,
@@ -121,20 +128,33 @@ export class InstanceWorker implements InstanceWorkerApi {
     return this.#agent.setTerminalSize(rows, cols);
   }
 
-  async shutdown(timeoutMs: number): Promise<Result<ShutdownOutcome>> {
-    if (!this.#emulator) return ok({ graceful: true });
-    if (this.#poweredOff) return ok({ graceful: true });
+  async powerOff(options: { readonly timeoutMs: number; readonly force: boolean }): Promise<Result<ShutdownOutcome>> {
+    if (!this.#emulator || this.#poweredOff) return ok({ graceful: true });
+    if (options.force || !this.#agent) {
+      await this.#stopEmulator();
+      return ok({ graceful: false });
+    }
     const poweredOff = new Promise<boolean>((resolve) => {
-      const timer = setTimeout(() => resolve(false), timeoutMs);
+      const timer = setTimeout(() => resolve(false), options.timeoutMs);
       this.#shutdownWaiters.push(() => {
         clearTimeout(timer);
         resolve(true);
       });
     });
-    const asked = this.#agent ? await this.#agent.powerOff(Math.min(timeoutMs, 5_000)) : fail("GuestAgentError", "no agent");
+    const asked = await this.#agent.shutdown("poweroff", Math.min(options.timeoutMs, 5_000));
     const graceful = asked.ok ? await poweredOff : false;
     await this.#stopEmulator();
     return ok({ graceful });
+  }
+
+  async reboot(): Promise<Result<ShutdownOutcome>> {
+    if (!this.#emulator || this.#poweredOff) return fail("IncorrectInstanceState", "The instance is not running.");
+    const asked = this.#agent ? await this.#agent.shutdown("reboot") : fail("GuestAgentError", "no agent");
+    if (asked.ok) return ok({ graceful: true });
+    // The guest did not take the request: press the reset button, as EC2 does after a while.
+    await this.#stopEmulator();
+    if (this.#channel) post(this.#channel, { type: "guest-reboot" });
+    return ok({ graceful: false });
   }
 
   async stats(): Promise<InstanceStats> {
@@ -146,6 +166,13 @@ export class InstanceWorker implements InstanceWorkerApi {
       running: this.#emulator?.is_running() ?? false,
       agentGarbageLines: this.#agent?.garbageLines ?? 0,
     };
+  }
+
+  async rootVolumeBlocks(): Promise<Result<WrittenBlocks>> {
+    if (!this.#disk) return fail("IncorrectInstanceState", "This worker has no root volume.");
+    if (!this.#poweredOff) return fail("IncorrectInstanceState", "The root volume is in use until the instance stops.");
+    const blocks: WrittenBlocks = new Map([...this.#disk.overlay.writtenBlocks].map(([index, block]) => [index, block.slice()]));
+    return ok(transfer(blocks, [...blocks.values()].map((block) => block.buffer)));
   }
 
   async destroy(): Promise<void> {
@@ -188,14 +215,18 @@ export class InstanceWorker implements InstanceWorkerApi {
     if (this.#emulator && this.#stoppedAt === null) this.#counter.sample(this.#emulator.get_instruction_counter());
   }
 
-  #onGuestShutdown(): void {
+  /**
+   * The guest is going down with its volume clean. A reboot too ends this emulator: the host
+   * boots a fresh one from the same volume (v86's own reset does not survive a bzImage boot).
+   */
+  #onGuestShutdown(kind: ShutdownKind): void {
     // The agent speaks just before init halts the kernel; let it finish before stopping.
     setTimeout(() => {
       if (this.#poweredOff) return;
       const waiters = this.#shutdownWaiters;
       this.#shutdownWaiters = [];
       void this.#stopEmulator().then(() => {
-        if (this.#channel) post(this.#channel, { type: "guest-shutdown" });
+        if (this.#channel) post(this.#channel, { type: kind === "reboot" ? "guest-reboot" : "guest-shutdown" });
         for (const wake of waiters) wake();
       });
     }, POWER_OFF_SETTLE_MS);

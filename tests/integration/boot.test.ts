@@ -28,7 +28,7 @@ describe("the default image, booted through the hypervisor", () => {
   });
 
   it("is running with both status checks passed", () => {
-    const [described] = hypervisor.describeInstances([instance.instanceId]);
+    const [described] = hypervisor.describeInstances({ instanceIds: [instance.instanceId] });
     expect(described?.state).toEqual({ name: "running", code: 16 });
     expect(described?.statusChecks).toEqual({ system: "ok", instance: "ok" });
   });

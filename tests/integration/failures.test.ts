@@ -71,7 +71,7 @@ describe("a worker that crashes while another instance runs", () => {
     expect(failed.stateReason?.message).toContain("simulated emulator crash while booting");
 
     expect((await console.run("echo still-here")).trim()).toBe("still-here");
-    const [stillRunning] = hypervisor.describeInstances([healthy.instanceId]);
+    const [stillRunning] = hypervisor.describeInstances({ instanceIds: [healthy.instanceId] });
     expect(stillRunning?.state.name).toBe("running");
     console.dispose();
   });

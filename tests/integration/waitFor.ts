@@ -13,11 +13,11 @@ export function waitForInstance(hypervisor: Hypervisor, instanceId: string, pred
     };
     const timer = setTimeout(() => {
       unsubscribe();
-      const [now] = hypervisor.describeInstances([instanceId]);
+      const [now] = hypervisor.describeInstances({ instanceIds: [instanceId] });
       reject(new Error(`instance ${instanceId} did not reach the awaited state within ${timeoutMs} ms; it is ${JSON.stringify(now)}`));
     }, timeoutMs);
-    const unsubscribe = hypervisor.subscribe((event) => void check(event.instance));
-    const [current] = hypervisor.describeInstances([instanceId]);
+    const unsubscribe = hypervisor.subscribe((event) => void (event.type === "instance-changed" && check(event.instance)));
+    const [current] = hypervisor.describeInstances({ instanceIds: [instanceId] });
     if (current) check(current);
   });
 }

@@ -1,0 +1,61 @@
+/**
+ * Presents a BlockOverlay to v86 as a hard disk. v86 takes any object with get/set/load as a
+ * drive's buffer (its own buffers have the same method names, and they survive its
+ * minification); this one keeps the guest's writes in the overlay, and its state in a saved
+ * emulator state is just the written blocks, never the base image.
+ * The v86 version is pinned: tests/integration cover this seam.
+ */
+import { BlockOverlay, type WrittenBlocks } from "../storage/blockOverlay.ts";
+
+const STATE_VERSION = 1;
+
+export class V86Disk {
+  readonly overlay: BlockOverlay;
+  byteLength: number;
+  onload: ((event: object) => void) | undefined;
+  onprogress: ((event: object) => void) | undefined;
+
+  constructor(overlay: BlockOverlay) {
+    this.overlay = overlay;
+    this.byteLength = overlay.sizeBytes;
+  }
+
+  load(): void {
+    this.onload?.({});
+  }
+
+  get(start: number, length: number, done: (bytes: Uint8Array) => void): void {
+    done(this.overlay.read(start, length));
+  }
+
+  get_and_cache(start: number, length: number, done: (bytes: Uint8Array) => void): void {
+    this.get(start, length, done);
+  }
+
+  get_from_cache(start: number, length: number): Uint8Array {
+    return this.overlay.read(start, length);
+  }
+
+  set(start: number, bytes: Uint8Array, done: () => void): void {
+    this.overlay.write(start, bytes);
+    done();
+  }
+
+  /** v86 asks for a whole-disk copy only to export it; this disk has none to give. */
+  get_buffer(done: (buffer?: ArrayBuffer) => void): void {
+    done(undefined);
+  }
+
+  /** What a saved emulator state holds of the disk: the written blocks only. */
+  get_state(): unknown[] {
+    return [STATE_VERSION, this.overlay.blockBytes, [...this.overlay.writtenBlocks]];
+  }
+
+  set_state(state: unknown[]): void {
+    const [version, blockBytes, blocks] = state;
+    if (version !== STATE_VERSION || blockBytes !== this.overlay.blockBytes || !Array.isArray(blocks)) {
+      throw new Error("The saved state's disk does not match this volume.");
+    }
+    this.overlay.restore(new Map(blocks as [number, Uint8Array][]) satisfies WrittenBlocks);
+  }
+}

@@ -1,0 +1,120 @@
+/**
+ * EC2's lifecycle on real instances: stop and start keep the root volume, poweroff inside the
+ * guest follows the shutdown behaviour, types change while stopped, reboot stays running.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Hypervisor } from "../../src/hypervisor/hypervisor.ts";
+import type { Instance } from "../../src/hypervisor/instance.ts";
+import { createNodeHypervisor } from "../../src/hypervisor/nodeHypervisor.ts";
+import { ConsoleReader, PROMPT } from "./consoleReader.ts";
+import { waitForInstance } from "./waitFor.ts";
+
+const agentReady = (i: Instance) => i.state.name === "running" && i.statusChecks.instance === "ok";
+
+describe("an instance through stop, start, resize and reboot", () => {
+  let hypervisor: Hypervisor;
+  let id: string;
+
+  beforeAll(async () => {
+    hypervisor = createNodeHypervisor({ stopTimeoutMs: 20_000 });
+    const [instance] = (await hypervisor.runInstances({ instanceType: "t3.micro" })) as [Instance];
+    id = instance.instanceId;
+    await waitForInstance(hypervisor, id, agentReady);
+  });
+  afterAll(() => hypervisor.shutdownAll());
+
+  it("keeps a file on its root volume across stop and start", async () => {
+    await hypervisor.runCommand(id, "echo kept-across-stop > /root/kept.txt");
+    const [change] = await hypervisor.stopInstances([id]);
+    expect(change?.previousState.name).toBe("running");
+    const stopped = hypervisor.describeInstances({ instanceIds: [id] })[0];
+    expect(stopped?.state).toEqual({ name: "stopped", code: 80 });
+    expect(stopped?.stateReason?.code).toBe("Client.UserInitiatedShutdown");
+
+    await hypervisor.startInstances([id]);
+    await waitForInstance(hypervisor, id, agentReady);
+    expect((await hypervisor.runCommand(id, "cat /root/kept.txt")).stdout).toBe("kept-across-stop\n");
+  });
+
+  it("refuses a type change while running, naming the state", async () => {
+    await expect(hypervisor.modifyInstanceAttribute(id, { instanceType: "t3.small" })).rejects.toMatchObject({
+      code: "IncorrectInstanceState",
+      message: expect.stringMatching(/running.*only while it is stopped/),
+    });
+  });
+
+  it("boots with the new type's memory after a change while stopped", async () => {
+    const before = Number((await hypervisor.runCommand(id, "free -m | awk '/Mem:/ {print $2}'")).stdout);
+    await hypervisor.stopInstances([id]);
+    await hypervisor.modifyInstanceAttribute(id, { instanceType: "t3.small" });
+    await hypervisor.startInstances([id]);
+    await waitForInstance(hypervisor, id, agentReady);
+    const after = Number((await hypervisor.runCommand(id, "free -m | awk '/Mem:/ {print $2}'")).stdout);
+    expect(hypervisor.describeInstances({ instanceIds: [id] })[0]?.instanceType).toBe("t3.small");
+    expect(before).toBeGreaterThan(90);
+    expect(before).toBeLessThan(128);
+    expect(after).toBeGreaterThan(220);
+    expect(after).toBeLessThan(256);
+  });
+
+  it("reboots its operating system and stays running", async () => {
+    await hypervisor.runCommand(id, "echo before-reboot > /tmp/volatile; echo on-disk > /root/durable");
+    await hypervisor.rebootInstances([id]);
+    expect(hypervisor.describeInstances({ instanceIds: [id] })[0]?.state.name).toBe("running");
+    await waitForInstance(hypervisor, id, (i) => i.statusChecks.instance === "initializing");
+    await waitForInstance(hypervisor, id, agentReady);
+    const after = await hypervisor.runCommand(id, "cat /root/durable; cat /tmp/volatile 2>/dev/null || echo tmp-cleared");
+    expect(after.stdout).toBe("on-disk\ntmp-cleared\n");
+  });
+
+  it("stops when poweroff is typed in the guest (the default shutdown behaviour)", async () => {
+    const console = new ConsoleReader(hypervisor, id);
+    await hypervisor.sendConsoleInput(id, "poweroff\n");
+    const stopped = await waitForInstance(hypervisor, id, (i) => i.state.name === "stopped");
+    expect(stopped.stateReason?.code).toBe("Client.InstanceInitiatedShutdown");
+    console.dispose();
+  });
+});
+
+describe("shutdown behaviour, termination protection and bad requests", () => {
+  let hypervisor: Hypervisor;
+  afterAll(() => hypervisor.shutdownAll());
+  beforeAll(() => {
+    hypervisor = createNodeHypervisor();
+  });
+
+  it("terminates on poweroff when the shutdown behaviour says terminate", async () => {
+    const [instance] = (await hypervisor.runInstances({ instanceInitiatedShutdownBehavior: "terminate" })) as [Instance];
+    const console = new ConsoleReader(hypervisor, instance.instanceId);
+    await console.waitFor(PROMPT, 60_000);
+    await hypervisor.sendConsoleInput(instance.instanceId, "poweroff\n");
+    const ended = await waitForInstance(hypervisor, instance.instanceId, (i) => i.state.name === "terminated");
+    expect(ended.stateReason?.code).toBe("Client.InstanceInitiatedShutdown");
+    await expect(hypervisor.startInstances([instance.instanceId])).rejects.toMatchObject({ code: "IncorrectInstanceState" });
+    console.dispose();
+  });
+
+  it("refuses to terminate a protected instance until protection is turned off", async () => {
+    const [instance] = (await hypervisor.runInstances({ disableApiTermination: true })) as [Instance];
+    const id = instance.instanceId;
+    await waitForInstance(hypervisor, id, agentReady);
+    await expect(hypervisor.terminateInstances([id])).rejects.toMatchObject({ code: "OperationNotPermitted" });
+    expect(hypervisor.describeInstances({ instanceIds: [id] })[0]?.state.name).toBe("running");
+    await hypervisor.modifyInstanceAttribute(id, { disableApiTermination: false });
+    const [change] = await hypervisor.terminateInstances([id]);
+    expect(change?.currentState).toEqual({ name: "terminated", code: 48 });
+    // Terminating again is harmless, as on EC2.
+    const [again] = await hypervisor.terminateInstances([id]);
+    expect(again?.previousState.name).toBe("terminated");
+  });
+
+  it("finds instances by state, type and tag", async () => {
+    const [tagged] = (await hypervisor.runInstances({ tags: [{ key: "Name", value: "web-1" }], instanceType: "t3.nano" })) as [Instance];
+    const byTag = hypervisor.describeInstances({ filters: [{ name: "tag:Name", values: ["web-1"] }] });
+    expect(byTag.map((i) => i.instanceId)).toEqual([tagged.instanceId]);
+    expect(hypervisor.describeInstances({ filters: [{ name: "instance-type", values: ["t3.nano"] }] })).toHaveLength(1);
+    expect(hypervisor.describeInstances({ filters: [{ name: "instance-state-name", values: ["terminated"] }] }).length).toBeGreaterThanOrEqual(2);
+    expect(() => hypervisor.describeInstances({ filters: [{ name: "colour", values: ["blue"] }] })).toThrow(/colour/);
+    await hypervisor.terminateInstances([tagged.instanceId]);
+  });
+});
