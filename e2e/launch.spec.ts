@@ -1,5 +1,5 @@
 import { expect, test } from "@playwright/test";
-import { launchAndWaitForPrompt, screenText, typeLine } from "./terminal.ts";
+import { instanceState, launchAndWaitForPrompt, screenText, typeLine } from "./terminal.ts";
 
 test("launch an instance, type into its terminal, terminate it", async ({ page }) => {
   const errors: string[] = [];
@@ -15,7 +15,7 @@ test("launch an instance, type into its terminal, terminate it", async ({ page }
   await typeLine(page, "echo tabcloud-$((40+2))");
   await expect.poll(() => screenText(page)).toMatch(/^tabcloud-42$/m);
 
-  await page.getByRole("button", { name: "Terminate instance" }).click();
+  await instanceState(page, "Terminate instance");
   await expect(row.locator("[data-state]")).toHaveAttribute("data-state", "terminated");
   await expect(page.getByText("The instance is terminated; its console is read-only.")).toBeVisible();
   expect(errors).toEqual([]);

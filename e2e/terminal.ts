@@ -21,3 +21,9 @@ export async function typeLine(page: Page, line: string): Promise<void> {
   await page.locator('[data-testid="terminal"]').click();
   await page.keyboard.type(`${line}\n`);
 }
+
+/** Picks an entry of the selected instance's "Instance state" menu. */
+export async function instanceState(page: Page, item: "Start instance" | "Stop instance" | "Reboot instance" | "Terminate instance"): Promise<void> {
+  await page.getByRole("button", { name: "Instance state" }).click();
+  await page.getByRole("menuitem", { name: item }).click();
+}

@@ -20,8 +20,9 @@ export class Fleet {
 
   constructor(hypervisor: Hypervisor) {
     this.hypervisor = hypervisor;
-    hypervisor.subscribe(() => {
+    hypervisor.subscribe((event) => {
       this.instances = hypervisor.describeInstances();
+      if (event.type === "instance-removed" && this.selectedId === event.instanceId) this.selectedId = null;
     });
   }
 
@@ -29,30 +30,55 @@ export class Fleet {
     this.selectedId = instanceId;
   }
 
-  async launch(): Promise<void> {
+  async launch(options: { name?: string; instanceType?: string } = {}): Promise<void> {
+    this.busy = true;
     await this.#act(async () => {
-      const [instance] = await this.hypervisor.runInstances({ terminalSize: this.terminalSize });
+      const name = options.name?.trim();
+      const [instance] = await this.hypervisor.runInstances({
+        terminalSize: this.terminalSize,
+        ...(options.instanceType ? { instanceType: options.instanceType } : {}),
+        ...(name ? { tags: [{ key: "Name", value: name }] } : {}),
+      });
       if (instance) this.selectedId = instance.instanceId;
     });
+    this.busy = false;
   }
 
-  async terminate(instanceId: string): Promise<void> {
-    await this.#act(() => this.hypervisor.terminateInstances([instanceId]));
+  start(instanceId: string): Promise<void> {
+    return this.#act(() => this.hypervisor.startInstances([instanceId]));
+  }
+
+  stop(instanceId: string, force = false): Promise<void> {
+    return this.#act(() => this.hypervisor.stopInstances([instanceId], { force }));
+  }
+
+  reboot(instanceId: string): Promise<void> {
+    return this.#act(() => this.hypervisor.rebootInstances([instanceId]));
+  }
+
+  terminate(instanceId: string): Promise<void> {
+    return this.#act(() => this.hypervisor.terminateInstances([instanceId]));
+  }
+
+  changeType(instanceId: string, instanceType: string): Promise<void> {
+    return this.#act(() => this.hypervisor.modifyInstanceAttribute(instanceId, { instanceType }));
+  }
+
+  setTerminationProtection(instanceId: string, enabled: boolean): Promise<void> {
+    return this.#act(() => this.hypervisor.modifyInstanceAttribute(instanceId, { disableApiTermination: enabled }));
   }
 
   dismissError(): void {
     this.error = null;
   }
 
+  /** Runs an action; its failure becomes the error the page shows. */
   async #act(action: () => Promise<unknown>): Promise<void> {
-    this.busy = true;
     this.error = null;
     try {
       await action();
     } catch (error) {
       this.error = toCloudError(error);
-    } finally {
-      this.busy = false;
     }
   }
 }
