@@ -22,6 +22,11 @@ import {
 import { isInstanceId, newInstanceId } from "./instanceId.ts";
 import { DEFAULT_INSTANCE_TYPE, findInstanceType, INSTANCE_TYPES, type InstanceType } from "./instanceTypes.ts";
 import { decide, type LifecycleAction } from "./lifecycle.ts";
+import { allocateCpu } from "./cpuAllocation.ts";
+import { CreditAccount, type CreditMode } from "./cpuCredits.ts";
+import { admit, instanceFootprintMib } from "./memoryBudget.ts";
+import { InstanceMeter, type Bill } from "./meter.ts";
+import { METRIC_SAMPLES_KEPT, rates, type CounterReading, type MetricSample } from "./monitoring.ts";
 import type { WrittenBlocks } from "../storage/blockOverlay.ts";
 import { DEFAULT_TERMINAL_SIZE, instanceKernelCommandLine, isTerminalSize, type TerminalSize } from "./kernelCommandLine.ts";
 import type { InstanceWorkerHandle, WorkerHost } from "./workerHost.ts";
@@ -37,6 +42,24 @@ export interface RunInstancesRequest {
   readonly terminalSize?: TerminalSize;
   readonly disableApiTermination?: boolean;
   readonly instanceInitiatedShutdownBehavior?: "stop" | "terminate";
+  /** EC2's CreditSpecification for burstable types; unlimited by default, as on EC2 for T3. */
+  readonly creditSpecification?: { readonly cpuCredits: CreditMode };
+}
+
+export interface HostCapacity {
+  readonly memoryBudgetMib: number;
+  readonly memoryInUseMib: number;
+  /** Host CPU the instances may share, in percent of one core (100 per core). */
+  readonly cpuBudgetPct: number;
+  readonly emulatorOverheadMib: number;
+  readonly instances: readonly {
+    readonly instanceId: string;
+    readonly instanceType: string;
+    readonly memoryMib: number;
+    readonly footprintMib: number;
+    readonly cpuSharePct: number;
+    readonly cpuUtilizationPct: number;
+  }[];
 }
 
 export interface DescribeInstancesRequest {
@@ -53,6 +76,8 @@ export interface ModifyInstanceAttributeRequest {
 
 export type HypervisorEvent =
   | { readonly type: "instance-changed"; readonly instance: Instance }
+  /** New monitoring samples, shares or bills (once per sampling interval). */
+  | { readonly type: "metrics-updated" }
   /** A terminated instance's listing expired. */
   | { readonly type: "instance-removed"; readonly instanceId: string };
 
@@ -65,6 +90,12 @@ export interface HypervisorOptions {
   readonly stopTimeoutMs?: number;
   /** How long terminated instances stay listed (EC2: about an hour). */
   readonly terminatedVisibleMs?: number;
+  /** The host's memory budget for instances, guest RAM plus emulator overhead. */
+  readonly memoryBudgetMib: number;
+  /** Host cores the instances may share (their CPU budget is 100% per core). */
+  readonly cpuCores: number;
+  /** How often CPU use is sampled, shares recomputed and credits accounted. */
+  readonly sampleIntervalMs?: number;
 }
 
 const MAX_TAGS = 50;
@@ -76,6 +107,11 @@ interface InstanceRecord {
   rootVolume: WrittenBlocks;
   /** Bumped by every transition, so a slower one that is overtaken stops where it is. */
   generation: number;
+  readonly meter: InstanceMeter;
+  credits: CreditAccount | null;
+  readonly metrics: MetricSample[];
+  lastReading: CounterReading | null;
+  cpuSharePct: number;
   worker: InstanceWorkerHandle | null;
   channel: MessagePort | null;
   readonly console: ConsoleLog;
@@ -89,6 +125,11 @@ export class Hypervisor {
   readonly #instanceLimit: number;
   readonly #stopTimeoutMs: number;
   readonly #terminatedVisibleMs: number;
+  #memoryBudgetMib: number;
+  #cpuCores: number;
+  readonly #sampleIntervalMs: number;
+  #sampler: ReturnType<typeof setInterval> | null = null;
+  #sampling = false;
   readonly #records = new Map<string, InstanceRecord>();
   readonly #listeners = new Set<(event: HypervisorEvent) => void>();
 
@@ -98,6 +139,9 @@ export class Hypervisor {
     this.#instanceLimit = options.instanceLimit ?? 8;
     this.#stopTimeoutMs = options.stopTimeoutMs ?? 10_000;
     this.#terminatedVisibleMs = options.terminatedVisibleMs ?? 60 * 60 * 1000;
+    this.#memoryBudgetMib = options.memoryBudgetMib;
+    this.#cpuCores = options.cpuCores;
+    this.#sampleIntervalMs = options.sampleIntervalMs ?? 1000;
   }
 
   /** Listens to every change of every instance; returns the function that stops listening. */
@@ -149,10 +193,16 @@ export class Hypervisor {
     if (type.memoryMib < image.minMemoryMib) {
       throw new Ec2Error("InvalidParameterValue", `The image ${image.name} needs at least ${image.minMemoryMib} MiB; ${type.name} has ${type.memoryMib} MiB.`);
     }
+    const creditMode = request.creditSpecification?.cpuCredits ?? "unlimited";
+    if (creditMode !== "standard" && creditMode !== "unlimited") {
+      throw new Ec2Error("InvalidParameterValue", `cpuCredits must be 'standard' or 'unlimited', not '${String(creditMode)}'.`);
+    }
     const live = [...this.#records.values()].filter((record) => record.instance.state.name !== "terminated").length;
     if (live + count > this.#instanceLimit) {
       throw new Ec2Error("InstanceLimitExceeded", `You have ${live} instances and asked for ${count} more; the limit is ${this.#instanceLimit}. Terminate one first.`);
     }
+
+    admit(this.#memoryBudgetMib, this.#memoryInUseMib(), type.memoryMib, count, type.name);
 
     const launchTime = new Date().toISOString();
     const launched: Instance[] = [];
@@ -172,6 +222,7 @@ export class Hypervisor {
         rootDeviceName: "/dev/sda",
         disableApiTermination: request.disableApiTermination ?? false,
         instanceInitiatedShutdownBehavior: request.instanceInitiatedShutdownBehavior ?? "stop",
+        cpuCredits: type.burstable ? creditMode : null,
         launchProgress: null,
       };
       const record: InstanceRecord = {
@@ -179,6 +230,11 @@ export class Hypervisor {
         image,
         rootVolume: new Map(),
         generation: 0,
+        meter: new InstanceMeter(image.rootVolumeSizeBytes, Date.now()),
+        credits: type.burstable ? new CreditAccount(type.burstable, creditMode) : null,
+        metrics: [],
+        lastReading: null,
+        cpuSharePct: 100,
         worker: null,
         channel: null,
         console: new ConsoleLog(),
@@ -195,6 +251,13 @@ export class Hypervisor {
 
   /** Boots stopped instances again from their root volumes; running ones are left as they are. */
   async startInstances(instanceIds: readonly string[]): Promise<InstanceStateChange[]> {
+    // Every start must fit before any begins.
+    let inUseMib = this.#memoryInUseMib();
+    for (const record of this.#recordsFor(instanceIds)) {
+      if (record.instance.state.name !== "stopped") continue;
+      admit(this.#memoryBudgetMib, inUseMib, record.instance.memoryMib, 1, record.instance.instanceType);
+      inUseMib += instanceFootprintMib(record.instance.memoryMib);
+    }
     return this.#transition(instanceIds, "start", (record) => {
       const generation = this.#begin(record, { state: instanceState("pending"), stateReason: null, stateTransitionReason: "", statusChecks: { system: "initializing", instance: "initializing" } });
       void this.#boot(record, generation);
@@ -212,6 +275,7 @@ export class Hypervisor {
     return this.#transition(instanceIds, "stop", (record) => {
       const reason: StateReason = { code: "Client.UserInitiatedShutdown", message: "Client.UserInitiatedShutdown: User initiated shutdown" };
       const generation = this.#begin(record, { state: instanceState("stopping"), stateReason: reason, stateTransitionReason: userInitiated(new Date()) });
+      this.#endBilling(record);
       return this.#powerOff(record, generation, options.force ?? false);
     });
   }
@@ -236,6 +300,7 @@ export class Hypervisor {
     return this.#transition(instanceIds, "terminate", (record) => {
       const reason: StateReason = { code: "Client.UserInitiatedShutdown", message: "Client.UserInitiatedShutdown: User initiated shutdown" };
       const generation = this.#begin(record, { state: instanceState("shutting-down"), stateTransitionReason: userInitiated(new Date()), stateReason: reason });
+      this.#endBilling(record);
       return this.#terminate(record, generation);
     });
   }
@@ -253,6 +318,8 @@ export class Hypervisor {
       }
       changes.instanceType = type.name;
       changes.memoryMib = type.memoryMib;
+      changes.cpuCredits = type.burstable ? (record.instance.cpuCredits ?? "unlimited") : null;
+      record.credits = type.burstable ? new CreditAccount(type.burstable, changes.cpuCredits ?? "unlimited") : null;
     }
     if (request.disableApiTermination !== undefined) {
       if (typeof request.disableApiTermination !== "boolean") throw new Ec2Error("InvalidParameterValue", "disableApiTermination must be true or false.");
@@ -269,6 +336,50 @@ export class Hypervisor {
       throw new Ec2Error("IncorrectInstanceState", `The instance '${instanceId}' is terminated; its attributes can no longer change.`);
     }
     this.#update(record, changes);
+  }
+
+  /** The host's memory and CPU budgets and what each live instance holds of them. */
+  describeHostCapacity(): HostCapacity {
+    const live = [...this.#records.values()].filter((record) => holdsMemory(record.instance.state.name));
+    return {
+      memoryBudgetMib: this.#memoryBudgetMib,
+      memoryInUseMib: this.#memoryInUseMib(),
+      cpuBudgetPct: this.#cpuCores * 100,
+      emulatorOverheadMib: instanceFootprintMib(0),
+      instances: live.map((record) => ({
+        instanceId: record.instance.instanceId,
+        instanceType: record.instance.instanceType,
+        memoryMib: record.instance.memoryMib,
+        footprintMib: instanceFootprintMib(record.instance.memoryMib),
+        cpuSharePct: record.instance.state.name === "running" ? record.cpuSharePct : 0,
+        cpuUtilizationPct: record.metrics.at(-1)?.cpuUtilizationPct ?? 0,
+      })),
+    };
+  }
+
+  /** Changes the host's budgets. A smaller memory budget affects only later launches and starts. */
+  async setHostCapacity(capacity: { memoryBudgetMib?: number; cpuCores?: number }): Promise<void> {
+    const { memoryBudgetMib, cpuCores } = capacity;
+    if (memoryBudgetMib !== undefined && (!Number.isFinite(memoryBudgetMib) || memoryBudgetMib < 64 || memoryBudgetMib > 1024 * 1024)) {
+      throw new Ec2Error("InvalidParameterValue", `A memory budget of ${memoryBudgetMib} MiB is not possible: give 64 MiB or more.`);
+    }
+    if (cpuCores !== undefined && (!Number.isFinite(cpuCores) || cpuCores <= 0 || cpuCores > 256)) {
+      throw new Ec2Error("InvalidParameterValue", `A CPU budget of ${cpuCores} cores is not possible: give a number above 0.`);
+    }
+    if (memoryBudgetMib !== undefined) this.#memoryBudgetMib = Math.round(memoryBudgetMib);
+    if (cpuCores !== undefined) this.#cpuCores = cpuCores;
+    await this.#reschedule();
+    for (const listener of this.#listeners) listener({ type: "metrics-updated" });
+  }
+
+  /** CloudWatch-style samples of the instance's CPU, oldest first (five minutes at most). */
+  getMetricData(instanceId: string): readonly MetricSample[] {
+    return this.#record(instanceId).metrics;
+  }
+
+  /** What the instance has cost so far. */
+  getInstanceBill(instanceId: string): Bill {
+    return this.#record(instanceId).meter.bill(Date.now());
   }
 
   /** EC2's GetConsoleOutput: the newest 64 KiB the instance wrote to its serial console. */
@@ -313,12 +424,14 @@ export class Hypervisor {
   async getInstanceStats(instanceId: string): Promise<InstanceStats> {
     const record = this.#record(instanceId);
     const worker = record.worker;
-    if (!worker) return { instructions: 0, runTimeMs: 0, running: false, agentGarbageLines: 0 };
+    if (!worker) return { instructions: 0, runTimeMs: 0, cpuTimeMs: 0, cpuSharePct: 0, running: false, agentGarbageLines: 0 };
     return worker.api.stats();
   }
 
   /** Ends every instance's worker: for tests and page unload. */
   async shutdownAll(): Promise<void> {
+    if (this.#sampler !== null) clearInterval(this.#sampler);
+    this.#sampler = null;
     await Promise.all([...this.#records.values()].map((record) => this.#releaseWorker(record)));
   }
 
@@ -357,7 +470,11 @@ export class Hypervisor {
     }
     if (!current()) return;
     if (!booted.ok) return record.instance.state.name === "running" ? this.#onWorkerLost(record, booted.error) : this.#failLaunch(record, booted.error);
+    record.meter.startRun(this.#typeOf(record).pricePerHourUsd, Date.now());
+    record.lastReading = null;
     this.#update(record, { state: instanceState("running"), statusChecks: { system: "ok", instance: "initializing" } });
+    this.#ensureSampler();
+    await this.#reschedule();
   }
 
   /** Brings the guest down and keeps its root volume; ends stopped unless overtaken. */
@@ -377,6 +494,7 @@ export class Hypervisor {
     await this.#releaseWorker(record);
     if (!current()) return;
     this.#update(record, { state: instanceState("stopped"), statusChecks: { system: "not-applicable", instance: "not-applicable" } });
+    await this.#reschedule();
   }
 
   /**
@@ -404,6 +522,7 @@ export class Hypervisor {
     if (record.generation !== generation) return;
     // DeleteOnTermination: the root volume goes with the instance.
     record.rootVolume = new Map();
+    record.meter.deleteVolume(Date.now());
     this.#update(record, { state: instanceState("terminated"), statusChecks: { system: "not-applicable", instance: "not-applicable" } });
     this.#forgetLater(record);
   }
@@ -436,9 +555,11 @@ export class Hypervisor {
     const changes = { stateReason: reason, stateTransitionReason: userInitiated(new Date()) };
     if (record.instance.instanceInitiatedShutdownBehavior === "terminate" || record.instance.rootDeviceType === "instance-store") {
       const generation = this.#begin(record, { ...changes, state: instanceState("shutting-down") });
+      this.#endBilling(record);
       void this.#terminate(record, generation);
     } else {
       const generation = this.#begin(record, { ...changes, state: instanceState("stopping") });
+      this.#endBilling(record);
       void this.#powerOff(record, generation, false);
     }
   }
@@ -446,6 +567,8 @@ export class Hypervisor {
   #failLaunch(record: InstanceRecord, error: CloudError): void {
     void this.#releaseWorker(record);
     record.generation++;
+    this.#endBilling(record);
+    record.meter.deleteVolume(Date.now());
     this.#forgetLater(record);
     this.#update(record, {
       state: instanceState("terminated"),
@@ -524,6 +647,90 @@ export class Hypervisor {
     (timer as { unref?: () => void }).unref?.();
   }
 
+  #typeOf(record: InstanceRecord): InstanceType {
+    const type = findInstanceType(record.instance.instanceType);
+    if (!type) throw new Error(`unknown instance type ${record.instance.instanceType}`);
+    return type;
+  }
+
+  #memoryInUseMib(): number {
+    let total = 0;
+    for (const record of this.#records.values()) {
+      if (holdsMemory(record.instance.state.name)) total += instanceFootprintMib(record.instance.memoryMib);
+    }
+    return total;
+  }
+
+  /** Compute billing ends as the instance leaves running; surplus credits are settled then. */
+  #endBilling(record: InstanceRecord): void {
+    record.meter.endRun(Date.now());
+    if (record.credits) record.meter.chargeSurplusCredits(record.credits.settleSurplus());
+  }
+
+  #ensureSampler(): void {
+    if (this.#sampler !== null) return;
+    this.#sampler = setInterval(() => void this.#sample(), this.#sampleIntervalMs);
+    (this.#sampler as { unref?: () => void }).unref?.();
+  }
+
+  /** Reads every running emulator's counters: utilisation, speed, credits; then re-divides the CPU. */
+  async #sample(): Promise<void> {
+    if (this.#sampling) return;
+    this.#sampling = true;
+    try {
+      const running = [...this.#records.values()].filter((record) => record.instance.state.name === "running" && record.worker);
+      await Promise.all(
+        running.map(async (record) => {
+          let stats: InstanceStats;
+          try {
+            stats = await (record.worker as InstanceWorkerHandle).api.stats();
+          } catch {
+            return;
+          }
+          const reading: CounterReading = { wallMs: performance.now(), cpuTimeMs: stats.cpuTimeMs, instructions: stats.instructions };
+          const previous = record.lastReading;
+          record.lastReading = reading;
+          if (!previous || reading.cpuTimeMs < previous.cpuTimeMs) return;
+          const { cpuUtilizationPct, instructionsPerSecond, seconds } = rates(previous, reading);
+          record.credits?.record(seconds, cpuUtilizationPct);
+          record.metrics.push({
+            timestamp: Date.now(),
+            cpuUtilizationPct,
+            instructionsPerSecond,
+            cpuSharePct: record.cpuSharePct,
+            cpuCreditBalance: record.credits?.balance ?? null,
+            cpuSurplusCredits: record.credits ? record.credits.surplus : null,
+          });
+          if (record.metrics.length > METRIC_SAMPLES_KEPT) record.metrics.splice(0, record.metrics.length - METRIC_SAMPLES_KEPT);
+        }),
+      );
+      await this.#reschedule();
+      for (const listener of this.#listeners) listener({ type: "metrics-updated" });
+    } finally {
+      this.#sampling = false;
+    }
+  }
+
+  /** Divides the CPU budget among running instances by weight, within their caps and credits. */
+  async #reschedule(): Promise<void> {
+    const running = [...this.#records.values()].filter((record) => record.instance.state.name === "running" && record.worker);
+    const shares = allocateCpu(
+      this.#cpuCores * 100,
+      running.map((record) => {
+        const type = this.#typeOf(record);
+        return { id: record.instance.instanceId, weight: type.cpuWeight, capPct: record.credits ? record.credits.capPct(type.cpuCapPct, this.#sampleIntervalMs / 1000) : type.cpuCapPct };
+      }),
+    );
+    await Promise.all(
+      running.map(async (record) => {
+        const share = shares.get(record.instance.instanceId) ?? 100;
+        if (Math.abs(share - record.cpuSharePct) < 0.01 && record.lastReading) return;
+        record.cpuSharePct = share;
+        await record.worker?.api.setCpuShare(share).catch(() => undefined);
+      }),
+    );
+  }
+
   #freshInstanceId(): string {
     let id = newInstanceId();
     while (this.#records.has(id)) id = newInstanceId();
@@ -582,4 +789,9 @@ function matchesFilter(instance: Instance, name: string, value: string): boolean
       return instance.tags.some((tag) => tag.key === key && tag.value === value);
     }
   }
+}
+
+/** States in which an instance's emulator holds (or is about to hold) host memory. */
+function holdsMemory(state: InstanceStateName): boolean {
+  return state === "pending" || state === "running" || state === "stopping" || state === "shutting-down";
 }

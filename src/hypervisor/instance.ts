@@ -42,6 +42,8 @@ export interface Instance {
   readonly disableApiTermination: boolean;
   /** What poweroff inside the guest does: EC2's InstanceInitiatedShutdownBehavior. */
   readonly instanceInitiatedShutdownBehavior: "stop" | "terminate";
+  /** EC2's CreditSpecification for burstable types; null for the others. */
+  readonly cpuCredits: "standard" | "unlimited" | null;
   /** Image download progress while pending; null once the image is loaded. */
   readonly launchProgress: { readonly loadedBytes: number; readonly totalBytes: number } | null;
 }

@@ -1,9 +1,11 @@
 /** A hypervisor for Node (integration tests, benchmarks): worker_threads, images read from disk. */
 import { readFile } from "node:fs/promises";
+import { availableParallelism, totalmem } from "node:os";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { ImageRepository } from "../images/imageRepository.ts";
 import type { ImageFetcher } from "../images/imageLoader.ts";
 import { Hypervisor, type HypervisorOptions } from "./hypervisor.ts";
+import { defaultMemoryBudgetMib } from "./memoryBudget.ts";
 import { NodeWorkerHost } from "./nodeWorkerHost.ts";
 
 /** Reads file: URLs from disk, answering as fetch would. */
@@ -23,6 +25,8 @@ export function createNodeHypervisor(
   const catalogUrl = pathToFileURL(`${options.imagesDir ?? SERVED_IMAGES_DIR}/index.json`).href;
   return new Hypervisor({
     ...options,
+    memoryBudgetMib: options.memoryBudgetMib ?? defaultMemoryBudgetMib(totalmem() / 1024 ** 3),
+    cpuCores: options.cpuCores ?? availableParallelism(),
     workerHost: options.workerHost ?? new NodeWorkerHost(),
     images: new ImageRepository(catalogUrl, options.fetcher ?? fileFetcher),
   });

@@ -39,6 +39,10 @@ export interface InstanceStats {
   readonly instructions: number;
   /** Wall time the emulator has been running, in ms. */
   readonly runTimeMs: number;
+  /** Host CPU time the emulator's slices took, in ms. */
+  readonly cpuTimeMs: number;
+  /** The CPU share the emulator is held to, in percent of one host core. */
+  readonly cpuSharePct: number;
   readonly running: boolean;
   /** Lines on the agent's port that were not frames; they never reach the console. */
   readonly agentGarbageLines: number;
@@ -66,6 +70,8 @@ export interface InstanceWorkerApi {
   /** Asks the guest to reboot; stops the emulator at once if the guest does not take the request. Either way a guest-reboot follows. */
   reboot(): Promise<Result<ShutdownOutcome>>;
   stats(): Promise<InstanceStats>;
+  /** Holds the emulator to a share of one host core, in percent (100: no limit). */
+  setCpuShare(sharePct: number): Promise<void>;
   /** The root volume's written blocks, once the emulator has stopped (to boot from them again). */
   rootVolumeBlocks(): Promise<Result<WrittenBlocks>>;
   /** Stops the emulator at once and frees it. */

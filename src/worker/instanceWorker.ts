@@ -9,6 +9,7 @@ import type { ShutdownKind } from "../guest/protocol.ts";
 import { fail, ok, toCloudError, type CloudError, type Result } from "../shared/errors.ts";
 import type { BootSpec, InstanceChannelMessage, InstanceStats, InstanceWorkerApi, ShutdownOutcome } from "./api.ts";
 import { ByteBatcher } from "./byteBatcher.ts";
+import { CpuGate } from "./cpuGate.ts";
 import { InstructionCounter } from "./instructionCounter.ts";
 import { V86Disk } from "./v86Disk.ts";
 import { BlockOverlay, type WrittenBlocks } from "../storage/blockOverlay.ts";
@@ -26,8 +27,9 @@ export interface InstanceWorkerOptions {
   /** Compiles v86.wasm; each platform finds the file its own way. */
   loadWasm(): Promise<WebAssembly.Module>;
   /**
-   * Replace v86's yield between slices with a same-thread one. Inside a browser worker v86 would
-   * otherwise start a nested helper worker per emulator just to yield (see docs in README).
+   * Drive v86's main loop ourselves: CPU shares are enforced, and inside a browser worker v86
+   * does not start a nested helper worker per emulator just to yield. Only the benchmark that
+   * compares with v86 on a page turns this off.
    */
   sameThreadYield: boolean;
 }
@@ -37,6 +39,18 @@ const COUNTER_SAMPLE_MS = 50;
 /** Between the agent's last word before power-off and the kernel halting. */
 const POWER_OFF_SETTLE_MS = 300;
 const VGA_MEMORY_BYTES = 2 * 1024 * 1024;
+
+/** Runs a callback as soon as the thread is free, with no timer clamping (setImmediate under Node). */
+function runSoon(): (callback: () => void) => void {
+  if (typeof setImmediate === "function") return (callback) => void setImmediate(callback);
+  const queue: (() => void)[] = [];
+  const channel = new MessageChannel();
+  channel.port1.onmessage = () => queue.shift()?.();
+  return (callback) => {
+    queue.push(callback);
+    channel.port2.postMessage(null);
+  };
+}
 
 function post(port: MessagePort, message: InstanceChannelMessage, transfer: Transferable[] = []): void {
   port.postMessage(message, transfer);
@@ -51,6 +65,7 @@ export class InstanceWorker implements InstanceWorkerApi {
   #agentBytes: ByteBatcher | null = null;
   #agent: AgentClient | null = null;
   #counter = new InstructionCounter();
+  readonly #gate = new CpuGate(performance.now());
   #sampler: ReturnType<typeof setInterval> | null = null;
   #startedAt = 0;
   #stoppedAt: number | null = null;
@@ -157,11 +172,17 @@ export class InstanceWorker implements InstanceWorkerApi {
     return ok({ graceful: false });
   }
 
+  async setCpuShare(sharePct: number): Promise<void> {
+    if (Number.isFinite(sharePct)) this.#gate.setShare(sharePct, performance.now());
+  }
+
   async stats(): Promise<InstanceStats> {
     this.#sample();
     const end = this.#stoppedAt ?? performance.now();
     return {
       instructions: this.#counter.total,
+      cpuTimeMs: this.#gate.usedMs,
+      cpuSharePct: this.#gate.sharePct,
       runTimeMs: this.#startedAt === 0 ? 0 : end - this.#startedAt,
       running: this.#emulator?.is_running() ?? false,
       agentGarbageLines: this.#agent?.garbageLines ?? 0,
@@ -194,20 +215,33 @@ export class InstanceWorker implements InstanceWorkerApi {
     });
   }
 
+  /**
+   * Drives v86's main loop with our own yield: slices run as soon as the CPU gate allows (the
+   * instance's CPU share), on this thread, and a halted guest sleeps on a timer until its next
+   * event, so an idle instance costs almost nothing.
+   */
   #takeOverYield(emulator: V86): void {
     const core = (emulator as unknown as V86Internals).v86;
     if (!core) throw new Error("this v86 build has no main loop to drive (was the v86 version changed?)");
     core.unregister_yield();
-    const wake = new MessageChannel();
-    let pendingTick = 0;
-    wake.port1.onmessage = () => core.yield_callback(pendingTick);
-    core.yield = (delayMs, tick) => {
-      if (delayMs < 1) {
-        pendingTick = tick;
-        wake.port2.postMessage(null);
-      } else {
-        setTimeout(() => core.yield_callback(tick), delayMs);
+    const gate = this.#gate;
+    const soon = runSoon();
+    const run = (tick: number) => {
+      const wait = gate.delayMs(performance.now());
+      if (wait > 0) {
+        setTimeout(() => run(tick), wait);
+        return;
       }
+      const start = performance.now();
+      core.yield_callback(tick);
+      gate.charge(performance.now() - start);
+    };
+    // v86 asks for 0 when it has more to run, and for the time to the next timer event when the
+    // guest has halted; that is often a fraction of a millisecond, which must sleep on a timer
+    // too, or an idle guest spins through thousands of empty slices a second.
+    core.yield = (delayMs, tick) => {
+      if (delayMs <= 0) soon(() => run(tick));
+      else setTimeout(() => run(tick), Math.ceil(delayMs));
     };
   }
 

@@ -10,5 +10,4 @@ if (!parentPort) throw new Error("nodeEntry.ts runs only as a worker thread");
 
 const wasmPath = createRequire(import.meta.url).resolve("v86/build/v86.wasm");
 
-// v86 under Node yields with setImmediate, on this same thread: nothing to take over.
-expose(new InstanceWorker({ loadWasm: async () => WebAssembly.compile(await readFile(wasmPath)), sameThreadYield: false }), nodeEndpoint(parentPort));
+expose(new InstanceWorker({ loadWasm: async () => WebAssembly.compile(await readFile(wasmPath)), sameThreadYield: true }), nodeEndpoint(parentPort));

@@ -1,0 +1,84 @@
+/**
+ * CPU scheduling under Node, through the hypervisor and real emulators: shares under
+ * contention, a burstable baseline cap, idle cost, and memory per instance.
+ */
+import type { Hypervisor } from "../src/hypervisor/hypervisor.ts";
+import type { Instance } from "../src/hypervisor/instance.ts";
+import { createNodeHypervisor } from "../src/hypervisor/nodeHypervisor.ts";
+import { report, round } from "./stats.ts";
+
+const BUSY = "sh -c 'while :; do :; done' > /dev/null 2>&1 &";
+
+async function launchReady(hypervisor: Hypervisor, request: Parameters<Hypervisor["runInstances"]>[0]): Promise<Instance> {
+  const [instance] = await hypervisor.runInstances(request);
+  if (!instance) throw new Error("no instance");
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    const [now] = hypervisor.describeInstances({ instanceIds: [instance.instanceId] });
+    if (now?.statusChecks.instance === "ok") return now;
+    if (Date.now() > deadline) throw new Error(`instance ${instance.instanceId} did not boot: ${JSON.stringify(now)}`);
+    await sleep(100);
+  }
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** CPU time each instance used over a window, as a share of one host core. */
+async function measureShares(hypervisor: Hypervisor, ids: readonly string[], windowMs: number): Promise<{ cpuPct: number[]; instructions: number[] }> {
+  const before = await Promise.all(ids.map((id) => hypervisor.getInstanceStats(id)));
+  const start = performance.now();
+  await sleep(windowMs);
+  const after = await Promise.all(ids.map((id) => hypervisor.getInstanceStats(id)));
+  const wall = performance.now() - start;
+  return {
+    cpuPct: ids.map((_, i) => (((after[i]?.cpuTimeMs ?? 0) - (before[i]?.cpuTimeMs ?? 0)) / wall) * 100),
+    instructions: ids.map((_, i) => (after[i]?.instructions ?? 0) - (before[i]?.instructions ?? 0)),
+  };
+}
+
+export async function benchCpuShares(): Promise<void> {
+  // One core for all of them: every instance is held to its share, whatever the OS could give.
+  const hypervisor = createNodeHypervisor({ cpuCores: 1, memoryBudgetMib: 8192 });
+  const types = ["c5.large", "c5.large", "c5.xlarge"];
+  const instances = [];
+  for (const instanceType of types) instances.push(await launchReady(hypervisor, { instanceType }));
+  const ids = instances.map((instance) => instance.instanceId);
+  for (const id of ids) await hypervisor.runCommand(id, BUSY);
+  await sleep(3000);
+  const { cpuPct: measured, instructions } = await measureShares(hypervisor, ids, 10_000);
+  const totalInstructions = instructions.reduce((a, b) => a + b, 0);
+  const weights = types.map((name) => hypervisor.describeInstanceTypes().find((type) => type.name === name)?.cpuWeight ?? 0);
+  const totalWeight = weights.reduce((a, b) => a + b, 0);
+  const configured = weights.map((weight) => (weight / totalWeight) * 100);
+  const maxErrorPct = Math.max(...measured.map((value, i) => (Math.abs(value - (configured[i] ?? 0)) / (configured[i] ?? 1)) * 100));
+  report({ bench: "cpu-shares", types, weights, configuredPct: configured.map((v) => round(v)), measured: measured.map((v) => round(v)), maxErrorPct: round(maxErrorPct), instructionSharePct: instructions.map((n) => round((n / totalInstructions) * 100)) });
+  await hypervisor.shutdownAll();
+}
+
+export async function benchCpuCap(): Promise<void> {
+  const hypervisor = createNodeHypervisor({ memoryBudgetMib: 8192 });
+  const instance = await launchReady(hypervisor, { instanceType: "t3.micro", creditSpecification: { cpuCredits: "standard" } });
+  await hypervisor.runCommand(instance.instanceId, BUSY);
+  await sleep(3000);
+  const { cpuPct: [measured] } = await measureShares(hypervisor, [instance.instanceId], 10_000);
+  report({ bench: "cpu-cap", instanceType: "t3.micro", creditMode: "standard", capPct: 10, measuredPct: round(measured ?? 0, 2) });
+  await hypervisor.shutdownAll();
+}
+
+export async function benchIdle(count = 4): Promise<void> {
+  const hypervisor = createNodeHypervisor({ memoryBudgetMib: 8192 });
+  const rssBefore = process.memoryUsage().rss;
+  for (let i = 0; i < count; i++) await launchReady(hypervisor, { instanceType: "t3.micro" });
+  // Let the engine finish compiling and tiering up the emulator before measuring steady idle.
+  await sleep(30_000);
+  const rssAfter = process.memoryUsage().rss;
+  const usage = process.cpuUsage();
+  const start = performance.now();
+  await sleep(10_000);
+  const used = process.cpuUsage(usage);
+  const wall = performance.now() - start;
+  report({ bench: "idle-cpu", instances: count, hostCpuPct: round(((used.user + used.system) / 1000 / wall) * 100, 2) });
+  const perInstanceMib = (rssAfter - rssBefore) / 1024 / 1024 / count;
+  report({ bench: "memory-overhead", env: "node", instances: count, guestMemoryMib: 128, residentPerInstanceMib: round(perInstanceMib), overheadMib: round(Math.max(0, perInstanceMib - 128)) });
+  await hypervisor.shutdownAll();
+}

@@ -1,0 +1,34 @@
+/**
+ * Divides the host's CPU among running instances: weighted max-min fairness with caps. Each
+ * instance gets its weight's part of what is left; one whose cap is below that part gets its
+ * cap, and what it leaves is shared again among the rest (water-filling). Pure arithmetic.
+ */
+export interface CpuDemand {
+  readonly id: string;
+  readonly weight: number;
+  /** Most this instance may have, in percent of one host core (at most 100: v86 is one CPU). */
+  readonly capPct: number;
+}
+
+/** Shares in percent of one host core, by id. `budgetPct` is the host's total (100 per core). */
+export function allocateCpu(budgetPct: number, demands: readonly CpuDemand[]): Map<string, number> {
+  const shares = new Map<string, number>();
+  let left = Math.max(0, budgetPct);
+  let open = demands.filter((demand) => demand.weight > 0);
+  for (const demand of demands) shares.set(demand.id, 0);
+  while (open.length > 0 && left > 1e-9) {
+    const totalWeight = open.reduce((sum, demand) => sum + demand.weight, 0);
+    const capped = open.filter((demand) => Math.min(100, demand.capPct) <= (left * demand.weight) / totalWeight);
+    if (capped.length === 0) {
+      for (const demand of open) shares.set(demand.id, (left * demand.weight) / totalWeight);
+      return shares;
+    }
+    for (const demand of capped) {
+      const share = Math.max(0, Math.min(100, demand.capPct));
+      shares.set(demand.id, share);
+      left -= share;
+    }
+    open = open.filter((demand) => !capped.includes(demand));
+  }
+  return shares;
+}

@@ -1,0 +1,33 @@
+/**
+ * The host's memory budget: each pending or running instance is charged its guest RAM plus
+ * what its emulator costs beyond that. A launch or start that does not fit is refused whole.
+ */
+import { Ec2Error } from "../shared/errors.ts";
+
+/**
+ * Measured cost of one emulator beyond its guest RAM (bench/memory-overhead): the worker, the
+ * wasm module and JIT, VGA memory, and its copy of the image's files.
+ */
+export const EMULATOR_OVERHEAD_MIB = 96;
+
+/** A default budget from the memory the browser reports (navigator.deviceMemory, in GiB): half of it. */
+export function defaultMemoryBudgetMib(deviceMemoryGib: number | undefined): number {
+  const gib = deviceMemoryGib && Number.isFinite(deviceMemoryGib) && deviceMemoryGib > 0 ? deviceMemoryGib : 4;
+  return Math.round((gib * 1024) / 2);
+}
+
+export function instanceFootprintMib(memoryMib: number): number {
+  return memoryMib + EMULATOR_OVERHEAD_MIB;
+}
+
+/** Throws InsufficientInstanceCapacity when `count` more instances of `memoryMib` do not fit. */
+export function admit(budgetMib: number, inUseMib: number, memoryMib: number, count: number, typeName: string): void {
+  const needed = instanceFootprintMib(memoryMib) * count;
+  if (inUseMib + needed <= budgetMib) return;
+  const free = Math.max(0, budgetMib - inUseMib);
+  throw new Ec2Error(
+    "InsufficientInstanceCapacity",
+    `There is not enough memory on this host for ${count === 1 ? "a" : count} ${typeName} (${memoryMib} MiB + ${EMULATOR_OVERHEAD_MIB} MiB emulator overhead${count === 1 ? "" : " each"}): ` +
+      `${Math.round(inUseMib)} of ${budgetMib} MiB are in use, ${Math.round(free)} MiB free. Stop or terminate an instance, choose a smaller type, or raise the host's memory budget.`,
+  );
+}
