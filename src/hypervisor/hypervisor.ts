@@ -5,6 +5,7 @@
  */
 import { transfer } from "comlink";
 import type { ExecResult } from "../guest/agentClient.ts";
+import { bytesToBase64 } from "../guest/base64.ts";
 import type { ImageRepository } from "../images/imageRepository.ts";
 import type { ImageManifest } from "../images/manifest.ts";
 import { Ec2Error, toCloudError, unwrap, type CloudError, type Result } from "../shared/errors.ts";
@@ -44,6 +45,8 @@ export interface RunInstancesRequest {
   readonly instanceInitiatedShutdownBehavior?: "stop" | "terminate";
   /** EC2's CreditSpecification for burstable types; unlimited by default, as on EC2 for T3. */
   readonly creditSpecification?: { readonly cpuCredits: CreditMode };
+  /** A script run once, as root, when the instance first boots (a #! line picks its interpreter). */
+  readonly userData?: string;
 }
 
 export interface HostCapacity {
@@ -99,6 +102,12 @@ export interface HypervisorOptions {
 }
 
 const MAX_TAGS = 50;
+/** EC2's limit on user data. */
+const MAX_USER_DATA_BYTES = 16 * 1024;
+/** A guest agent that has not answered this long after boot fails the instance status check. */
+const AGENT_DEADLINE_MS = 60_000;
+/** How often a running instance's agent is asked whether it is alive. */
+const AGENT_PING_EVERY_SAMPLES = 10;
 
 interface InstanceRecord {
   instance: Instance;
@@ -112,6 +121,10 @@ interface InstanceRecord {
   readonly metrics: MetricSample[];
   lastReading: CounterReading | null;
   cpuSharePct: number;
+  /** Left to run at the first boot; null once it has run (or when there is none). */
+  userData: string | null;
+  /** When the current boot's agent must have answered by, for the instance status check. */
+  agentDeadline: ReturnType<typeof setTimeout> | null;
   worker: InstanceWorkerHandle | null;
   channel: MessagePort | null;
   readonly console: ConsoleLog;
@@ -130,6 +143,7 @@ export class Hypervisor {
   readonly #sampleIntervalMs: number;
   #sampler: ReturnType<typeof setInterval> | null = null;
   #sampling = false;
+  #samples = 0;
   readonly #records = new Map<string, InstanceRecord>();
   readonly #listeners = new Set<(event: HypervisorEvent) => void>();
 
@@ -193,6 +207,9 @@ export class Hypervisor {
     if (type.memoryMib < image.minMemoryMib) {
       throw new Ec2Error("InvalidParameterValue", `The image ${image.name} needs at least ${image.minMemoryMib} MiB; ${type.name} has ${type.memoryMib} MiB.`);
     }
+    if (request.userData !== undefined && (typeof request.userData !== "string" || new TextEncoder().encode(request.userData).length > MAX_USER_DATA_BYTES)) {
+      throw new Ec2Error("InvalidParameterValue", `User data must be text of at most ${MAX_USER_DATA_BYTES / 1024} KiB, as on EC2.`);
+    }
     const creditMode = request.creditSpecification?.cpuCredits ?? "unlimited";
     if (creditMode !== "standard" && creditMode !== "unlimited") {
       throw new Ec2Error("InvalidParameterValue", `cpuCredits must be 'standard' or 'unlimited', not '${String(creditMode)}'.`);
@@ -235,6 +252,8 @@ export class Hypervisor {
         metrics: [],
         lastReading: null,
         cpuSharePct: 100,
+        userData: request.userData ?? null,
+        agentDeadline: null,
         worker: null,
         channel: null,
         console: new ConsoleLog(),
@@ -473,8 +492,46 @@ export class Hypervisor {
     record.meter.startRun(this.#typeOf(record).pricePerHourUsd, Date.now());
     record.lastReading = null;
     this.#update(record, { state: instanceState("running"), statusChecks: { system: "ok", instance: "initializing" } });
+    this.#watchAgent(record, generation);
     this.#ensureSampler();
     await this.#reschedule();
+  }
+
+  /** The instance status check fails if the guest agent has not said ready in time. */
+  #watchAgent(record: InstanceRecord, generation: number): void {
+    if (record.agentDeadline !== null) clearTimeout(record.agentDeadline);
+    record.agentDeadline = setTimeout(() => {
+      record.agentDeadline = null;
+      if (record.generation !== generation || record.instance.state.name !== "running") return;
+      this.#update(record, { statusChecks: { system: record.instance.statusChecks.system, instance: "impaired" } });
+    }, AGENT_DEADLINE_MS);
+    (record.agentDeadline as { unref?: () => void }).unref?.();
+  }
+
+  /**
+   * Runs the launch's user data once, at the first boot, as cloud-init does on EC2: its output
+   * goes to the serial console (so getConsoleOutput has it) and to /var/log/user-data.log.
+   */
+  async #runUserData(record: InstanceRecord): Promise<void> {
+    const script = record.userData ?? "";
+    record.userData = null;
+    const encoded = bytesToBase64(new TextEncoder().encode(script));
+    const command = [
+      "mkdir -p /var/lib/tabcloud /var/log",
+      `echo '${encoded}' | base64 -d > /var/lib/tabcloud/user-data`,
+      "chmod 700 /var/lib/tabcloud/user-data",
+      "echo 'user-data: running /var/lib/tabcloud/user-data' > /dev/console",
+      "if head -c 2 /var/lib/tabcloud/user-data | grep -q '^#!'; then run=/var/lib/tabcloud/user-data; else run='sh /var/lib/tabcloud/user-data'; fi",
+      "$run > /var/log/user-data.log 2>&1; code=$?",
+      "sed 's/^/user-data: /' /var/log/user-data.log > /dev/console",
+      "echo \"user-data: finished with exit code $code\" > /dev/console",
+    ].join("\n");
+    try {
+      await this.#call<Result<ExecResult>>(record, (api) => api.exec(command, 300_000));
+    } catch {
+      // Its output, or the lack of it, is on the console; the instance runs on regardless.
+    }
+    if (record.instance.state.name === "running") this.#update(record, { statusChecks: { system: "ok", instance: "ok" } });
   }
 
   /** Brings the guest down and keeps its root volume; ends stopped unless overtaken. */
@@ -534,7 +591,11 @@ export class Hypervisor {
         for (const listener of record.consoleListeners) listener(message.data);
         break;
       case "agent-ready":
-        if (record.instance.state.name === "running") this.#update(record, { statusChecks: { system: "ok", instance: "ok" } });
+        if (record.agentDeadline !== null) clearTimeout(record.agentDeadline);
+        record.agentDeadline = null;
+        if (record.instance.state.name !== "running") break;
+        if (record.userData !== null) void this.#runUserData(record);
+        else this.#update(record, { statusChecks: { system: "ok", instance: "ok" } });
         break;
       case "guest-shutdown":
         void this.#onGuestShutdown(record);
@@ -705,10 +766,26 @@ export class Hypervisor {
         }),
       );
       await this.#reschedule();
+      if (++this.#samples % AGENT_PING_EVERY_SAMPLES === 0) await Promise.all(running.map((record) => this.#checkAgent(record)));
       for (const listener of this.#listeners) listener({ type: "metrics-updated" });
     } finally {
       this.#sampling = false;
     }
+  }
+
+  /** The instance status check: does the guest agent of a booted instance still answer? */
+  async #checkAgent(record: InstanceRecord): Promise<void> {
+    const before = record.instance.statusChecks.instance;
+    if (before === "initializing" || !record.worker) return;
+    let alive = false;
+    try {
+      alive = (await record.worker.api.ping()).ok;
+    } catch {
+      alive = false;
+    }
+    if (record.instance.state.name !== "running") return;
+    const now = alive ? "ok" : "impaired";
+    if (now !== record.instance.statusChecks.instance) this.#update(record, { statusChecks: { system: record.instance.statusChecks.system, instance: now } });
   }
 
   /** Divides the CPU budget among running instances by weight, within their caps and credits. */

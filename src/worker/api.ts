@@ -58,6 +58,8 @@ export interface InstanceWorkerApi {
   boot(spec: BootSpec): Promise<Result<void>>;
   /** Types into the guest's serial console. */
   sendConsoleInput(data: string): Promise<void>;
+  /** Asks the guest agent whether it is alive. */
+  ping(): Promise<Result<void>>;
   /** Runs a shell command in the guest through the agent. */
   exec(command: string, timeoutMs: number): Promise<Result<ExecResult>>;
   /** Tells the guest its console's size, so full-screen programs draw correctly. */

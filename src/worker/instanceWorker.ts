@@ -135,6 +135,11 @@ export class InstanceWorker implements InstanceWorkerApi {
     return this.#agent.exec(command, timeoutMs);
   }
 
+  async ping(): Promise<Result<void>> {
+    if (!this.#agent || this.#poweredOff) return fail("IncorrectInstanceState", "The instance is not running.");
+    return this.#agent.ping();
+  }
+
   async setTerminalSize(rows: number, cols: number): Promise<Result<void>> {
     if (!Number.isInteger(rows) || !Number.isInteger(cols) || rows < 2 || cols < 2 || rows > 1000 || cols > 1000) {
       return fail("InvalidParameterValue", `A terminal of ${rows} rows and ${cols} columns is not possible.`);
