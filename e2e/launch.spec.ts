@@ -37,9 +37,15 @@ test("the terminal fits its panel and the guest follows when the window is resiz
   let narrow: string | null = null;
   await expect(async () => {
     await typeLine(page, "clear; stty size");
-    await expect.poll(size, { timeout: 2_000 }).not.toBeNull();
-    narrow = await size();
-    expect(narrow).not.toBe(wide);
+    await expect
+      .poll(
+        async () => {
+          narrow = await size();
+          return narrow !== null && narrow !== wide;
+        },
+        { timeout: 2_000 },
+      )
+      .toBe(true);
   }).toPass({ timeout: 20_000 });
   const [rows, cols] = (narrow ?? "0 0").split(" ").map(Number) as [number, number];
   const [wideRows, wideCols] = (wide ?? "0 0").split(" ").map(Number) as [number, number];

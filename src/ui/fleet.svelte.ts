@@ -2,7 +2,7 @@
  * The page's view of the hypervisor: instances as reactive state, the selection, and the
  * actions the UI offers, each turned into a message a person can act on when it fails.
  */
-import type { Hypervisor } from "../hypervisor/hypervisor.ts";
+import type { Hypervisor, RunInstancesRequest } from "../hypervisor/hypervisor.ts";
 import type { Instance } from "../hypervisor/instance.ts";
 import { DEFAULT_TERMINAL_SIZE, type TerminalSize } from "../hypervisor/kernelCommandLine.ts";
 import { toCloudError, type CloudError } from "../shared/errors.ts";
@@ -13,6 +13,8 @@ export class Fleet {
   selectedId = $state<string | null>(null);
   error = $state<CloudError | null>(null);
   busy = $state(false);
+  /** Bumped once a second with new samples: views that show metrics, bills or capacity read it. */
+  tick = $state(0);
   /** The terminal panel's size, so new instances boot with the right rows and columns. */
   terminalSize: TerminalSize = DEFAULT_TERMINAL_SIZE;
 
@@ -21,6 +23,10 @@ export class Fleet {
   constructor(hypervisor: Hypervisor) {
     this.hypervisor = hypervisor;
     hypervisor.subscribe((event) => {
+      if (event.type === "metrics-updated") {
+        this.tick++;
+        return;
+      }
       this.instances = hypervisor.describeInstances();
       if (event.type === "instance-removed" && this.selectedId === event.instanceId) this.selectedId = null;
     });
@@ -30,13 +36,14 @@ export class Fleet {
     this.selectedId = instanceId;
   }
 
-  async launch(options: { name?: string; instanceType?: string } = {}): Promise<void> {
+  async launch(options: { name?: string } & Omit<RunInstancesRequest, "tags" | "terminalSize"> = {}): Promise<void> {
     this.busy = true;
     await this.#act(async () => {
-      const name = options.name?.trim();
+      const { name: rawName, ...request } = options;
+      const name = rawName?.trim();
       const [instance] = await this.hypervisor.runInstances({
+        ...request,
         terminalSize: this.terminalSize,
-        ...(options.instanceType ? { instanceType: options.instanceType } : {}),
         ...(name ? { tags: [{ key: "Name", value: name }] } : {}),
       });
       if (instance) this.selectedId = instance.instanceId;
@@ -66,6 +73,10 @@ export class Fleet {
 
   setTerminationProtection(instanceId: string, enabled: boolean): Promise<void> {
     return this.#act(() => this.hypervisor.modifyInstanceAttribute(instanceId, { disableApiTermination: enabled }));
+  }
+
+  setHostCapacity(capacity: { memoryBudgetMib?: number; cpuCores?: number }): Promise<void> {
+    return this.#act(() => this.hypervisor.setHostCapacity(capacity));
   }
 
   dismissError(): void {

@@ -1,0 +1,24 @@
+import { expect, test } from "@playwright/test";
+import { launchAndWaitForPrompt } from "./terminal.ts";
+
+test("the bill grows while running, the dashboard shows the host, and a launch past the memory budget is refused", async ({ page }) => {
+  await page.goto("./");
+  const instanceId = await launchAndWaitForPrompt(page);
+  const row = page.locator(`tbody tr[data-instance-id="${instanceId}"]`);
+  // 60 seconds of t3.micro are billed from the start: $0.000173.
+  await expect(row.getByTestId("cost")).toHaveText(/^\$0\.0001\d\d$/);
+
+  await page.getByRole("tab", { name: "Monitoring" }).click();
+  await expect(page.getByRole("img", { name: /^CPU utilization: \d/ })).toBeVisible({ timeout: 10_000 });
+
+  await page.getByRole("button", { name: "Dashboard" }).click();
+  await expect(page.getByText("224 MiB", { exact: true }).first()).toBeVisible();
+  await page.getByLabel("Memory budget (MiB)").fill("320");
+  await page.getByRole("button", { name: "Apply" }).click();
+
+  await page.getByRole("button", { name: "Instances" }).click();
+  await page.getByRole("button", { name: "Launch instance" }).click();
+  await expect(page.getByRole("alert")).toContainText("InsufficientInstanceCapacity");
+  await expect(page.getByRole("alert")).toContainText("224 of 320 MiB are in use");
+  await expect(page.locator("tbody tr[data-instance-id]")).toHaveCount(1);
+});
