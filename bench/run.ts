@@ -1,15 +1,17 @@
 /**
  * npm run bench: every benchmark, one JSON line each. Build first (npm run bench does).
- *   BENCH_ONLY=node|cpu|chromium limits the set; BENCH_RUNS sets repetitions.
+ *   BENCH_ONLY=node|hibernate|cpu|chromium limits the set; BENCH_RUNS sets repetitions.
  */
 import { benchChromium } from "./chromium.ts";
 import { benchCpuCap, benchCpuShares, benchIdle } from "./cpu.ts";
+import { benchHibernate } from "./hibernate.ts";
 import { benchBootNode } from "./node.ts";
 
 const only = process.env.BENCH_ONLY;
 const runs = Number(process.env.BENCH_RUNS ?? 3);
 
 if (!only || only === "node") await benchBootNode(runs);
+if (!only || only === "hibernate") await benchHibernate();
 if (!only || only === "cpu") {
   await benchCpuShares();
   await benchCpuCap();

@@ -44,3 +44,22 @@ test("actions that the state does not allow are disabled, with the reason", asyn
   await expect(start).toContainText("already running");
   await page.keyboard.press("Escape");
 });
+
+test("hibernate and resume: the shell is where it was", async ({ page }) => {
+  await page.goto("./");
+  const instanceId = await launchAndWaitForPrompt(page);
+  const state = page.locator(`tbody tr[data-instance-id="${instanceId}"] [data-state]`);
+  await typeLine(page, "MARK=before-hibernate; sleep 3600 &");
+
+  await instanceState(page, "Hibernate instance");
+  await expect(state).toHaveAttribute("data-state", "stopped", { timeout: 30_000 });
+  await page.getByRole("tab", { name: "Details" }).click();
+  await expect(page.getByText("Client.UserInitiatedHibernate")).toBeVisible();
+  await page.getByRole("tab", { name: "Terminal" }).click();
+
+  await instanceState(page, "Start instance");
+  await expect(state).toHaveAttribute("data-state", "running");
+  await typeLine(page, "clear; echo mark=$MARK; jobs");
+  await expect.poll(() => screenText(page)).toMatch(/^mark=before-hibernate$/m);
+  await expect.poll(() => screenText(page)).toMatch(/Running\s+sleep 3600/);
+});

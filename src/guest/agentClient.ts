@@ -99,6 +99,15 @@ export class AgentClient {
     return reply.ok ? this.#expectOk(reply.value) : reply;
   }
 
+  /**
+   * The emulator was restored from a saved state in which the agent was already running: it
+   * will not say ready again. Requests from before the save are gone with the old emulator.
+   */
+  resumed(agentVersion = 1): void {
+    this.#agentVersion = agentVersion;
+    this.#abandonReason = "";
+  }
+
   /** Fails every request still waiting, for example when the emulator stops. */
   abandon(reason: string): void {
     this.#abandonReason = reason;

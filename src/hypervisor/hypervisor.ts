@@ -121,6 +121,10 @@ interface InstanceRecord {
   readonly metrics: MetricSample[];
   lastReading: CounterReading | null;
   cpuSharePct: number;
+  /** Set once the instance first ran: a failed start then leaves it stopped, not terminated. */
+  hasRun: boolean;
+  /** The saved state of a hibernated instance, to resume at the next start. */
+  hibernation: ArrayBuffer | null;
   /** Left to run at the first boot; null once it has run (or when there is none). */
   userData: string | null;
   /** When the current boot's agent must have answered by, for the instance status check. */
@@ -142,7 +146,10 @@ export class Hypervisor {
   #cpuCores: number;
   readonly #sampleIntervalMs: number;
   #sampler: ReturnType<typeof setInterval> | null = null;
+  /** One worker started and compiled ahead of need: launches, starts and resumes skip that wait. */
+  #spare: InstanceWorkerHandle | null = null;
   #sampling = false;
+  #closed = false;
   #samples = 0;
   readonly #records = new Map<string, InstanceRecord>();
   readonly #listeners = new Set<(event: HypervisorEvent) => void>();
@@ -253,6 +260,8 @@ export class Hypervisor {
         lastReading: null,
         cpuSharePct: 100,
         userData: request.userData ?? null,
+        hibernation: null,
+        hasRun: false,
         agentDeadline: null,
         worker: null,
         channel: null,
@@ -288,12 +297,22 @@ export class Hypervisor {
    * (at once with force). Their root volumes are kept for the next start.
    */
   async stopInstances(instanceIds: readonly string[], options: { force?: boolean; hibernate?: boolean } = {}): Promise<InstanceStateChange[]> {
-    if (options.hibernate) {
-      throw new Ec2Error("UnsupportedOperation", "Hibernation is not available in this version of tabcloud: stop the instance instead.");
+    const hibernate = options.hibernate ?? false;
+    if (hibernate) {
+      const unsupported = this.#recordsFor(instanceIds).find((record) => record.instance.rootDeviceType === "instance-store");
+      if (unsupported) {
+        throw new Ec2Error("UnsupportedOperation", `The instance '${unsupported.instance.instanceId}' has an instance-store root volume: it can be rebooted or terminated, not hibernated.`);
+      }
     }
-    return this.#transition(instanceIds, "stop", (record) => {
-      const reason: StateReason = { code: "Client.UserInitiatedShutdown", message: "Client.UserInitiatedShutdown: User initiated shutdown" };
+    return this.#transition(instanceIds, hibernate ? "hibernate" : "stop", (record) => {
+      if (record.instance.rootDeviceType === "instance-store") {
+        throw new Ec2Error("UnsupportedOperation", `The instance '${record.instance.instanceId}' has an instance-store root volume: it can be rebooted or terminated, not stopped.`);
+      }
+      const reason: StateReason = hibernate
+        ? { code: "Client.UserInitiatedHibernate", message: "Client.UserInitiatedHibernate: User initiated hibernate" }
+        : { code: "Client.UserInitiatedShutdown", message: "Client.UserInitiatedShutdown: User initiated shutdown" };
       const generation = this.#begin(record, { state: instanceState("stopping"), stateReason: reason, stateTransitionReason: userInitiated(new Date()) });
+      if (hibernate) return this.#hibernate(record, generation);
       this.#endBilling(record);
       return this.#powerOff(record, generation, options.force ?? false);
     });
@@ -332,6 +351,9 @@ export class Hypervisor {
       const type = findInstanceType(request.instanceType);
       if (!type) throw new Ec2Error("InvalidParameterValue", `The instance type '${request.instanceType}' does not exist. See describeInstanceTypes for the ones offered.`);
       this.#refuseUnless(record, "modifyInstanceType");
+      if (record.hibernation) {
+        throw new Ec2Error("UnsupportedOperation", `The instance '${instanceId}' is hibernated: its saved memory fits only its current type. Start it and stop it (without hibernating) to change its type.`);
+      }
       if (type.memoryMib < record.image.minMemoryMib) {
         throw new Ec2Error("InvalidParameterValue", `The image ${record.image.name} needs at least ${record.image.minMemoryMib} MiB; ${type.name} has ${type.memoryMib} MiB.`);
       }
@@ -389,6 +411,12 @@ export class Hypervisor {
     if (cpuCores !== undefined) this.#cpuCores = cpuCores;
     await this.#reschedule();
     for (const listener of this.#listeners) listener({ type: "metrics-updated" });
+  }
+
+  /** The saved state of a hibernated instance, or null when it has none. */
+  describeHibernation(instanceId: string): { stateBytes: number } | null {
+    const hibernation = this.#record(instanceId).hibernation;
+    return hibernation ? { stateBytes: hibernation.byteLength } : null;
   }
 
   /** CloudWatch-style samples of the instance's CPU, oldest first (five minutes at most). */
@@ -449,8 +477,12 @@ export class Hypervisor {
 
   /** Ends every instance's worker: for tests and page unload. */
   async shutdownAll(): Promise<void> {
+    this.#closed = true;
     if (this.#sampler !== null) clearInterval(this.#sampler);
     this.#sampler = null;
+    const spare = this.#spare;
+    this.#spare = null;
+    await spare?.terminate();
     await Promise.all([...this.#records.values()].map((record) => this.#releaseWorker(record)));
   }
 
@@ -461,9 +493,9 @@ export class Hypervisor {
     const loaded = await this.#images.load(image.imageId, (progress) => current() && this.#update(record, { launchProgress: progress }));
     if (!current()) return;
     this.#update(record, { launchProgress: null });
-    if (!loaded.ok) return this.#failLaunch(record, loaded.error);
+    if (!loaded.ok) return record.hasRun ? this.#failStart(record, loaded.error) : this.#failLaunch(record, loaded.error);
 
-    const worker = this.#workerHost.spawn(instanceId);
+    const worker = this.#takeWorker(instanceId);
     record.worker = worker;
     worker.onCrash((reason) => this.#onWorkerLost(record, { code: "InstanceBootFailure", message: `The instance's worker stopped: ${reason}` }));
     const channel = new MessageChannel();
@@ -480,7 +512,9 @@ export class Hypervisor {
       // The image's disk is shared by every instance; each keeps only the blocks it wrote.
       rootVolume: { image: files.rootVolume, writtenBlocks: record.rootVolume },
       channel: channel.port2,
+      ...(record.hibernation ? { hibernation: record.hibernation } : {}),
     };
+    const resuming = record.hibernation !== null;
     let booted;
     try {
       booted = await worker.api.boot(transfer(spec, [channel.port2]));
@@ -488,11 +522,17 @@ export class Hypervisor {
       booted = { ok: false as const, error: toCloudError(error, "InstanceBootFailure") };
     }
     if (!current()) return;
-    if (!booted.ok) return record.instance.state.name === "running" ? this.#onWorkerLost(record, booted.error) : this.#failLaunch(record, booted.error);
+    if (!booted.ok) {
+      if (record.instance.state.name === "running") return this.#onWorkerLost(record, booted.error);
+      return record.hasRun ? this.#failStart(record, booted.error) : this.#failLaunch(record, booted.error);
+    }
+    record.hasRun = true;
     record.meter.startRun(this.#typeOf(record).pricePerHourUsd, Date.now());
     record.lastReading = null;
-    this.#update(record, { state: instanceState("running"), statusChecks: { system: "ok", instance: "initializing" } });
-    this.#watchAgent(record, generation);
+    record.hibernation = null;
+    // A resumed guest's agent is already up: it will not say ready again.
+    this.#update(record, { state: instanceState("running"), statusChecks: { system: "ok", instance: resuming ? "ok" : "initializing" } });
+    if (!resuming) this.#watchAgent(record, generation);
     this.#ensureSampler();
     await this.#reschedule();
   }
@@ -532,6 +572,39 @@ export class Hypervisor {
       // Its output, or the lack of it, is on the console; the instance runs on regardless.
     }
     if (record.instance.state.name === "running") this.#update(record, { statusChecks: { system: "ok", instance: "ok" } });
+  }
+
+  /**
+   * Saves the whole emulator (memory, devices, written disk blocks) and ends stopped; the next
+   * start resumes it. Compute is billed while stopping, as EC2 bills a hibernating instance.
+   */
+  async #hibernate(record: InstanceRecord, generation: number): Promise<void> {
+    const current = () => record.generation === generation;
+    const worker = record.worker;
+    let saved = false;
+    if (worker) {
+      try {
+        const hibernation = await worker.api.hibernate();
+        const blocks = await worker.api.rootVolumeBlocks();
+        if (current() && hibernation.ok && blocks.ok) {
+          record.hibernation = hibernation.value.state;
+          record.rootVolume = blocks.value;
+          saved = true;
+        }
+      } catch {
+        // Not saved: the instance stops as if cut off, and boots afresh from its volume.
+      }
+    }
+    if (!current()) return;
+    this.#endBilling(record);
+    await this.#releaseWorker(record);
+    if (!current()) return;
+    this.#update(record, {
+      state: instanceState("stopped"),
+      statusChecks: { system: "not-applicable", instance: "not-applicable" },
+      ...(saved ? {} : { stateReason: { code: "Server.InternalError", message: "Server.InternalError: The instance could not be hibernated and was stopped; it will boot afresh." } }),
+    });
+    await this.#reschedule();
   }
 
   /** Brings the guest down and keeps its root volume; ends stopped unless overtaken. */
@@ -579,6 +652,7 @@ export class Hypervisor {
     if (record.generation !== generation) return;
     // DeleteOnTermination: the root volume goes with the instance.
     record.rootVolume = new Map();
+    record.hibernation = null;
     record.meter.deleteVolume(Date.now());
     this.#update(record, { state: instanceState("terminated"), statusChecks: { system: "not-applicable", instance: "not-applicable" } });
     this.#forgetLater(record);
@@ -625,7 +699,20 @@ export class Hypervisor {
     }
   }
 
+  /** A start that failed leaves the instance stopped with its volume; a saved state that failed to resume is dropped. */
+  #failStart(record: InstanceRecord, error: CloudError): void {
+    void this.#releaseWorker(record);
+    record.generation++;
+    record.hibernation = null;
+    this.#update(record, {
+      state: instanceState("stopped"),
+      stateReason: { code: "Server.InternalError", message: `Server.InternalError: ${error.code}: ${error.message}` },
+      statusChecks: { system: "not-applicable", instance: "not-applicable" },
+    });
+  }
+
   #failLaunch(record: InstanceRecord, error: CloudError): void {
+    record.hibernation = null;
     void this.#releaseWorker(record);
     record.generation++;
     this.#endBilling(record);
@@ -706,6 +793,23 @@ export class Hypervisor {
     }, this.#terminatedVisibleMs);
     // Under Node, a pending removal must not keep the process alive.
     (timer as { unref?: () => void }).unref?.();
+  }
+
+  #takeWorker(instanceId: string): InstanceWorkerHandle {
+    const spare = this.#spare;
+    this.#spare = null;
+    queueMicrotask(() => this.#warmSpare());
+    return spare ?? this.#workerHost.spawn(instanceId);
+  }
+
+  #warmSpare(): void {
+    if (this.#spare || this.#closed) return;
+    const spare = this.#workerHost.spawn("spare");
+    this.#spare = spare;
+    spare.onCrash(() => {
+      if (this.#spare === spare) this.#spare = null;
+    });
+    void spare.api.prepare().catch(() => undefined);
   }
 
   #typeOf(record: InstanceRecord): InstanceType {

@@ -59,6 +59,10 @@ export class Fleet {
     return this.#act(() => this.hypervisor.stopInstances([instanceId], { force }));
   }
 
+  hibernate(instanceId: string): Promise<void> {
+    return this.#act(() => this.hypervisor.stopInstances([instanceId], { hibernate: true }));
+  }
+
   reboot(instanceId: string): Promise<void> {
     return this.#act(() => this.hypervisor.rebootInstances([instanceId]));
   }

@@ -19,6 +19,16 @@ export interface BootSpec {
   readonly rootVolume: { readonly image: ArrayBuffer; readonly writtenBlocks: WrittenBlocks };
   /** Carries InstanceChannelMessage from the worker; transferred with the call. */
   readonly channel: MessagePort;
+  /** A saved state (gzip) to resume instead of booting. */
+  readonly hibernation?: ArrayBuffer;
+}
+
+/** An emulator's saved state: memory, devices and the root volume's written blocks. */
+export interface Hibernation {
+  /** gzip-compressed v86 state. */
+  readonly state: ArrayBuffer;
+  readonly rawBytes: number;
+  readonly saveMs: number;
 }
 
 /** What the worker says on its channel, in order. */
@@ -54,6 +64,8 @@ export interface ShutdownOutcome {
 }
 
 export interface InstanceWorkerApi {
+  /** Gets ready to boot (compiles the emulator), for a worker kept warm before it is needed. */
+  prepare(): Promise<void>;
   /** Starts the emulator; resolves once it runs (the guest then boots on its own). */
   boot(spec: BootSpec): Promise<Result<void>>;
   /** Types into the guest's serial console. */
@@ -74,6 +86,8 @@ export interface InstanceWorkerApi {
   stats(): Promise<InstanceStats>;
   /** Holds the emulator to a share of one host core, in percent (100: no limit). */
   setCpuShare(sharePct: number): Promise<void>;
+  /** Stops the emulator and saves its whole state, to resume where it was (EC2's hibernate). */
+  hibernate(): Promise<Result<Hibernation>>;
   /** The root volume's written blocks, once the emulator has stopped (to boot from them again). */
   rootVolumeBlocks(): Promise<Result<WrittenBlocks>>;
   /** Stops the emulator at once and frees it. */

@@ -7,7 +7,7 @@ import { V86, type V86Options } from "v86";
 import { AgentClient, type ExecResult } from "../guest/agentClient.ts";
 import type { ShutdownKind } from "../guest/protocol.ts";
 import { fail, ok, toCloudError, type CloudError, type Result } from "../shared/errors.ts";
-import type { BootSpec, InstanceChannelMessage, InstanceStats, InstanceWorkerApi, ShutdownOutcome } from "./api.ts";
+import type { BootSpec, Hibernation, InstanceChannelMessage, InstanceStats, InstanceWorkerApi, ShutdownOutcome } from "./api.ts";
 import { ByteBatcher } from "./byteBatcher.ts";
 import { CpuGate } from "./cpuGate.ts";
 import { InstructionCounter } from "./instructionCounter.ts";
@@ -39,6 +39,14 @@ const COUNTER_SAMPLE_MS = 50;
 /** Between the agent's last word before power-off and the kernel halting. */
 const POWER_OFF_SETTLE_MS = 300;
 const VGA_MEMORY_BYTES = 2 * 1024 * 1024;
+
+async function gzip(bytes: ArrayBuffer): Promise<ArrayBuffer> {
+  return new Response(new Blob([bytes]).stream().pipeThrough(new CompressionStream("gzip"))).arrayBuffer();
+}
+
+async function gunzip(bytes: ArrayBuffer): Promise<ArrayBuffer> {
+  return new Response(new Blob([bytes]).stream().pipeThrough(new DecompressionStream("gzip"))).arrayBuffer();
+}
 
 /** Runs a callback as soon as the thread is free, with no timer clamping (setImmediate under Node). */
 function runSoon(): (callback: () => void) => void {
@@ -81,7 +89,7 @@ export class InstanceWorker implements InstanceWorkerApi {
     const channel = spec.channel;
     this.#channel = channel;
     try {
-      const module = await this.#options.loadWasm();
+      const module = await this.#wasm();
       const console = new ByteBatcher((data) => post(channel, { type: "console", data }, [data.buffer]));
       this.#console = console;
       const agent = new AgentClient((line) => this.#emulator?.serial_send_bytes(1, new TextEncoder().encode(line)), {
@@ -113,6 +121,12 @@ export class InstanceWorker implements InstanceWorkerApi {
       this.#emulator = emulator;
       await this.#waitForLoad(emulator);
       if (this.#options.sameThreadYield) this.#takeOverYield(emulator);
+      if (spec.hibernation) {
+        // Resuming: the state carries memory, devices and the disk's written blocks; the agent
+        // in it is already up, mid-read on its port.
+        await emulator.restore_state(await gunzip(spec.hibernation));
+        agent.resumed();
+      }
       emulator.add_listener("serial0-output-byte", (byte) => console.push(byte));
       emulator.add_listener("serial1-output-byte", (byte) => this.#agentBytes?.push(byte));
       await emulator.run();
@@ -124,6 +138,18 @@ export class InstanceWorker implements InstanceWorkerApi {
       await this.destroy();
       return { ok: false, error: cloudError };
     }
+  }
+
+  /** Compiles the emulator ahead of a boot, so a warm worker boots (or resumes) sooner. */
+  async prepare(): Promise<void> {
+    await this.#wasm();
+  }
+
+  #wasmModule: Promise<WebAssembly.Module> | null = null;
+
+  #wasm(): Promise<WebAssembly.Module> {
+    this.#wasmModule ??= this.#options.loadWasm();
+    return this.#wasmModule;
   }
 
   async sendConsoleInput(data: string): Promise<void> {
@@ -192,6 +218,16 @@ export class InstanceWorker implements InstanceWorkerApi {
       running: this.#emulator?.is_running() ?? false,
       agentGarbageLines: this.#agent?.garbageLines ?? 0,
     };
+  }
+
+  async hibernate(): Promise<Result<Hibernation>> {
+    const emulator = this.#emulator;
+    if (!emulator || this.#poweredOff) return fail("IncorrectInstanceState", "The instance is not running.");
+    const started = performance.now();
+    await this.#stopEmulator();
+    const raw = await emulator.save_state();
+    const state = await gzip(raw);
+    return ok(transfer({ state, rawBytes: raw.byteLength, saveMs: performance.now() - started }, [state]));
   }
 
   async rootVolumeBlocks(): Promise<Result<WrittenBlocks>> {

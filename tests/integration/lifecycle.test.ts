@@ -118,3 +118,31 @@ describe("shutdown behaviour, termination protection and bad requests", () => {
     await hypervisor.terminateInstances([tagged.instanceId]);
   });
 });
+
+describe("hibernation", () => {
+  let hypervisor: Hypervisor;
+  afterAll(() => hypervisor.shutdownAll());
+
+  it("resumes where it was: a background process, shell variables and /tmp survive", async () => {
+    hypervisor = createNodeHypervisor();
+    const [instance] = (await hypervisor.runInstances()) as [Instance];
+    const id = instance.instanceId;
+    const console = new ConsoleReader(hypervisor, id);
+    await console.waitFor(PROMPT, 60_000);
+    await waitForInstance(hypervisor, id, agentReady);
+    const started = await console.run("GREETING=still-here; echo in-tmp > /tmp/note; sh -c 'while :; do sleep 1; done' & echo pid=$!");
+    const pid = /pid=(\d+)/.exec(started)?.[1];
+    expect(pid).toMatch(/^\d+$/);
+
+    const [change] = await hypervisor.stopInstances([id], { hibernate: true });
+    expect(change?.currentState.name).toBe("stopped");
+    expect(hypervisor.describeInstances({ instanceIds: [id] })[0]?.stateReason?.code).toBe("Client.UserInitiatedHibernate");
+    await expect(hypervisor.modifyInstanceAttribute(id, { instanceType: "t3.small" })).rejects.toMatchObject({ code: "UnsupportedOperation" });
+
+    await hypervisor.startInstances([id]);
+    await waitForInstance(hypervisor, id, agentReady);
+    expect((await hypervisor.runCommand(id, `kill -0 ${pid} && cat /tmp/note`)).stdout).toBe("in-tmp\n");
+    expect((await console.run("echo $GREETING")).trim()).toBe("still-here");
+    console.dispose();
+  });
+});

@@ -1,0 +1,30 @@
+/** Hibernation under Node: the saved state's size, how long saving takes, and resume to an answering shell. */
+import { PromptWatcher } from "../src/bench/promptWatcher.ts";
+import { createNodeHypervisor } from "../src/hypervisor/nodeHypervisor.ts";
+import { report, round } from "./stats.ts";
+
+export async function benchHibernate(): Promise<void> {
+  const hypervisor = createNodeHypervisor();
+  const watcher = new PromptWatcher();
+  const [instance] = await hypervisor.runInstances();
+  if (!instance) throw new Error("no instance");
+  const id = instance.instanceId;
+  hypervisor.onConsoleOutput(id, (bytes) => watcher.push(bytes));
+  await watcher.until();
+  while (hypervisor.describeInstances({ instanceIds: [id] })[0]?.statusChecks.instance !== "ok") await new Promise((r) => setTimeout(r, 50));
+
+  const saveStart = performance.now();
+  await hypervisor.stopInstances([id], { hibernate: true });
+  const saveMs = performance.now() - saveStart;
+  const stateBytes = hypervisor.describeHibernation(id)?.stateBytes ?? 0;
+
+  const resumeStart = performance.now();
+  await hypervisor.startInstances([id]);
+  while (hypervisor.describeInstances({ instanceIds: [id] })[0]?.state.name !== "running") await new Promise((r) => setTimeout(r, 5));
+  // Usable: the shell answers a command typed at its prompt.
+  await hypervisor.sendConsoleInput(id, "echo resumed-$((1+1))\n");
+  await watcher.until(/resumed-2\n/);
+  const resumeToPromptMs = performance.now() - resumeStart;
+  report({ bench: "hibernate", stateBytes, stateMiB: round(stateBytes / 1024 / 1024, 2), saveMs: round(saveMs), resumeToPromptMs: round(resumeToPromptMs) });
+  await hypervisor.shutdownAll();
+}
