@@ -99,6 +99,8 @@ export interface HypervisorOptions {
   readonly cpuCores: number;
   /** How often CPU use is sampled, shares recomputed and credits accounted. */
   readonly sampleIntervalMs?: number;
+  /** Keep one worker started ahead of need (default true). */
+  readonly keepSpareWorker?: boolean;
 }
 
 const MAX_TAGS = 50;
@@ -148,6 +150,7 @@ export class Hypervisor {
   #sampler: ReturnType<typeof setInterval> | null = null;
   /** One worker started and compiled ahead of need: launches, starts and resumes skip that wait. */
   #spare: InstanceWorkerHandle | null = null;
+  readonly #keepSpare: boolean;
   #sampling = false;
   #closed = false;
   #samples = 0;
@@ -163,6 +166,7 @@ export class Hypervisor {
     this.#memoryBudgetMib = options.memoryBudgetMib;
     this.#cpuCores = options.cpuCores;
     this.#sampleIntervalMs = options.sampleIntervalMs ?? 1000;
+    this.#keepSpare = options.keepSpareWorker ?? true;
   }
 
   /** Listens to every change of every instance; returns the function that stops listening. */
@@ -803,7 +807,7 @@ export class Hypervisor {
   }
 
   #warmSpare(): void {
-    if (this.#spare || this.#closed) return;
+    if (this.#spare || this.#closed || !this.#keepSpare) return;
     const spare = this.#workerHost.spawn("spare");
     this.#spare = spare;
     spare.onCrash(() => {

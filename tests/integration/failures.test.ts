@@ -56,7 +56,8 @@ describe("a worker that crashes while another instance runs", () => {
   };
 
   beforeAll(() => {
-    hypervisor = createNodeHypervisor({ workerHost: host });
+    // No spare worker: each launch spawns its own, so the crash lands on the launch it is meant for.
+    hypervisor = createNodeHypervisor({ workerHost: host, keepSpareWorker: false });
   });
   afterAll(() => hypervisor.shutdownAll());
 
