@@ -102,12 +102,21 @@ async function terminalRoundTrip(browser: Browser, samples: number): Promise<voi
   await page.close();
 }
 
+/** Four busy instances together against one alone: does the host's throughput hold up? */
+async function cpuAggregate(browser: Browser): Promise<void> {
+  const page = await benchPage(browser);
+  const result = await page.evaluate(() => window.tabcloudBench.aggregate(4, 8000));
+  report({ bench: "cpu-aggregate", env: "chromium", instances: 4, oneMips: round(result.oneMips), fourMips: round(result.manyMips), ratio: round(result.ratio, 3) });
+  await page.close();
+}
+
 export async function benchChromium(options: { runs: number; rttSamples: number }): Promise<void> {
   const server = await startServer();
   const browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium", args: chromiumArgs, headless: true });
   try {
     await bootAndCpu(browser, options.runs);
     await terminalRoundTrip(browser, options.rttSamples);
+    await cpuAggregate(browser);
   } finally {
     await browser.close();
     server.kill();

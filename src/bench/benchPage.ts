@@ -117,10 +117,44 @@ async function consoleEcho(samples: number): Promise<number[]> {
   return results;
 }
 
+/** Total guest speed of four busy instances at once against one alone, in one page. */
+async function aggregate(count: number, windowMs: number, cpuCores?: number): Promise<{ oneMips: number; manyMips: number; ratio: number }> {
+  const hypervisor = createBrowserHypervisor(document.baseURI);
+  if (cpuCores !== undefined) await hypervisor.setHostCapacity({ cpuCores });
+  const busy = "sh -c 'while :; do :; done' > /dev/null 2>&1 &";
+  const ids: string[] = [];
+  const launch = async () => {
+    const [instance] = await hypervisor.runInstances();
+    if (!instance) throw new Error("no instance");
+    const id = instance.instanceId;
+    while (hypervisor.describeInstances({ instanceIds: [id] })[0]?.statusChecks.instance !== "ok") await new Promise((r) => setTimeout(r, 100));
+    await hypervisor.runCommand(id, busy);
+    ids.push(id);
+  };
+  const measure = async () => {
+    const before = await Promise.all(ids.map((id) => hypervisor.getInstanceStats(id)));
+    const start = performance.now();
+    await new Promise((r) => setTimeout(r, windowMs));
+    const after = await Promise.all(ids.map((id) => hypervisor.getInstanceStats(id)));
+    const seconds = (performance.now() - start) / 1000;
+    return ids.reduce((sum, _, i) => sum + ((after[i]?.instructions ?? 0) - (before[i]?.instructions ?? 0)), 0) / seconds / 1e6;
+  };
+  await launch();
+  await new Promise((r) => setTimeout(r, 2000));
+  const oneMips = await measure();
+  for (let i = 1; i < count; i++) await launch();
+  await new Promise((r) => setTimeout(r, 2000));
+  const manyMips = await measure();
+  await hypervisor.shutdownAll();
+  return { oneMips, manyMips, ratio: manyMips / oneMips };
+}
+
 declare global {
   interface Window {
-    tabcloudBench: { inWorker(): Promise<RunFigures>; onPage(): Promise<RunFigures>; consoleEcho(samples: number): Promise<number[]> };
+    tabcloudBench: { inWorker(): Promise<RunFigures>; onPage(): Promise<RunFigures>; consoleEcho(samples: number): Promise<number[]>;
+      aggregate(count: number, windowMs: number, cpuCores?: number): Promise<{ oneMips: number; manyMips: number; ratio: number }>;
+    };
   }
 }
 
-window.tabcloudBench = { inWorker, onPage, consoleEcho };
+window.tabcloudBench = { inWorker, onPage, consoleEcho, aggregate };

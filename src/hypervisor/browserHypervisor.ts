@@ -3,6 +3,7 @@ import { ImageRepository } from "../images/imageRepository.ts";
 import { BrowserWorkerHost } from "./browserWorkerHost.ts";
 import { Hypervisor } from "./hypervisor.ts";
 import { defaultMemoryBudgetMib } from "./memoryBudget.ts";
+import { defaultCpuCores } from "./cpuAllocation.ts";
 
 export function createBrowserHypervisor(baseUrl: string): Hypervisor {
   const catalogUrl = new URL("images/index.json", baseUrl).href;
@@ -12,6 +13,6 @@ export function createBrowserHypervisor(baseUrl: string): Hypervisor {
     workerHost: new BrowserWorkerHost(),
     images: new ImageRepository(catalogUrl, (url) => fetch(url)),
     memoryBudgetMib: defaultMemoryBudgetMib(deviceMemoryGib),
-    cpuCores: Math.max(1, navigator.hardwareConcurrency || 1),
+    cpuCores: defaultCpuCores(navigator.hardwareConcurrency || 1),
   });
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { allocateCpu } from "./cpuAllocation.ts";
+import { allocateCpu, defaultCpuCores } from "./cpuAllocation.ts";
 
 const round = (shares: Map<string, number>) => Object.fromEntries([...shares].map(([id, pct]) => [id, Math.round(pct * 100) / 100]));
 
@@ -38,5 +38,13 @@ describe("allocateCpu", () => {
   it("gives nothing when there is no budget, and copes with no instances", () => {
     expect(round(allocateCpu(0, [{ id: "a", weight: 1, capPct: 100 }]))).toEqual({ a: 0 });
     expect(allocateCpu(100, []).size).toBe(0);
+  });
+});
+
+describe("defaultCpuCores", () => {
+  it("leaves one core to the page, and keeps at least one", () => {
+    expect(defaultCpuCores(8)).toBe(7);
+    expect(defaultCpuCores(2)).toBe(1);
+    expect(defaultCpuCores(1)).toBe(1);
   });
 });

@@ -32,3 +32,12 @@ export function allocateCpu(budgetPct: number, demands: readonly CpuDemand[]): M
   }
   return shares;
 }
+
+/**
+ * The default CPU budget: every host core but one, which is left to the page and the browser
+ * (at least one). On a two-core machine four busy emulators held to one core together run as
+ * fast as four unheld ones (bench/cpu-aggregate), and the page stays responsive.
+ */
+export function defaultCpuCores(hostCores: number): number {
+  return Math.max(1, Math.floor(hostCores) - 1);
+}

@@ -6,6 +6,7 @@ import { ImageRepository } from "../images/imageRepository.ts";
 import type { ImageFetcher } from "../images/imageLoader.ts";
 import { Hypervisor, type HypervisorOptions } from "./hypervisor.ts";
 import { defaultMemoryBudgetMib } from "./memoryBudget.ts";
+import { defaultCpuCores } from "./cpuAllocation.ts";
 import { NodeWorkerHost } from "./nodeWorkerHost.ts";
 
 /** Reads file: URLs from disk, answering as fetch would. */
@@ -26,7 +27,7 @@ export function createNodeHypervisor(
   return new Hypervisor({
     ...options,
     memoryBudgetMib: options.memoryBudgetMib ?? defaultMemoryBudgetMib(totalmem() / 1024 ** 3),
-    cpuCores: options.cpuCores ?? availableParallelism(),
+    cpuCores: options.cpuCores ?? defaultCpuCores(availableParallelism()),
     workerHost: options.workerHost ?? new NodeWorkerHost(),
     images: new ImageRepository(catalogUrl, options.fetcher ?? fileFetcher),
   });
