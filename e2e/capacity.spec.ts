@@ -1,5 +1,8 @@
 import { expect, test } from "@playwright/test";
+import { instanceFootprintMib } from "../src/hypervisor/memoryBudget.ts";
 import { launchAndWaitForPrompt } from "./terminal.ts";
+
+const MICRO_MIB = instanceFootprintMib(128);
 
 test("the bill grows while running, the dashboard shows the host, and a launch past the memory budget is refused", async ({ page }) => {
   await page.goto("./");
@@ -12,13 +15,13 @@ test("the bill grows while running, the dashboard shows the host, and a launch p
   await expect(page.getByRole("img", { name: /^CPU utilization: \d/ })).toBeVisible({ timeout: 10_000 });
 
   await page.getByRole("button", { name: "Dashboard" }).click();
-  await expect(page.getByText("224 MiB", { exact: true }).first()).toBeVisible();
-  await page.getByLabel("Memory budget (MiB)").fill("320");
+  await expect(page.getByText(`${MICRO_MIB} MiB`, { exact: true }).first()).toBeVisible();
+  await page.getByLabel("Memory budget (MiB)").fill(String(MICRO_MIB + 100));
   await page.getByRole("button", { name: "Apply" }).click();
 
   await page.getByRole("button", { name: "Instances" }).click();
   await page.getByRole("button", { name: "Launch instance" }).click();
   await expect(page.getByRole("alert")).toContainText("InsufficientInstanceCapacity");
-  await expect(page.getByRole("alert")).toContainText("224 of 320 MiB are in use");
+  await expect(page.getByRole("alert")).toContainText(`${MICRO_MIB} of ${MICRO_MIB + 100} MiB are in use`);
   await expect(page.locator("tbody tr[data-instance-id]")).toHaveCount(1);
 });

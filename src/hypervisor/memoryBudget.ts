@@ -8,7 +8,7 @@ import { Ec2Error } from "../shared/errors.ts";
  * Measured cost of one emulator beyond its guest RAM (bench/memory-overhead): the worker, the
  * wasm module and JIT, VGA memory, and its copy of the image's files.
  */
-export const EMULATOR_OVERHEAD_MIB = 96;
+export const EMULATOR_OVERHEAD_MIB = 100;
 
 /** A default budget from the memory the browser reports (navigator.deviceMemory, in GiB): half of it. */
 export function defaultMemoryBudgetMib(deviceMemoryGib: number | undefined): number {
