@@ -1,8 +1,10 @@
 /** How the console writes money, sizes and rates. */
+/** Dollars, with enough decimals that even a second of a tiny volume's storage shows (three significant digits). */
 export function usd(amount: number): string {
   if (amount === 0) return "$0.00";
-  if (amount < 0.01) return `$${amount.toFixed(6)}`;
-  return `$${amount.toFixed(amount < 1 ? 4 : 2)}`;
+  if (amount >= 1) return `$${amount.toFixed(2)}`;
+  const decimals = Math.min(12, Math.max(4, 2 - Math.floor(Math.log10(amount))));
+  return `$${amount.toFixed(decimals)}`;
 }
 
 export function mib(value: number): string {
