@@ -28,8 +28,8 @@ test("stop keeps the root volume, the type changes only while stopped, start boo
   await expect(row.getByTestId("status-checks")).toHaveText("2/2 checks passed", { timeout: 60_000 });
   await typeLine(page, "clear; cat /root/kept.txt; free -m | awk '/Mem:/ {print \"mem=\" $2}'");
   await expect.poll(() => screenText(page)).toMatch(/^survives-stop$/m);
-  const memory = Number(/^mem=(\d+)$/m.exec(await screenText(page))?.[1]);
-  expect(memory).toBeGreaterThan(200);
+  // The memory line follows the file's a moment later: wait for it too.
+  await expect.poll(async () => Number(/^mem=(\d+)$/m.exec(await screenText(page))?.[1] ?? 0)).toBeGreaterThan(200);
 
   await instanceState(page, "Terminate instance");
   await expect(state).toHaveAttribute("data-state", "terminated");
