@@ -1,6 +1,12 @@
 /** Watches console bytes for the guest's shell prompt (escapes removed), for benchmarks and tests. */
-const ESCAPES = /\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b\][^\x07]*\x07/g;
+/** CSI sequences (colours, cursor queries) and OSC titles. */
+export const ESCAPES = /\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b\][^\x07]*\x07/g;
 export const PROMPT = /root@i-[0-9a-f]{17}:[^\n#]*# $/;
+
+/** Console text as a person sees it: escapes removed, line ends normalised. */
+export function visibleText(raw: string): string {
+  return raw.replace(ESCAPES, "").replace(/\r/g, "");
+}
 
 export class PromptWatcher {
   #text = "";
@@ -18,7 +24,7 @@ export class PromptWatcher {
   }
 
   get text(): string {
-    return this.#text.replace(ESCAPES, "").replace(/\r/g, "");
+    return visibleText(this.#text);
   }
 
   /** Resolves when the console shows the pattern (the prompt by default). */

@@ -18,36 +18,21 @@ import {
   type InstanceStateChange,
   type InstanceStateName,
   type StateReason,
-  type Tag,
 } from "./instance.ts";
 import { isInstanceId, newInstanceId } from "./instanceId.ts";
-import { DEFAULT_INSTANCE_TYPE, findInstanceType, INSTANCE_TYPES, type InstanceType } from "./instanceTypes.ts";
+import { findInstanceType, INSTANCE_TYPES, type InstanceType } from "./instanceTypes.ts";
 import { decide, type LifecycleAction } from "./lifecycle.ts";
+import { launchSpec, type RunInstancesRequest } from "./launchSpec.ts";
 import { allocateCpu } from "./cpuAllocation.ts";
-import { CreditAccount, type CreditMode } from "./cpuCredits.ts";
+import { CreditAccount } from "./cpuCredits.ts";
 import { admit, instanceFootprintMib } from "./memoryBudget.ts";
 import { InstanceMeter, type Bill } from "./meter.ts";
 import { METRIC_SAMPLES_KEPT, rates, type CounterReading, type MetricSample } from "./monitoring.ts";
 import type { WrittenBlocks } from "../storage/blockOverlay.ts";
-import { DEFAULT_TERMINAL_SIZE, instanceKernelCommandLine, isTerminalSize, type TerminalSize } from "./kernelCommandLine.ts";
+import { instanceKernelCommandLine, isTerminalSize, type TerminalSize } from "./kernelCommandLine.ts";
 import type { InstanceWorkerHandle, WorkerHost } from "./workerHost.ts";
 
-export interface RunInstancesRequest {
-  /** Defaults to the first image of the catalog. */
-  readonly imageId?: string;
-  readonly instanceType?: string;
-  /** How many to launch; default 1. */
-  readonly count?: number;
-  readonly tags?: readonly Tag[];
-  /** The console's size at boot; later changes go through setTerminalSize. */
-  readonly terminalSize?: TerminalSize;
-  readonly disableApiTermination?: boolean;
-  readonly instanceInitiatedShutdownBehavior?: "stop" | "terminate";
-  /** EC2's CreditSpecification for burstable types; unlimited by default, as on EC2 for T3. */
-  readonly creditSpecification?: { readonly cpuCredits: CreditMode };
-  /** A script run once, as root, when the instance first boots (a #! line picks its interpreter). */
-  readonly userData?: string;
-}
+export type { RunInstancesRequest };
 
 export interface HostCapacity {
   readonly memoryBudgetMib: number;
@@ -103,9 +88,6 @@ export interface HypervisorOptions {
   readonly keepSpareWorker?: boolean;
 }
 
-const MAX_TAGS = 50;
-/** EC2's limit on user data. */
-const MAX_USER_DATA_BYTES = 16 * 1024;
 /** A guest agent that has not answered this long after boot fails the instance status check. */
 const AGENT_DEADLINE_MS = 60_000;
 /** How often a running instance's agent is asked whether it is alive. */
@@ -196,35 +178,10 @@ export class Hypervisor {
 
   /** Launches instances; they are returned pending and boot in the background, as on EC2. */
   async runInstances(request: RunInstancesRequest = {}): Promise<Instance[]> {
-    const count = request.count ?? 1;
-    if (!Number.isInteger(count) || count < 1) throw new Ec2Error("InvalidParameterValue", `Count must be a whole number of at least 1, not ${count}.`);
-    const typeName = request.instanceType ?? DEFAULT_INSTANCE_TYPE;
-    const type = findInstanceType(typeName);
-    if (!type) throw new Ec2Error("InvalidParameterValue", `The instance type '${typeName}' does not exist. See describeInstanceTypes for the ones offered.`);
-    const tags = request.tags ?? [];
-    if (tags.length > MAX_TAGS) throw new Ec2Error("InvalidParameterValue", `An instance can have at most ${MAX_TAGS} tags.`);
-    for (const tag of tags) {
-      if (typeof tag.key !== "string" || tag.key.length === 0 || tag.key.length > 128 || tag.key.startsWith("aws:")) {
-        throw new Ec2Error("InvalidParameterValue", `The tag key '${String(tag.key)}' is not valid: 1 to 128 characters, not starting with aws:.`);
-      }
-      if (typeof tag.value !== "string" || tag.value.length > 256) throw new Ec2Error("InvalidParameterValue", `The value of tag '${tag.key}' is longer than 256 characters.`);
-    }
-    const terminalSize = request.terminalSize ?? DEFAULT_TERMINAL_SIZE;
-    if (!isTerminalSize(terminalSize)) throw new Ec2Error("InvalidParameterValue", `A terminal of ${terminalSize.rows}x${terminalSize.cols} is not possible.`);
-
-    const images = unwrap(await this.#images.describeImages());
-    const image = request.imageId === undefined ? images[0] : images.find((candidate) => candidate.imageId === request.imageId);
-    if (!image) throw new Ec2Error("InvalidAMIID.NotFound", `The image id '${request.imageId ?? "(default)"}' does not exist.`);
-    if (type.memoryMib < image.minMemoryMib) {
-      throw new Ec2Error("InvalidParameterValue", `The image ${image.name} needs at least ${image.minMemoryMib} MiB; ${type.name} has ${type.memoryMib} MiB.`);
-    }
-    if (request.userData !== undefined && (typeof request.userData !== "string" || new TextEncoder().encode(request.userData).length > MAX_USER_DATA_BYTES)) {
-      throw new Ec2Error("InvalidParameterValue", `User data must be text of at most ${MAX_USER_DATA_BYTES / 1024} KiB, as on EC2.`);
-    }
-    const creditMode = request.creditSpecification?.cpuCredits ?? "unlimited";
-    if (creditMode !== "standard" && creditMode !== "unlimited") {
-      throw new Ec2Error("InvalidParameterValue", `cpuCredits must be 'standard' or 'unlimited', not '${String(creditMode)}'.`);
-    }
+    const { count, image, type, tags, terminalSize, creditMode, userData, disableApiTermination, instanceInitiatedShutdownBehavior } = launchSpec(
+      request,
+      unwrap(await this.#images.describeImages()),
+    );
     const live = [...this.#records.values()].filter((record) => record.instance.state.name !== "terminated").length;
     if (live + count > this.#instanceLimit) {
       throw new Ec2Error("InstanceLimitExceeded", `You have ${live} instances and asked for ${count} more; the limit is ${this.#instanceLimit}. Terminate one first.`);
@@ -244,12 +201,12 @@ export class Hypervisor {
         stateTransitionReason: "",
         stateReason: null,
         launchTime,
-        tags: tags.map((tag) => ({ key: tag.key, value: tag.value })),
+        tags,
         statusChecks: { system: "initializing", instance: "initializing" },
         rootDeviceType: image.rootDeviceType,
         rootDeviceName: "/dev/sda",
-        disableApiTermination: request.disableApiTermination ?? false,
-        instanceInitiatedShutdownBehavior: request.instanceInitiatedShutdownBehavior ?? "stop",
+        disableApiTermination,
+        instanceInitiatedShutdownBehavior,
         cpuCredits: type.burstable ? creditMode : null,
         launchProgress: null,
       };
@@ -263,7 +220,7 @@ export class Hypervisor {
         metrics: [],
         lastReading: null,
         cpuSharePct: 100,
-        userData: request.userData ?? null,
+        userData,
         hibernation: null,
         hasRun: false,
         agentDeadline: null,

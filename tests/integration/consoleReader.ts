@@ -1,10 +1,8 @@
 /** Reads an instance's serial console as a person would see it: text with terminal escapes removed. */
+import { PROMPT, visibleText } from "../../src/bench/promptWatcher.ts";
 import type { Hypervisor } from "../../src/hypervisor/hypervisor.ts";
 
-// CSI sequences (colours, cursor queries) and OSC titles.
-const ESCAPES = /\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b\][^\x07]*\x07/g;
-
-export const PROMPT = /root@i-[0-9a-f]{17}:[^\n#]*# $/;
+export { PROMPT };
 
 export class ConsoleReader {
   #raw = "";
@@ -23,7 +21,7 @@ export class ConsoleReader {
 
   /** Everything seen so far, escapes removed and line ends normalised. */
   get text(): string {
-    return this.#raw.replace(ESCAPES, "").replace(/\r/g, "");
+    return visibleText(this.#raw);
   }
 
   get raw(): string {
@@ -41,15 +39,20 @@ export class ConsoleReader {
     }
   }
 
-  /** Types a command line and returns what it printed, up to the next prompt. */
+  /**
+   * Types a command line and returns what it printed, up to the next prompt. It waits for the
+   * command's own echo first: the shell may redraw its prompt meanwhile (after a resize, say).
+   * The command must fit on one line of the instance's terminal, or its echo wraps.
+   */
   async run(command: string, timeoutMs = 30_000): Promise<string> {
     const from = this.text.length;
     await this.hypervisor.sendConsoleInput(this.instanceId, `${command}\n`);
-    const text = await this.waitFor(new RegExp(`${PROMPT.source.slice(0, -1)}$`, "m"), timeoutMs, from);
-    const lines = text.split("\n");
-    // Drop the echoed command line(s) and the closing prompt.
-    const echoedLines = Math.max(1, text.indexOf("\n") >= 0 ? command.split("\n").length : 1);
-    return lines.slice(echoedLines, -1).join("\n");
+    const echo = new RegExp(`${command.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}\n`);
+    const echoed = await this.waitFor(echo, timeoutMs, from);
+    const outputFrom = from + (echo.exec(echoed)?.index ?? 0) + command.length + 1;
+    const text = await this.waitFor(new RegExp(`${PROMPT.source.slice(0, -1)}$`, "m"), timeoutMs, outputFrom);
+    // Drop the closing prompt.
+    return text.split("\n").slice(0, -1).join("\n");
   }
 
   dispose(): void {

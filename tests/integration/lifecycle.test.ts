@@ -125,7 +125,8 @@ describe("hibernation", () => {
 
   it("resumes where it was: a background process, shell variables and /tmp survive", async () => {
     hypervisor = createNodeHypervisor();
-    const [instance] = (await hypervisor.runInstances()) as [Instance];
+    // Wide enough that the commands typed below are echoed on one line.
+    const [instance] = (await hypervisor.runInstances({ terminalSize: { rows: 30, cols: 160 } })) as [Instance];
     const id = instance.instanceId;
     const console = new ConsoleReader(hypervisor, id);
     await console.waitFor(PROMPT, 60_000);
