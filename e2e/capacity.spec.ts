@@ -17,7 +17,11 @@ test("the bill grows while running, the dashboard shows the host, and a launch p
   await page.getByRole("button", { name: "Dashboard" }).click();
   await expect(page.getByText(`${MICRO_MIB} MiB`, { exact: true }).first()).toBeVisible();
   await page.getByLabel("Memory budget (MiB)").fill(String(MICRO_MIB + 100));
+  // Wait a sample or two first: the budget being typed must not be reset by the live figures.
+  await page.waitForTimeout(2500);
+  await expect(page.getByLabel("Memory budget (MiB)")).toHaveValue(String(MICRO_MIB + 100));
   await page.getByRole("button", { name: "Apply" }).click();
+  await expect(page.getByText(`of ${MICRO_MIB + 100} MiB`)).toBeVisible();
 
   await page.getByRole("button", { name: "Instances" }).click();
   await page.getByRole("button", { name: "Launch instance" }).click();
