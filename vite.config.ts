@@ -37,6 +37,8 @@ export default defineConfig({
           hookTimeout: 120_000,
           // Each file boots real emulators; one file at a time is what two cores hold.
           fileParallelism: false,
+          // On CI a loaded machine can slow a boot past a wait: one retry, reported as such.
+          retry: process.env.CI ? 1 : 0,
         },
       },
     ],
