@@ -540,51 +540,53 @@ export class Hypervisor {
    * start resumes it. Compute is billed while stopping, as EC2 bills a hibernating instance.
    */
   async #hibernate(record: InstanceRecord, generation: number): Promise<void> {
-    const current = () => record.generation === generation;
-    const worker = record.worker;
     let saved = false;
-    if (worker) {
-      try {
-        const hibernation = await worker.api.hibernate();
-        const blocks = await worker.api.rootVolumeBlocks();
-        if (current() && hibernation.ok && blocks.ok) {
-          record.hibernation = hibernation.value.state;
-          record.rootVolume = blocks.value;
-          saved = true;
-        }
-      } catch {
-        // Not saved: the instance stops as if cut off, and boots afresh from its volume.
+    try {
+      const hibernation = await record.worker?.api.hibernate();
+      if (hibernation?.ok && (await this.#keepVolume(record, generation))) {
+        record.hibernation = hibernation.value.state;
+        saved = true;
       }
+    } catch {
+      // Not saved: the instance stops as if cut off, and boots afresh from its volume.
     }
-    if (!current()) return;
+    if (record.generation !== generation) return;
     this.#endBilling(record);
-    await this.#releaseWorker(record);
-    if (!current()) return;
-    this.#update(record, {
-      state: instanceState("stopped"),
-      statusChecks: { system: "not-applicable", instance: "not-applicable" },
-      ...(saved ? {} : { stateReason: { code: "Server.InternalError", message: "Server.InternalError: The instance could not be hibernated and was stopped; it will boot afresh." } }),
-    });
-    await this.#reschedule();
+    await this.#endStopped(
+      record,
+      generation,
+      saved ? {} : { stateReason: { code: "Server.InternalError", message: "Server.InternalError: The instance could not be hibernated and was stopped; it will boot afresh." } },
+    );
   }
 
   /** Brings the guest down and keeps its root volume; ends stopped unless overtaken. */
   async #powerOff(record: InstanceRecord, generation: number, force: boolean): Promise<void> {
-    const current = () => record.generation === generation;
-    const worker = record.worker;
-    if (worker) {
-      try {
-        await worker.api.powerOff({ timeoutMs: this.#stopTimeoutMs, force });
-        const blocks = await worker.api.rootVolumeBlocks();
-        if (blocks.ok && current()) record.rootVolume = blocks.value;
-      } catch {
-        // A worker that died while stopping leaves the volume as it was at the last boot.
-      }
+    try {
+      await record.worker?.api.powerOff({ timeoutMs: this.#stopTimeoutMs, force });
+      await this.#keepVolume(record, generation);
+    } catch {
+      // A worker that died while stopping leaves the volume as it was at the last boot.
     }
-    if (!current()) return;
+    await this.#endStopped(record, generation, {});
+  }
+
+  /**
+   * Takes the written blocks back from the stopped emulator for the next boot; true when kept.
+   * A worker that cannot give them leaves the volume as it was at the last boot.
+   */
+  async #keepVolume(record: InstanceRecord, generation: number): Promise<boolean> {
+    const blocks = await record.worker?.api.rootVolumeBlocks();
+    if (!blocks?.ok || record.generation !== generation) return false;
+    record.rootVolume = blocks.value;
+    return true;
+  }
+
+  /** Frees the emulator and ends stopped, unless another transition has overtaken this one. */
+  async #endStopped(record: InstanceRecord, generation: number, changes: Partial<Instance>): Promise<void> {
+    if (record.generation !== generation) return;
     await this.#releaseWorker(record);
-    if (!current()) return;
-    this.#update(record, { state: instanceState("stopped"), statusChecks: { system: "not-applicable", instance: "not-applicable" } });
+    if (record.generation !== generation) return;
+    this.#update(record, { ...changes, state: instanceState("stopped"), statusChecks: { system: "not-applicable", instance: "not-applicable" } });
     await this.#reschedule();
   }
 
@@ -595,13 +597,7 @@ export class Hypervisor {
   async #restartEmulator(record: InstanceRecord): Promise<void> {
     if (record.instance.state.name !== "running") return;
     const generation = this.#begin(record, { statusChecks: { system: "ok", instance: "initializing" } });
-    const worker = record.worker;
-    try {
-      const blocks = worker ? await worker.api.rootVolumeBlocks() : null;
-      if (blocks?.ok && record.generation === generation) record.rootVolume = blocks.value;
-    } catch {
-      // The worker went away; boot from the volume as last kept.
-    }
+    await this.#keepVolume(record, generation).catch(() => false);
     if (record.generation !== generation) return;
     await this.#releaseWorker(record);
     if (record.generation !== generation) return;
