@@ -38,7 +38,7 @@ async function measureShares(hypervisor: Hypervisor, ids: readonly string[], win
 
 export async function benchCpuShares(): Promise<void> {
   // One core for all of them: every instance is held to its share, whatever the OS could give.
-  const hypervisor = createNodeHypervisor({ cpuCores: 1, memoryBudgetMib: 8192 });
+  const hypervisor = await createNodeHypervisor({ cpuCores: 1, memoryBudgetMib: 8192 });
   const types = ["c5.large", "c5.large", "c5.xlarge"];
   const instances = [];
   for (const instanceType of types) instances.push(await launchReady(hypervisor, { instanceType }));
@@ -56,7 +56,7 @@ export async function benchCpuShares(): Promise<void> {
 }
 
 export async function benchCpuCap(): Promise<void> {
-  const hypervisor = createNodeHypervisor({ memoryBudgetMib: 8192 });
+  const hypervisor = await createNodeHypervisor({ memoryBudgetMib: 8192 });
   const instance = await launchReady(hypervisor, { instanceType: "t3.micro", creditSpecification: { cpuCredits: "standard" } });
   await hypervisor.runCommand(instance.instanceId, BUSY);
   await sleep(3000);
@@ -66,7 +66,7 @@ export async function benchCpuCap(): Promise<void> {
 }
 
 export async function benchIdle(count = 4): Promise<void> {
-  const hypervisor = createNodeHypervisor({ memoryBudgetMib: 8192 });
+  const hypervisor = await createNodeHypervisor({ memoryBudgetMib: 8192 });
   const rssBefore = process.memoryUsage().rss;
   for (let i = 0; i < count; i++) await launchReady(hypervisor, { instanceType: "t3.micro" });
   // Let the engine finish compiling and tiering up the emulator before measuring steady idle.

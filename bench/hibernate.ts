@@ -4,7 +4,7 @@ import { createNodeHypervisor } from "../src/hypervisor/nodeHypervisor.ts";
 import { report, round } from "./stats.ts";
 
 export async function benchHibernate(): Promise<void> {
-  const hypervisor = createNodeHypervisor();
+  const hypervisor = await createNodeHypervisor();
   const watcher = new PromptWatcher();
   const [instance] = await hypervisor.runInstances();
   if (!instance) throw new Error("no instance");

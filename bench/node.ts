@@ -7,7 +7,7 @@ export async function benchBootNode(runs = 5): Promise<void> {
   const times: number[] = [];
   const instructions: number[] = [];
   for (let run = 0; run < runs; run++) {
-    const hypervisor = createNodeHypervisor();
+    const hypervisor = await createNodeHypervisor();
     await hypervisor.describeImages();
     const watcher = new PromptWatcher();
     const start = performance.now();

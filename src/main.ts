@@ -5,7 +5,7 @@ import App from "./ui/App.svelte";
 import { createBrowserHypervisor } from "./hypervisor/browserHypervisor.ts";
 import { Fleet } from "./ui/fleet.svelte.ts";
 
-const hypervisor = createBrowserHypervisor(document.baseURI);
+const hypervisor = await createBrowserHypervisor(document.baseURI);
 const fleet = new Fleet(hypervisor);
 window.addEventListener("pagehide", () => void hypervisor.shutdownAll());
 

@@ -11,6 +11,10 @@ import { unwrap } from "../shared/errors.ts";
 import type { InstanceChannelMessage } from "../worker/api.ts";
 import { InstanceWorker } from "../worker/instanceWorker.ts";
 import { PromptWatcher } from "./promptWatcher.ts";
+import { openLabStorage } from "../storage/labStorage.ts";
+
+/** The benchmarks keep their instances and images apart from the lab's own. */
+const BENCH_DATABASE = "tabcloud-bench";
 
 /** A shell loop: pure guest CPU work, a few seconds long. */
 const WORKLOAD = "i=0; while [ $i -lt 60000 ]; do i=$((i+1)); done";
@@ -23,7 +27,7 @@ export interface RunFigures {
 }
 
 async function inWorker(): Promise<RunFigures> {
-  const hypervisor = createBrowserHypervisor(document.baseURI);
+  const hypervisor = await createBrowserHypervisor(document.baseURI, { databaseName: BENCH_DATABASE });
   await hypervisor.describeImages();
   const watcher = new PromptWatcher();
   const start = performance.now();
@@ -48,7 +52,8 @@ async function inWorker(): Promise<RunFigures> {
 }
 
 async function onPage(): Promise<RunFigures> {
-  const images = new ImageRepository(new URL("images/index.json", document.baseURI).href, (url) => fetch(url));
+  const storage = await openLabStorage({ name: BENCH_DATABASE });
+  const images = new ImageRepository(new URL("images/index.json", document.baseURI).href, (url) => fetch(url), storage.images);
   const [image] = unwrap(await images.describeImages());
   if (!image) throw new Error("no image");
   const { files } = unwrap(await images.load(image.imageId));
@@ -75,7 +80,7 @@ async function onPage(): Promise<RunFigures> {
       bios: files.bios,
       vgaBios: files.vgaBios,
       kernel: files.kernel,
-      rootVolume: { image: files.rootVolume, writtenBlocks: new Map() },
+      rootVolume: { base: files.rootVolume, sizeBytes: files.rootVolume.byteLength, writtenBlocks: new Map() },
       channel: channel.port2,
     }),
   );
@@ -89,12 +94,13 @@ async function onPage(): Promise<RunFigures> {
   const workloadMs = performance.now() - workStart;
   const after = await emulator.stats();
   await emulator.destroy();
+  await storage.close();
   return { bootToPromptMs, instructions, workloadMs, workloadInstructions: after.instructions - before.instructions };
 }
 
 /** Console echo through the hypervisor and the worker, without a terminal drawing it. */
 async function consoleEcho(samples: number): Promise<number[]> {
-  const hypervisor = createBrowserHypervisor(document.baseURI);
+  const hypervisor = await createBrowserHypervisor(document.baseURI, { databaseName: BENCH_DATABASE });
   const watcher = new PromptWatcher();
   const [instance] = await hypervisor.runInstances();
   if (!instance) throw new Error("no instance");
@@ -119,7 +125,7 @@ async function consoleEcho(samples: number): Promise<number[]> {
 
 /** Total guest speed of four busy instances at once against one alone, in one page. */
 async function aggregate(count: number, windowMs: number, cpuCores?: number): Promise<{ oneMips: number; manyMips: number; ratio: number }> {
-  const hypervisor = createBrowserHypervisor(document.baseURI);
+  const hypervisor = await createBrowserHypervisor(document.baseURI, { databaseName: BENCH_DATABASE });
   if (cpuCores !== undefined) await hypervisor.setHostCapacity({ cpuCores });
   const busy = "sh -c 'while :; do :; done' > /dev/null 2>&1 &";
   const ids: string[] = [];

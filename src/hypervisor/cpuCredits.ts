@@ -15,10 +15,11 @@ export class CreditAccount {
   #balance: number;
   #surplus = 0;
 
-  constructor(spec: BurstableCpu, mode: CreditMode, initialBalance = 0) {
+  constructor(spec: BurstableCpu, mode: CreditMode, initialBalance = 0, initialSurplus = 0) {
     this.#spec = spec;
     this.mode = mode;
     this.#balance = Math.min(spec.maxCredits, Math.max(0, initialBalance));
+    this.#surplus = Math.max(0, initialSurplus);
   }
 
   get balance(): number {

@@ -6,10 +6,12 @@
 import { transfer } from "comlink";
 import type { ExecResult } from "../guest/agentClient.ts";
 import { bytesToBase64 } from "../guest/base64.ts";
-import type { ImageRepository } from "../images/imageRepository.ts";
-import type { ImageManifest } from "../images/manifest.ts";
+import type { ImageDescription, ImageRepository, LoadOptions } from "../images/imageRepository.ts";
+import { imageIdFor, type ImageFileRole, type ImageManifest } from "../images/manifest.ts";
+import type { LabStorage } from "../storage/labStorage.ts";
+import type { StoredInstance } from "../storage/database.ts";
 import { Ec2Error, toCloudError, unwrap, type CloudError, type Result } from "../shared/errors.ts";
-import type { InstanceChannelMessage, InstanceStats, ShutdownOutcome } from "../worker/api.ts";
+import type { BootSpec, DirtyBlocks, InstanceChannelMessage, InstanceStats, ShutdownOutcome, VolumeSpec } from "../worker/api.ts";
 import { ConsoleLog } from "./consoleLog.ts";
 import {
   instanceState,
@@ -26,9 +28,9 @@ import { launchSpec, type RunInstancesRequest } from "./launchSpec.ts";
 import { allocateCpu } from "./cpuAllocation.ts";
 import { CreditAccount } from "./cpuCredits.ts";
 import { admit, instanceFootprintMib } from "./memoryBudget.ts";
-import { InstanceMeter, type Bill } from "./meter.ts";
+import { InstanceMeter, type Bill, type MeterState } from "./meter.ts";
 import { METRIC_SAMPLES_KEPT, rates, type CounterReading, type MetricSample } from "./monitoring.ts";
-import type { WrittenBlocks } from "../storage/blockOverlay.ts";
+import { DATA_DEVICE, MAX_VOLUME_MIB, MIN_VOLUME_MIB, ROOT_DEVICE, VolumeRegistry, type Snapshot, type StorageBill, type Volume } from "./volumes.ts";
 import { instanceKernelCommandLine, isTerminalSize, type TerminalSize } from "./kernelCommandLine.ts";
 import type { InstanceWorkerHandle, WorkerHost } from "./workerHost.ts";
 
@@ -67,11 +69,17 @@ export type HypervisorEvent =
   /** New monitoring samples, shares or bills (once per sampling interval). */
   | { readonly type: "metrics-updated" }
   /** A terminated instance's listing expired. */
-  | { readonly type: "instance-removed"; readonly instanceId: string };
+  | { readonly type: "instance-removed"; readonly instanceId: string }
+  /** Volumes, snapshots or images changed. */
+  | { readonly type: "storage-changed" };
 
 export interface HypervisorOptions {
   readonly workerHost: WorkerHost;
   readonly images: ImageRepository;
+  /** Where images, volumes, snapshots and the fleet are kept (IndexedDB). */
+  readonly storage: LabStorage;
+  /** How often a running instance's new disk writes are stored: a reload loses at most this much. */
+  readonly flushIntervalMs?: number;
   /** Most instances that may exist at once, terminated ones excluded (EC2's InstanceLimitExceeded). */
   readonly instanceLimit?: number;
   /** How long a stop waits for the guest to power off before pulling the plug. */
@@ -92,12 +100,24 @@ export interface HypervisorOptions {
 const AGENT_DEADLINE_MS = 60_000;
 /** How often a running instance's agent is asked whether it is alive. */
 const AGENT_PING_EVERY_SAMPLES = 10;
+/** Disk writes reach storage at least this often while an instance runs. */
+const DEFAULT_FLUSH_INTERVAL_MS = 2000;
+/** The files an instance boots from besides its root volume. */
+const BOOT_ROLES: readonly ImageFileRole[] = ["bios", "vgaBios", "kernel"];
+const SETTINGS_KEY = "host-capacity";
 
 interface InstanceRecord {
   instance: Instance;
   readonly image: ImageManifest;
-  /** What the guest wrote to its root volume, kept between boots; dropped on terminate. */
-  rootVolume: WrittenBlocks;
+  /** The EBS root volume (null for an instance-store root, which lives only in the guest's RAM). */
+  rootVolumeId: string | null;
+  /** Flushes of this instance's disks, one after another. */
+  flushing: Promise<void>;
+  /** Saves of this instance's record, one after another. */
+  saving: Promise<void>;
+  /** A save was asked for while one ran: it runs once that one ends. */
+  saveQueued: boolean;
+  lastFlushOk: boolean;
   /** Bumped by every transition, so a slower one that is overtaken stops where it is. */
   generation: number;
   readonly meter: InstanceMeter;
@@ -123,6 +143,10 @@ interface InstanceRecord {
 export class Hypervisor {
   readonly #workerHost: WorkerHost;
   readonly #images: ImageRepository;
+  readonly #storage: LabStorage;
+  readonly #volumes: VolumeRegistry;
+  readonly #flushIntervalMs: number;
+  #flusher: ReturnType<typeof setInterval> | null = null;
   readonly #instanceLimit: number;
   readonly #stopTimeoutMs: number;
   readonly #terminatedVisibleMs: number;
@@ -142,6 +166,9 @@ export class Hypervisor {
   constructor(options: HypervisorOptions) {
     this.#workerHost = options.workerHost;
     this.#images = options.images;
+    this.#storage = options.storage;
+    this.#volumes = new VolumeRegistry(options.storage.volumes, options.storage.fleet);
+    this.#flushIntervalMs = options.flushIntervalMs ?? DEFAULT_FLUSH_INTERVAL_MS;
     this.#instanceLimit = options.instanceLimit ?? 8;
     this.#stopTimeoutMs = options.stopTimeoutMs ?? 10_000;
     this.#terminatedVisibleMs = options.terminatedVisibleMs ?? 60 * 60 * 1000;
@@ -157,8 +184,133 @@ export class Hypervisor {
     return () => this.#listeners.delete(listener);
   }
 
-  async describeImages(): Promise<ImageManifest[]> {
+  /**
+   * Brings the fleet back as it was kept: settings, volumes, snapshots and instances. Stopped
+   * instances stay stopped (hibernated ones resume at their next start); instances that were
+   * running boot again from their root volumes, with the reason in their state reason.
+   */
+  async restore(): Promise<void> {
+    const capacity = await this.#storage.fleet.setting<{ memoryBudgetMib?: number; cpuCores?: number }>(SETTINGS_KEY);
+    if (capacity?.memoryBudgetMib) this.#memoryBudgetMib = capacity.memoryBudgetMib;
+    if (capacity?.cpuCores) this.#cpuCores = capacity.cpuCores;
+    await this.#volumes.load();
+    const stored = (await this.#storage.fleet.instances()).sort((a, b) => a.instance.launchTime.localeCompare(b.instance.launchTime));
+    const toBoot: InstanceRecord[] = [];
+    for (const kept of stored) {
+      const record = await this.#restoreRecord(kept);
+      if (!record) continue;
+      this.#records.set(record.instance.instanceId, record);
+      if (record.instance.state.name === "pending") toBoot.push(record);
+      else this.#emit(record);
+    }
+    let inUseMib = this.#memoryInUseMib() - toBoot.reduce((sum, record) => sum + instanceFootprintMib(record.instance.memoryMib), 0);
+    for (const record of toBoot) {
+      const footprint = instanceFootprintMib(record.instance.memoryMib);
+      if (inUseMib + footprint > this.#memoryBudgetMib) {
+        this.#update(record, {
+          state: instanceState("stopped"),
+          stateReason: { code: "Server.InsufficientInstanceCapacity", message: "Server.InsufficientInstanceCapacity: The host's memory budget had no room to boot it again after the reload." },
+          statusChecks: { system: "not-applicable", instance: "not-applicable" },
+        });
+        continue;
+      }
+      inUseMib += footprint;
+      this.#emit(record);
+      void this.#boot(record, record.generation);
+    }
+  }
+
+  async #restoreRecord(kept: StoredInstance): Promise<InstanceRecord | null> {
+    const { instance } = kept;
+    const type = findInstanceType(instance.instanceType);
+    if (!type) return null;
+    const meter = InstanceMeter.fromState(kept.meter as MeterState);
+    // Whatever ran until the tab went away was billed until the record was last saved.
+    meter.endRun(kept.savedAtMs);
+    const record: InstanceRecord = {
+      ...this.#newRecordParts(),
+      instance,
+      image: kept.image,
+      rootVolumeId: kept.rootVolumeId,
+      meter,
+      credits: kept.credits && type.burstable ? new CreditAccount(type.burstable, kept.credits.mode, kept.credits.balance, kept.credits.surplus) : null,
+      userData: kept.userData,
+      hasRun: kept.hasRun,
+      terminalSize: kept.terminalSize,
+    };
+    const since = `(${new Date(kept.savedAtMs).toISOString().slice(0, 19).replace("T", " ")} GMT)`;
+    switch (instance.state.name) {
+      case "stopped":
+        record.hibernation = (await this.#storage.fleet.hibernation(instance.instanceId)) ?? null;
+        break;
+      case "terminated":
+        this.#forgetLater(record);
+        break;
+      case "shutting-down":
+        await this.#deleteVolumesOf(record);
+        record.meter.deleteVolume(kept.savedAtMs);
+        record.instance = { ...instance, state: instanceState("terminated"), statusChecks: { system: "not-applicable", instance: "not-applicable" } };
+        void this.#save(record);
+        this.#forgetLater(record);
+        break;
+      case "stopping":
+        record.instance = { ...instance, state: instanceState("stopped"), statusChecks: { system: "not-applicable", instance: "not-applicable" } };
+        void this.#save(record);
+        break;
+      case "pending":
+      case "running":
+        if (instance.rootDeviceType === "instance-store") {
+          // An instance-store root lived in the emulator's memory: it is gone, and so is the instance.
+          record.meter.deleteVolume(kept.savedAtMs);
+          record.instance = {
+            ...instance,
+            state: instanceState("terminated"),
+            stateReason: { code: "Server.InternalError", message: "Server.InternalError: The tab running this instance was closed; its instance-store root volume was lost." },
+            statusChecks: { system: "not-applicable", instance: "not-applicable" },
+          };
+          void this.#save(record);
+          this.#forgetLater(record);
+          break;
+        }
+        record.instance = {
+          ...instance,
+          state: instanceState("pending"),
+          stateTransitionReason: `Booted again from its root volume after the lab's tab was closed or reloaded ${since}`,
+          stateReason: { code: "Server.HostReload", message: "Server.HostReload: The tab running this instance was closed or reloaded; the instance was booted again from its root volume." },
+          statusChecks: { system: "initializing", instance: "initializing" },
+        };
+        break;
+    }
+    return record;
+  }
+
+  /** Parts of a record that start afresh in every session. */
+  #newRecordParts() {
+    return {
+      generation: 0,
+      flushing: Promise.resolve(),
+      saving: Promise.resolve(),
+      saveQueued: false,
+      lastFlushOk: false,
+      metrics: [] as MetricSample[],
+      lastReading: null,
+      cpuSharePct: 100,
+      hibernation: null as ArrayBuffer | null,
+      agentDeadline: null,
+      worker: null,
+      channel: null,
+      console: new ConsoleLog(),
+      consoleListeners: new Set<(data: Uint8Array) => void>(),
+    };
+  }
+
+  async describeImages(): Promise<ImageDescription[]> {
     return unwrap(await this.#images.describeImages());
+  }
+
+  /** Downloads an image's files into this browser (with progress; cancel with the signal), so it launches offline. */
+  async downloadImage(imageId: string, options: LoadOptions = {}): Promise<void> {
+    unwrap(await this.#images.download(imageId, options));
   }
 
   describeInstanceTypes(): readonly InstanceType[] {
@@ -190,10 +342,22 @@ export class Hypervisor {
     admit(this.#memoryBudgetMib, this.#memoryInUseMib(), type.memoryMib, count, type.name);
 
     const launchTime = new Date().toISOString();
+    const described = unwrap(await this.#images.describeImages()).find((candidate) => candidate.imageId === image.imageId);
     const launched: Instance[] = [];
     for (let i = 0; i < count; i++) {
+      const instanceId = this.#freshInstanceId();
+      // The root volume: the image's disk (and, for an image made here, its snapshot's blocks), deleted on termination.
+      const rootVolume =
+        image.rootDeviceType === "ebs"
+          ? await this.#volumes.create({
+              sizeBytes: image.rootVolumeSizeBytes,
+              base: { kind: "blob", sha256: image.files.rootVolume.sha256 },
+              ...(described?.rootSnapshotId ? { snapshotId: described.rootSnapshotId } : {}),
+              attachment: { instanceId, device: ROOT_DEVICE, deleteOnTermination: true },
+            })
+          : null;
       const instance: Instance = {
-        instanceId: this.#freshInstanceId(),
+        instanceId,
         imageId: image.imageId,
         instanceType: type.name,
         memoryMib: type.memoryMib,
@@ -211,23 +375,14 @@ export class Hypervisor {
         launchProgress: null,
       };
       const record: InstanceRecord = {
+        ...this.#newRecordParts(),
         instance,
         image,
-        rootVolume: new Map(),
-        generation: 0,
-        meter: new InstanceMeter(image.rootVolumeSizeBytes, Date.now()),
+        rootVolumeId: rootVolume?.volumeId ?? null,
+        meter: new InstanceMeter(rootVolume ? image.rootVolumeSizeBytes : 0, Date.now()),
         credits: type.burstable ? new CreditAccount(type.burstable, creditMode) : null,
-        metrics: [],
-        lastReading: null,
-        cpuSharePct: 100,
         userData,
-        hibernation: null,
         hasRun: false,
-        agentDeadline: null,
-        worker: null,
-        channel: null,
-        console: new ConsoleLog(),
-        consoleListeners: new Set(),
         terminalSize,
       };
       this.#records.set(instance.instanceId, record);
@@ -340,6 +495,164 @@ export class Hypervisor {
     this.#update(record, changes);
   }
 
+  describeVolumes(request: { readonly volumeIds?: readonly string[] } = {}): Volume[] {
+    return this.#volumes.describeVolumes(request.volumeIds);
+  }
+
+  describeSnapshots(request: { readonly snapshotIds?: readonly string[] } = {}): Snapshot[] {
+    return this.#volumes.describeSnapshots(request.snapshotIds);
+  }
+
+  /** Creates an available volume: empty (raw zeros) of sizeMib, or from a snapshot. */
+  async createVolume(request: { readonly sizeMib?: number; readonly snapshotId?: string; readonly tags?: readonly { key: string; value: string }[] }): Promise<Volume> {
+    if (request.snapshotId === undefined) {
+      const size = request.sizeMib;
+      if (size === undefined) throw new Ec2Error("MissingParameter", "Give the volume's size (sizeMib) or a snapshot to create it from.");
+      if (!Number.isInteger(size) || size < MIN_VOLUME_MIB || size > MAX_VOLUME_MIB) {
+        throw new Ec2Error("InvalidParameterValue", `A volume's size must be a whole number of MiB from ${MIN_VOLUME_MIB} to ${MAX_VOLUME_MIB}, not ${String(size)}.`);
+      }
+    }
+    const stored = await this.#volumes.create({
+      ...(request.snapshotId !== undefined ? { snapshotId: request.snapshotId } : { sizeBytes: (request.sizeMib ?? 0) * 1024 * 1024 }),
+      tags: request.tags ?? [],
+    });
+    this.#volumesChanged();
+    return this.#volumes.describeVolumes([stored.volumeId])[0] as Volume;
+  }
+
+  /** Attaches an available volume to a stopped instance as its second disk (the guest's /dev/sdb). */
+  async attachVolume(volumeId: string, instanceId: string): Promise<Volume> {
+    const volume = this.#volumes.stored(volumeId);
+    const record = this.#record(instanceId);
+    if (volume.attachment) throw new Ec2Error("VolumeInUse", `The volume ${volumeId} is already attached to ${volume.attachment.instanceId}.`);
+    this.#needsStopped(record, "attach a volume to");
+    if (this.#volumes.attachedAt(instanceId, DATA_DEVICE)) {
+      throw new Ec2Error("InvalidDevice.InUse", `The instance ${instanceId} already has a volume at ${DATA_DEVICE}: detach it first.`);
+    }
+    await this.#volumes.setAttachment(volumeId, { instanceId, device: DATA_DEVICE, deleteOnTermination: false });
+    this.#volumesChanged();
+    return this.#volumes.describeVolumes([volumeId])[0] as Volume;
+  }
+
+  async detachVolume(volumeId: string): Promise<Volume> {
+    const volume = this.#volumes.stored(volumeId);
+    if (!volume.attachment) throw new Ec2Error("IncorrectState", `The volume ${volumeId} is not attached to anything.`);
+    if (volume.attachment.device === ROOT_DEVICE) {
+      throw new Ec2Error("OperationNotPermitted", `The volume ${volumeId} is the root volume of ${volume.attachment.instanceId}: it stays with the instance.`);
+    }
+    const record = this.#records.get(volume.attachment.instanceId);
+    if (record && record.instance.state.name !== "terminated") this.#needsStopped(record, "detach a volume from");
+    await this.#volumes.setAttachment(volumeId, null);
+    this.#volumesChanged();
+    return this.#volumes.describeVolumes([volumeId])[0] as Volume;
+  }
+
+  async deleteVolume(volumeId: string): Promise<void> {
+    await this.#volumes.delete(volumeId);
+    this.#volumesChanged();
+  }
+
+  /**
+   * Snapshots a volume as stored. For a running instance its latest writes are stored first:
+   * the snapshot is crash-consistent, as EC2's is without a reboot.
+   */
+  async createSnapshot(volumeId: string, description = ""): Promise<Snapshot> {
+    const volume = this.#volumes.stored(volumeId);
+    const record = volume.attachment ? this.#records.get(volume.attachment.instanceId) : undefined;
+    if (record?.worker) await this.#flush(record);
+    const snapshot = await this.#volumes.createSnapshot(volumeId, description);
+    this.#volumesChanged();
+    return snapshot;
+  }
+
+  async deleteSnapshot(snapshotId: string): Promise<void> {
+    const images = await this.#images.describeImages();
+    const usedBy = images.ok ? images.value.find((image) => image.rootSnapshotId === snapshotId) : undefined;
+    await this.#volumes.deleteSnapshot(snapshotId, usedBy?.imageId ?? null);
+    this.#volumesChanged();
+  }
+
+  /**
+   * EC2's CreateImage: a new AMI whose root is a snapshot of the instance's root volume.
+   * Instances launched from it start with the instance's files.
+   */
+  async createImage(instanceId: string, request: { readonly name: string; readonly description?: string }): Promise<ImageDescription> {
+    const record = this.#record(instanceId);
+    const name = request.name;
+    if (typeof name !== "string" || !/^[A-Za-z0-9()[\]./\-'@_ ]{3,128}$/.test(name)) {
+      throw new Ec2Error("InvalidParameterValue", "An image's name must be 3 to 128 letters, digits, spaces or ( ) [ ] . / - ' @ _.");
+    }
+    if ((await this.describeImages()).some((image) => image.name === name)) {
+      throw new Ec2Error("InvalidParameterValue", `An image named '${name}' already exists.`);
+    }
+    if (!record.rootVolumeId) throw new Ec2Error("UnsupportedOperation", `The instance ${instanceId} has an instance-store root: there is no volume to make an image of.`);
+    if (record.instance.state.name !== "running" && record.instance.state.name !== "stopped") {
+      throw new Ec2Error("IncorrectInstanceState", `The instance '${instanceId}' is ${record.instance.state.name}; an image can be made of a running or stopped instance.`);
+    }
+    const snapshot = await this.createSnapshot(record.rootVolumeId, `Root volume of ${name} (from ${instanceId})`);
+    const files = record.image.files;
+    const kernelCommandLine = record.image.kernelCommandLine;
+    const imageId = (await imageIdFor(files, `${kernelCommandLine}\nsnapshot:${snapshot.snapshotId}`)) as string;
+    const manifest: ImageManifest = {
+      ...record.image,
+      imageId,
+      name,
+      description: request.description ?? `Made from ${instanceId} (${record.image.name})`,
+      creationDate: new Date().toISOString(),
+    };
+    await this.#images.register({ imageId, manifest, source: "created", registeredAt: manifest.creationDate, rootSnapshotId: snapshot.snapshotId }, []);
+    this.#volumesChanged();
+    return (await this.describeImages()).find((image) => image.imageId === imageId) as ImageDescription;
+  }
+
+  /**
+   * Forgets an image in this browser and frees its files unless something still uses them.
+   * Instances launched from it keep running and booting. An image of the served catalog stays
+   * listed, to download again.
+   */
+  async deregisterImage(imageId: string): Promise<{ freedBytes: number }> {
+    const image = (await this.describeImages()).find((candidate) => candidate.imageId === imageId);
+    if (!image) throw new Ec2Error("InvalidAMIID.NotFound", `The image id '${String(imageId)}' does not exist.`);
+    const freedBytes = await this.#images.deregister(imageId);
+    this.#volumesChanged();
+    return { freedBytes };
+  }
+
+  /** The whole volume as a raw disk image (for a .img download); the instance's latest writes are stored first. */
+  async exportVolume(volumeId: string): Promise<Uint8Array> {
+    const volume = this.#volumes.stored(volumeId);
+    const record = volume.attachment ? this.#records.get(volume.attachment.instanceId) : undefined;
+    if (record?.worker) await this.#flush(record);
+    const base = volume.base.kind === "blob" ? await this.#images.blob(volume.base.sha256) : null;
+    if (volume.base.kind === "blob" && !base) throw new Ec2Error("InvalidAMIID.Unavailable", `The image file under ${volumeId} is no longer in this browser.`);
+    return this.#volumes.export(volumeId, base ?? null);
+  }
+
+  /** A raw disk image file as a new available volume. */
+  async importVolume(bytes: Uint8Array, request: { readonly name?: string } = {}): Promise<Volume> {
+    if (!(bytes instanceof Uint8Array)) throw new Ec2Error("InvalidParameterValue", "Give the disk image's bytes.");
+    const stored = await this.#volumes.import(bytes, request.name ? [{ key: "Name", value: request.name }] : []);
+    this.#volumesChanged();
+    return this.#volumes.describeVolumes([stored.volumeId])[0] as Volume;
+  }
+
+  /** What volumes other than root volumes, and snapshots, have cost so far. */
+  getStorageBill(): StorageBill {
+    return this.#volumes.bill(Date.now());
+  }
+
+  #needsStopped(record: InstanceRecord, action: string): void {
+    const state = record.instance.state.name;
+    if (state !== "stopped") throw new Ec2Error("IncorrectInstanceState", `Cannot ${action} the instance ${record.instance.instanceId}: it is ${state}; stop it first.`);
+    if (record.hibernation) {
+      throw new Ec2Error("IncorrectInstanceState", `Cannot ${action} the instance ${record.instance.instanceId}: it is hibernated, with its disks in its saved memory. Start it and stop it without hibernating first.`);
+    }
+  }
+
+  #volumesChanged(): void {
+    for (const listener of this.#listeners) listener({ type: "storage-changed" });
+  }
+
   /** The host's memory and CPU budgets and what each live instance holds of them. */
   describeHostCapacity(): HostCapacity {
     const live = [...this.#records.values()].filter((record) => holdsMemory(record.instance.state.name));
@@ -370,6 +683,7 @@ export class Hypervisor {
     }
     if (memoryBudgetMib !== undefined) this.#memoryBudgetMib = Math.round(memoryBudgetMib);
     if (cpuCores !== undefined) this.#cpuCores = cpuCores;
+    await this.#storage.fleet.putSetting(SETTINGS_KEY, { memoryBudgetMib: this.#memoryBudgetMib, cpuCores: this.#cpuCores }).catch(() => undefined);
     await this.#reschedule();
     for (const listener of this.#listeners) listener({ type: "metrics-updated" });
   }
@@ -438,23 +752,36 @@ export class Hypervisor {
 
   /** Ends every instance's worker: for tests and page unload. */
   async shutdownAll(): Promise<void> {
-    this.#closed = true;
     if (this.#sampler !== null) clearInterval(this.#sampler);
     this.#sampler = null;
+    if (this.#flusher !== null) clearInterval(this.#flusher);
+    this.#flusher = null;
     const spare = this.#spare;
     this.#spare = null;
     await spare?.terminate();
+    // What the running guests wrote last is kept, as a reload would keep it.
+    await this.#flushRunning().catch(() => undefined);
+    await Promise.all([...this.#records.values()].map((record) => record.saving));
+    this.#closed = true;
     await Promise.all([...this.#records.values()].map((record) => this.#releaseWorker(record)));
+    await this.#storage.close();
   }
 
   async #boot(record: InstanceRecord, generation: number): Promise<void> {
     const { instanceId } = record.instance;
     const image = record.image;
     const current = () => record.generation === generation;
-    const loaded = await this.#images.load(image.imageId, (progress) => current() && this.#update(record, { launchProgress: progress }));
+    let disks: { boot: Record<ImageFileRole, ArrayBuffer>; root: VolumeSpec | null; data: VolumeSpec | null };
+    try {
+      disks = await this.#bootFiles(record, (progress) => current() && this.#update(record, { launchProgress: progress }));
+    } catch (error) {
+      if (!current()) return;
+      this.#update(record, { launchProgress: null });
+      const cloudError = toCloudError(error, "InstanceBootFailure");
+      return record.hasRun ? this.#failStart(record, cloudError) : this.#failLaunch(record, cloudError);
+    }
     if (!current()) return;
-    this.#update(record, { launchProgress: null });
-    if (!loaded.ok) return record.hasRun ? this.#failStart(record, loaded.error) : this.#failLaunch(record, loaded.error);
+    if (record.instance.launchProgress) this.#update(record, { launchProgress: null });
 
     const worker = this.#takeWorker(instanceId);
     record.worker = worker;
@@ -462,8 +789,9 @@ export class Hypervisor {
     const channel = new MessageChannel();
     record.channel = channel.port1;
     channel.port1.onmessage = (event: MessageEvent<InstanceChannelMessage>) => this.#onChannelMessage(record, event.data);
-    const { files } = loaded.value;
-    const spec = {
+    const files = disks.boot;
+    if (!disks.root) throw new Error("instance-store roots are not supported yet");
+    const spec: BootSpec = {
       instanceId,
       memoryMib: record.instance.memoryMib,
       kernelCommandLine: instanceKernelCommandLine(image.kernelCommandLine, instanceId, record.terminalSize),
@@ -471,7 +799,8 @@ export class Hypervisor {
       vgaBios: files.vgaBios,
       kernel: files.kernel,
       // The image's disk is shared by every instance; each keeps only the blocks it wrote.
-      rootVolume: { image: files.rootVolume, writtenBlocks: record.rootVolume },
+      rootVolume: disks.root,
+      ...(disks.data ? { dataVolume: disks.data } : {}),
       channel: channel.port2,
       ...(record.hibernation ? { hibernation: record.hibernation } : {}),
     };
@@ -490,12 +819,41 @@ export class Hypervisor {
     record.hasRun = true;
     record.meter.startRun(this.#typeOf(record).pricePerHourUsd, Date.now());
     record.lastReading = null;
+    if (resuming) void this.#storage.fleet.deleteHibernation(instanceId).catch(() => undefined);
     record.hibernation = null;
     // A resumed guest's agent is already up: it will not say ready again.
     this.#update(record, { state: instanceState("running"), statusChecks: { system: "ok", instance: resuming ? "ok" : "initializing" } });
     if (!resuming) this.#watchAgent(record, generation);
     this.#ensureSampler();
     await this.#reschedule();
+  }
+
+  /**
+   * What the emulator boots from: the image's boot files and the instance's volumes, from this
+   * browser; the first launch of an image downloads it (with progress) and keeps it.
+   */
+  async #bootFiles(
+    record: InstanceRecord,
+    onProgress: NonNullable<LoadOptions["onProgress"]>,
+  ): Promise<{ boot: Record<ImageFileRole, ArrayBuffer>; root: VolumeSpec | null; data: VolumeSpec | null }> {
+    const root = record.rootVolumeId ? this.#volumes.stored(record.rootVolumeId) : null;
+    const data = this.#volumes.attachedAt(record.instance.instanceId, DATA_DEVICE) ?? null;
+    const baseShas = [root, data].flatMap((volume) => (volume?.base.kind === "blob" ? [volume.base.sha256] : []));
+    let boot = await this.#images.files(record.image, BOOT_ROLES);
+    const basesHeld = async () => (await Promise.all(baseShas.map((sha) => this.#images.blob(sha)))).every((bytes) => bytes !== undefined);
+    if (!boot.ok || !(await basesHeld())) {
+      unwrap(await this.#images.download(record.image.imageId, { onProgress }));
+      boot = await this.#images.files(record.image, BOOT_ROLES);
+    }
+    const spec = async (volume: typeof root): Promise<VolumeSpec | null> => {
+      if (!volume) return null;
+      const base = volume.base.kind === "blob" ? await this.#images.blob(volume.base.sha256) : null;
+      if (volume.base.kind === "blob" && !base) {
+        throw new Ec2Error("InvalidAMIID.Unavailable", `The volume ${volume.volumeId} reads from an image file that is no longer in this browser.`);
+      }
+      return { base: base ?? null, sizeBytes: volume.sizeBytes, writtenBlocks: await this.#volumes.blocks(volume.volumeId) };
+    };
+    return { boot: unwrap(boot).files, root: await spec(root), data: await spec(data) };
   }
 
   /** The instance status check fails if the guest agent has not said ready in time. */
@@ -544,6 +902,7 @@ export class Hypervisor {
     try {
       const hibernation = await record.worker?.api.hibernate();
       if (hibernation?.ok && (await this.#keepVolume(record, generation))) {
+        await this.#storage.fleet.putHibernation(record.instance.instanceId, hibernation.value.state);
         record.hibernation = hibernation.value.state;
         saved = true;
       }
@@ -571,14 +930,44 @@ export class Hypervisor {
   }
 
   /**
-   * Takes the written blocks back from the stopped emulator for the next boot; true when kept.
-   * A worker that cannot give them leaves the volume as it was at the last boot.
+   * Stores the last writes of the stopped emulator for the next boot; true when kept. A worker
+   * that cannot give them leaves the volume as it was at the last flush.
    */
   async #keepVolume(record: InstanceRecord, generation: number): Promise<boolean> {
-    const blocks = await record.worker?.api.rootVolumeBlocks();
-    if (!blocks?.ok || record.generation !== generation) return false;
-    record.rootVolume = blocks.value;
-    return true;
+    await this.#flush(record);
+    return record.generation === generation && record.lastFlushOk;
+  }
+
+  /**
+   * Stores what the instance's guest wrote since the last flush. Flushes of one instance run one
+   * after another, so storage always holds the disk as of one instant.
+   */
+  #flush(record: InstanceRecord): Promise<void> {
+    record.flushing = record.flushing.then(async () => {
+      const worker = record.worker;
+      if (!worker) return;
+      let dirty: Result<DirtyBlocks>;
+      try {
+        dirty = await worker.api.takeDirtyBlocks();
+      } catch {
+        record.lastFlushOk = false;
+        return;
+      }
+      if (!dirty.ok) {
+        record.lastFlushOk = false;
+        return;
+      }
+      const data = this.#volumes.attachedAt(record.instance.instanceId, DATA_DEVICE);
+      try {
+        if (record.rootVolumeId) await this.#volumes.flush(record.rootVolumeId, dirty.value.root);
+        if (data && dirty.value.data) await this.#volumes.flush(data.volumeId, dirty.value.data);
+        record.lastFlushOk = true;
+      } catch (error) {
+        record.lastFlushOk = false;
+        this.#update(record, { stateReason: { code: "Server.InternalError", message: `Server.InternalError: ${toCloudError(error).message}` } });
+      }
+    });
+    return record.flushing;
   }
 
   /** Frees the emulator and ends stopped, unless another transition has overtaken this one. */
@@ -607,12 +996,24 @@ export class Hypervisor {
   async #terminate(record: InstanceRecord, generation: number): Promise<void> {
     await this.#releaseWorker(record);
     if (record.generation !== generation) return;
-    // DeleteOnTermination: the root volume goes with the instance.
-    record.rootVolume = new Map();
+    await this.#deleteVolumesOf(record).catch(() => undefined);
+    if (record.generation !== generation) return;
     record.hibernation = null;
     record.meter.deleteVolume(Date.now());
     this.#update(record, { state: instanceState("terminated"), statusChecks: { system: "not-applicable", instance: "not-applicable" } });
     this.#forgetLater(record);
+  }
+
+  /** DeleteOnTermination: volumes that go with the instance are deleted, the others detached. */
+  async #deleteVolumesOf(record: InstanceRecord): Promise<void> {
+    const instanceId = record.instance.instanceId;
+    await this.#storage.fleet.deleteHibernation(instanceId);
+    for (const volume of this.#volumes.describeVolumes()) {
+      const attachment = volume.attachments[0];
+      if (attachment?.instanceId !== instanceId) continue;
+      if (attachment.deleteOnTermination) await this.#volumes.deleteWithInstance(volume.volumeId);
+      else await this.#volumes.setAttachment(volume.volumeId, null);
+    }
   }
 
   #onChannelMessage(record: InstanceRecord, message: InstanceChannelMessage): void {
@@ -660,6 +1061,7 @@ export class Hypervisor {
   #failStart(record: InstanceRecord, error: CloudError): void {
     void this.#releaseWorker(record);
     record.generation++;
+    if (record.hibernation) void this.#storage.fleet.deleteHibernation(record.instance.instanceId).catch(() => undefined);
     record.hibernation = null;
     this.#update(record, {
       state: instanceState("stopped"),
@@ -746,6 +1148,7 @@ export class Hypervisor {
     const timer = setTimeout(() => {
       if (record.instance.state.name !== "terminated") return;
       this.#records.delete(record.instance.instanceId);
+      void this.#storage.fleet.deleteInstance(record.instance.instanceId).catch(() => undefined);
       for (const listener of this.#listeners) listener({ type: "instance-removed", instanceId: record.instance.instanceId });
     }, this.#terminatedVisibleMs);
     // Under Node, a pending removal must not keep the process alive.
@@ -790,9 +1193,23 @@ export class Hypervisor {
   }
 
   #ensureSampler(): void {
-    if (this.#sampler !== null) return;
-    this.#sampler = setInterval(() => void this.#sample(), this.#sampleIntervalMs);
-    (this.#sampler as { unref?: () => void }).unref?.();
+    if (this.#sampler === null) {
+      this.#sampler = setInterval(() => void this.#sample(), this.#sampleIntervalMs);
+      (this.#sampler as { unref?: () => void }).unref?.();
+    }
+    if (this.#flusher === null) {
+      this.#flusher = setInterval(() => void this.#flushRunning(), this.#flushIntervalMs);
+      (this.#flusher as { unref?: () => void }).unref?.();
+    }
+  }
+
+  /** Stores running instances' new disk writes and their records (the meter moves on). */
+  async #flushRunning(): Promise<void> {
+    const running = [...this.#records.values()].filter((record) => record.instance.state.name === "running" && record.worker);
+    await Promise.all(running.map(async (record) => {
+      await this.#flush(record);
+      await this.#save(record);
+    }));
   }
 
   /** Reads every running emulator's counters: utilisation, speed, credits; then re-divides the CPU. */
@@ -907,6 +1324,38 @@ export class Hypervisor {
   #emit(record: InstanceRecord): void {
     const event: HypervisorEvent = { type: "instance-changed", instance: record.instance };
     for (const listener of this.#listeners) listener(event);
+    void this.#save(record);
+  }
+
+  /** Keeps the instance's record in storage; saves asked for while one runs collapse into one. */
+  #save(record: InstanceRecord): Promise<void> {
+    if (this.#closed) return record.saving;
+    if (record.saveQueued) return record.saving;
+    record.saveQueued = true;
+    record.saving = record.saving.then(async () => {
+      record.saveQueued = false;
+      if (!this.#records.has(record.instance.instanceId) && record.instance.state.name === "terminated") return;
+      try {
+        await this.#storage.fleet.putInstance(this.#stored(record));
+      } catch {
+        // Kept in memory; the next change tries again.
+      }
+    });
+    return record.saving;
+  }
+
+  #stored(record: InstanceRecord): StoredInstance {
+    return {
+      instance: record.instance,
+      image: record.image,
+      rootVolumeId: record.rootVolumeId ?? "",
+      userData: record.userData,
+      hasRun: record.hasRun,
+      terminalSize: record.terminalSize,
+      meter: record.meter.toState(),
+      credits: record.credits ? { balance: record.credits.balance, surplus: record.credits.surplus, mode: record.credits.mode } : null,
+      savedAtMs: Date.now(),
+    };
   }
 }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { isInstanceId, newInstanceId } from "./instanceId.ts";
+import { isInstanceId, isResourceId, newInstanceId, newResourceId } from "./instanceId.ts";
 
 describe("instance ids", () => {
   it("look like EC2's: i- and 17 lower-case hex digits", () => {
@@ -12,5 +12,15 @@ describe("instance ids", () => {
 
   it.each(["i-123", "i-0123456789ABCDEF0", "x-0123456789abcdef0", "", "i-0123456789abcdef01"])("rejects %j", (id) => {
     expect(isInstanceId(id)).toBe(false);
+  });
+});
+
+describe("volume, snapshot and image ids", () => {
+  it("use EC2's prefixes and are checked against their own kind", () => {
+    const volume = newResourceId("vol");
+    expect(volume).toMatch(/^vol-[0-9a-f]{17}$/);
+    expect(isResourceId("vol", volume)).toBe(true);
+    expect(isResourceId("snap", volume)).toBe(false);
+    expect(isResourceId("snap", "snap-0123456789abcdef")).toBe(false);
   });
 });

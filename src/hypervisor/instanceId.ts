@@ -1,13 +1,21 @@
-/** EC2 instance ids: "i-" and 17 lower-case hex digits. */
-const INSTANCE_ID = /^i-[0-9a-f]{17}$/;
+/** EC2 resource ids: a prefix ("i", "vol", "snap", "ami"), a dash and 17 lower-case hex digits. */
+export type ResourcePrefix = "i" | "vol" | "snap" | "ami";
 
-export function newInstanceId(random: (bytes: Uint8Array) => void = (bytes) => crypto.getRandomValues(bytes)): string {
+export function newResourceId(prefix: ResourcePrefix, random: (bytes: Uint8Array) => void = (bytes) => crypto.getRandomValues(bytes)): string {
   const bytes = new Uint8Array(9);
   random(bytes);
   const hex = [...bytes].map((b) => b.toString(16).padStart(2, "0")).join("");
-  return `i-${hex.slice(0, 17)}`;
+  return `${prefix}-${hex.slice(0, 17)}`;
+}
+
+export function isResourceId(prefix: ResourcePrefix, value: unknown): value is string {
+  return typeof value === "string" && value.startsWith(`${prefix}-`) && /^[0-9a-f]{17}$/.test(value.slice(prefix.length + 1));
+}
+
+export function newInstanceId(random?: (bytes: Uint8Array) => void): string {
+  return newResourceId("i", random);
 }
 
 export function isInstanceId(value: unknown): value is string {
-  return typeof value === "string" && INSTANCE_ID.test(value);
+  return isResourceId("i", value);
 }

@@ -30,16 +30,51 @@ export interface Bill {
   readonly accruing: boolean;
 }
 
+/** What a meter needs to carry on after a reload. */
+export interface MeterState {
+  readonly runs: readonly Run[];
+  readonly volumeSizeBytes: number;
+  readonly volumeCreatedMs: number;
+  readonly volumeDeletedMs: number | null;
+  readonly surplusCredits: number;
+}
+
+/** Storage billed per GiB-month for a span of time. */
+export function storageCostUsd(bytes: number, pricePerGibMonthUsd: number, fromMs: number, toMs: number): number {
+  return (bytes / 1024 ** 3) * pricePerGibMonthUsd * (Math.max(0, toMs - fromMs) / 1000 / SECONDS_PER_MONTH);
+}
+
+/** EBS snapshots, us-east-1 standard tier, per GiB-month of data they hold. */
+export const SNAPSHOT_PRICE_PER_GIB_MONTH_USD = 0.05;
+
 export class InstanceMeter {
   readonly #runs: Run[] = [];
-  readonly #volumeGib: number;
+  readonly #volumeSizeBytes: number;
   readonly #volumeCreatedMs: number;
   #volumeDeletedMs: number | null = null;
   #surplusCredits = 0;
 
   constructor(volumeSizeBytes: number, nowMs: number) {
-    this.#volumeGib = volumeSizeBytes / 1024 ** 3;
+    this.#volumeSizeBytes = volumeSizeBytes;
     this.#volumeCreatedMs = nowMs;
+  }
+
+  static fromState(state: MeterState): InstanceMeter {
+    const meter = new InstanceMeter(state.volumeSizeBytes, state.volumeCreatedMs);
+    for (const run of state.runs) meter.#runs.push({ ...run });
+    meter.#volumeDeletedMs = state.volumeDeletedMs;
+    meter.#surplusCredits = state.surplusCredits;
+    return meter;
+  }
+
+  toState(): MeterState {
+    return {
+      runs: this.#runs.map((run) => ({ ...run })),
+      volumeSizeBytes: this.#volumeSizeBytes,
+      volumeCreatedMs: this.#volumeCreatedMs,
+      volumeDeletedMs: this.#volumeDeletedMs,
+      surplusCredits: this.#surplusCredits,
+    };
   }
 
   /** The instance entered running (a launch or a start; not a reboot). */
@@ -72,8 +107,7 @@ export class InstanceMeter {
       billedSeconds += seconds;
       computeUsd += (seconds / 3600) * run.pricePerHourUsd;
     }
-    const volumeSeconds = Math.max(0, ((this.#volumeDeletedMs ?? nowMs) - this.#volumeCreatedMs) / 1000);
-    const storageUsd = this.#volumeGib * EBS_PRICE_PER_GIB_MONTH_USD * (volumeSeconds / SECONDS_PER_MONTH);
+    const storageUsd = storageCostUsd(this.#volumeSizeBytes, EBS_PRICE_PER_GIB_MONTH_USD, this.#volumeCreatedMs, this.#volumeDeletedMs ?? nowMs);
     const creditsUsd = (this.#surplusCredits / 60) * SURPLUS_CREDIT_PRICE_PER_VCPU_HOUR_USD;
     return {
       computeUsd,

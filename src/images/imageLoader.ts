@@ -7,7 +7,7 @@ import { IMAGE_FILE_ROLES, parseManifest, type ImageFile, type ImageFileRole, ty
 import { sha256Hex } from "./sha256.ts";
 
 /** Fetches a file served next to a manifest. The browser passes fetch; Node reads the disk. */
-export type ImageFetcher = (url: string) => Promise<Response>;
+export type ImageFetcher = (url: string, init?: { readonly signal?: AbortSignal }) => Promise<Response>;
 
 export interface ImageLoadProgress {
   readonly loadedBytes: number;
@@ -87,17 +87,20 @@ async function readBody(body: ReadableStream<Uint8Array>, file: ImageFile, onByt
   return new Response(decoded).arrayBuffer();
 }
 
-async function fetchFile(
+/** Downloads one file named by a manifest (beside it at baseUrl) and verifies it. */
+export async function fetchImageFile(
   baseUrl: string,
   file: ImageFile,
   fetcher: ImageFetcher,
   onBytes: (count: number) => void,
+  signal?: AbortSignal,
 ): Promise<Result<ArrayBuffer>> {
   const url = new URL(file.path, baseUrl).href;
   let response: Response;
   try {
-    response = await fetcher(url);
+    response = await fetcher(url, signal ? { signal } : {});
   } catch (error) {
+    if (signal?.aborted) return cancelled();
     return fail("ImageDownloadError", `Cannot download image file ${file.path}: ${toCloudError(error).message}`);
   }
   if (!response.ok || !response.body) return fail("ImageDownloadError", `Cannot download image file ${file.path}: HTTP ${response.status}.`);
@@ -105,6 +108,7 @@ async function fetchFile(
   try {
     bytes = await readBody(response.body, file, onBytes);
   } catch (error) {
+    if (signal?.aborted) return cancelled();
     return fail("ImageIntegrityError", `Image file ${file.path} cannot be read or decompressed (${toCloudError(error).message}): it is corrupt or truncated. Nothing was used.`);
   }
   return verifyImageFile(file, bytes);
@@ -127,7 +131,7 @@ export async function loadImage(
   try {
     const entries = await Promise.all(
       IMAGE_FILE_ROLES.map(async (role) => {
-        const result = await fetchFile(manifestUrl, manifest.value.files[role], fetcher, onBytes);
+        const result = await fetchImageFile(manifestUrl, manifest.value.files[role], fetcher, onBytes);
         if (!result.ok) throw Ec2Error.from(result.error);
         return [role, result.value] as const;
       }),
@@ -136,4 +140,8 @@ export async function loadImage(
   } catch (error) {
     return { ok: false, error: toCloudError(error, "ImageDownloadError") };
   }
+}
+
+function cancelled<T>(): Result<T> {
+  return fail("DownloadCancelled", "The download was cancelled. Nothing was kept.");
 }

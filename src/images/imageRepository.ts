@@ -1,46 +1,174 @@
 /**
- * The images (AMIs) this lab offers: the served catalog, each image's manifest, and its
- * verified files, loaded once per session and shared by every launch.
+ * The images (AMIs) this lab offers: those the served catalog lists and those this browser
+ * holds (cached downloads, images made with createImage, imported ones). An image's files are
+ * downloaded once, verified, and kept in the image cache; launches after that read the cache,
+ * so they work offline.
  */
-import { fail, ok, type Result } from "../shared/errors.ts";
-import { loadImage, loadManifest, type ImageFetcher, type ImageLoadProgress, type LoadedImage } from "./imageLoader.ts";
-import { parseCatalog, type ImageManifest } from "./manifest.ts";
+import { fail, ok, toCloudError, type Result } from "../shared/errors.ts";
+import type { ImageCache } from "../storage/imageCache.ts";
+import type { StoredBlob, StoredImage } from "../storage/database.ts";
+import { fetchImageFile, loadManifest, type ImageFetcher, type ImageLoadProgress, type LoadedImage } from "./imageLoader.ts";
+import { IMAGE_FILE_ROLES, parseCatalog, type ImageFileRole, type ImageManifest } from "./manifest.ts";
+
+/** An image as describeImages shows it. */
+export interface ImageDescription extends ImageManifest {
+  readonly source: StoredImage["source"];
+  /** Every file is in this browser: launching needs no network. */
+  readonly availableOffline: boolean;
+  /** For images made with createImage: the snapshot holding the root volume's changes. */
+  readonly rootSnapshotId: string | null;
+}
+
+export interface LoadOptions {
+  readonly onProgress?: (progress: ImageLoadProgress) => void;
+  readonly signal?: AbortSignal;
+}
+
+interface CatalogEntry {
+  readonly url: string;
+  readonly manifest: ImageManifest;
+}
 
 export class ImageRepository {
   readonly #catalogUrl: string;
   readonly #fetcher: ImageFetcher;
-  #manifests: Promise<Result<Map<string, { url: string; manifest: ImageManifest }>>> | null = null;
-  readonly #loaded = new Map<string, Promise<Result<LoadedImage>>>();
+  readonly #cache: ImageCache;
+  #catalog: Promise<Result<Map<string, CatalogEntry>>> | null = null;
+  /** Files already read this session, by SHA-256: every launch shares them. */
+  readonly #bytes = new Map<string, ArrayBuffer>();
+  /** Downloads under way, by image id: a second launch joins the first. */
+  readonly #downloads = new Map<string, Promise<Result<void>>>();
 
-  constructor(catalogUrl: string, fetcher: ImageFetcher) {
+  constructor(catalogUrl: string, fetcher: ImageFetcher, cache: ImageCache) {
     this.#catalogUrl = catalogUrl;
     this.#fetcher = fetcher;
+    this.#cache = cache;
   }
 
-  async describeImages(): Promise<Result<ImageManifest[]>> {
-    const manifests = await this.#readCatalog();
-    return manifests.ok ? ok([...manifests.value.values()].map((entry) => entry.manifest)) : manifests;
-  }
-
-  /** The image's verified files. A failed load is forgotten, so the next launch tries again. */
-  async load(imageId: string, onProgress?: (progress: ImageLoadProgress) => void): Promise<Result<LoadedImage>> {
-    let loading = this.#loaded.get(imageId);
-    if (!loading) {
-      loading = this.#readCatalog().then((manifests): Promise<Result<LoadedImage>> | Result<LoadedImage> => {
-        if (!manifests.ok) return manifests;
-        const entry = manifests.value.get(imageId);
-        if (!entry) return fail("InvalidAMIID.NotFound", `The image id '${imageId}' does not exist.`);
-        return loadImage(entry.url, this.#fetcher, onProgress);
-      });
-      this.#loaded.set(imageId, loading);
+  /**
+   * The catalog's images and this browser's, the catalog's first. Offline, the catalog cannot be
+   * read: the images held here are still listed (and launch).
+   */
+  async describeImages(): Promise<Result<ImageDescription[]>> {
+    const [catalog, stored] = await Promise.all([this.#readCatalog(), this.#cache.images()]);
+    if (!catalog.ok && stored.length === 0) return catalog;
+    const storedById = new Map(stored.map((image) => [image.imageId, image]));
+    const present = await this.#cache.present([...new Set(stored.flatMap((image) => IMAGE_FILE_ROLES.map((role) => image.manifest.files[role].sha256)))]);
+    const offline = (manifest: ImageManifest) => IMAGE_FILE_ROLES.every((role) => present.has(manifest.files[role].sha256));
+    const described: ImageDescription[] = [];
+    for (const entry of catalog.ok ? catalog.value.values() : []) {
+      const held = storedById.get(entry.manifest.imageId);
+      described.push({ ...entry.manifest, source: "catalog", availableOffline: held !== undefined && offline(entry.manifest), rootSnapshotId: null });
+      storedById.delete(entry.manifest.imageId);
     }
-    const result = await loading;
-    if (!result.ok) this.#loaded.delete(imageId);
-    return result;
+    for (const image of storedById.values()) {
+      described.push({ ...image.manifest, source: image.source, availableOffline: offline(image.manifest), rootSnapshotId: image.rootSnapshotId });
+    }
+    return ok(described);
   }
 
-  #readCatalog(): Promise<Result<Map<string, { url: string; manifest: ImageManifest }>>> {
-    this.#manifests ??= (async () => {
+  /**
+   * Makes sure every file of the image is in this browser, downloading and verifying what is
+   * missing. Nothing is kept unless every file verified.
+   */
+  async download(imageId: string, options: LoadOptions = {}): Promise<Result<void>> {
+    let pending = this.#downloads.get(imageId);
+    if (!pending) {
+      pending = this.#download(imageId, options).catch((error: unknown) => ({ ok: false as const, error: toCloudError(error, "StorageError") }));
+      this.#downloads.set(imageId, pending);
+      void pending.finally(() => this.#downloads.delete(imageId));
+    }
+    return pending;
+  }
+
+  /** The image's files, from this session, the cache, or (the first time) the network. */
+  async load(imageId: string, options: LoadOptions = {}): Promise<Result<LoadedImage>> {
+    const downloaded = await this.download(imageId, options);
+    if (!downloaded.ok) return downloaded;
+    const stored = await this.#cache.image(imageId);
+    if (!stored) return fail("InvalidAMIID.NotFound", `The image id '${imageId}' does not exist.`);
+    return this.files(stored.manifest, IMAGE_FILE_ROLES);
+  }
+
+  /** Some of a manifest's files from this browser (an instance still boots after its image is deregistered). */
+  async files(manifest: ImageManifest, roles: readonly ImageFileRole[]): Promise<Result<LoadedImage>> {
+    const files: Partial<Record<ImageFileRole, ArrayBuffer>> = {};
+    for (const role of roles) {
+      const bytes = await this.blob(manifest.files[role].sha256);
+      if (!bytes) {
+        return fail("InvalidAMIID.Unavailable", `The file ${manifest.files[role].path} of image ${manifest.name} is no longer in this browser. Download the image again (Images).`);
+      }
+      files[role] = bytes;
+    }
+    return ok({ manifest, files: files as Record<ImageFileRole, ArrayBuffer> });
+  }
+
+  /** A stored file by SHA-256, kept in memory once read. */
+  async blob(sha256: string): Promise<ArrayBuffer | undefined> {
+    const known = this.#bytes.get(sha256);
+    if (known) return known;
+    const stored = await this.#cache.blob(sha256);
+    if (stored) this.#bytes.set(sha256, stored);
+    return stored;
+  }
+
+  /** Keeps an image made in this browser (createImage, an import) with any new files. */
+  async register(image: StoredImage, blobs: readonly StoredBlob[]): Promise<void> {
+    await this.#cache.putImage(image, blobs);
+    for (const blob of blobs) this.#bytes.set(blob.sha256, blob.bytes);
+  }
+
+  /** Forgets an image here; its files go unless something else uses them. Returns the bytes freed. */
+  async deregister(imageId: string): Promise<number> {
+    const freed = await this.#cache.removeImage(imageId);
+    const still = await this.#cache.present([...this.#bytes.keys()]);
+    for (const sha of [...this.#bytes.keys()]) if (!still.has(sha)) this.#bytes.delete(sha);
+    return freed;
+  }
+
+  async #download(imageId: string, options: LoadOptions): Promise<Result<void>> {
+    const stored = await this.#cache.image(imageId);
+    const catalog = await this.#readCatalog();
+    const entry = catalog.ok ? catalog.value.get(imageId) : undefined;
+    const manifest = stored?.manifest ?? entry?.manifest;
+    if (!manifest) {
+      if (!catalog.ok) return fail(catalog.error.code, `The image '${imageId}' is not in this browser and the catalog cannot be read: ${catalog.error.message}`);
+      return fail("InvalidAMIID.NotFound", `The image id '${imageId}' does not exist.`);
+    }
+    const present = await this.#cache.present(IMAGE_FILE_ROLES.map((role) => manifest.files[role].sha256));
+    const missing = IMAGE_FILE_ROLES.filter((role) => !present.has(manifest.files[role].sha256));
+    if (missing.length === 0 && stored) return ok(undefined);
+    if (missing.length > 0 && !entry) {
+      return fail("InvalidAMIID.Unavailable", `The image ${manifest.name} is not fully in this browser and cannot be downloaded now (offline?).`);
+    }
+    const totalBytes = missing.reduce((sum, role) => sum + manifest.files[role].encodedSizeBytes, 0);
+    let loadedBytes = 0;
+    options.onProgress?.({ loadedBytes, totalBytes });
+    const onBytes = (count: number) => {
+      loadedBytes += count;
+      options.onProgress?.({ loadedBytes, totalBytes });
+    };
+    const blobs: StoredBlob[] = [];
+    // One file at a time: a corrupt file stops the download before the rest is fetched.
+    for (const role of missing) {
+      const file = manifest.files[role];
+      const bytes = await fetchImageFile((entry as CatalogEntry).url, file, this.#fetcher, onBytes, options.signal);
+      if (!bytes.ok) return bytes;
+      blobs.push({ sha256: file.sha256, sizeBytes: file.sizeBytes, bytes: bytes.value });
+    }
+    try {
+      await this.register(
+        stored ?? { imageId, manifest, source: "catalog", registeredAt: new Date().toISOString(), rootSnapshotId: null },
+        blobs.filter((blob, i) => blobs.findIndex((other) => other.sha256 === blob.sha256) === i),
+      );
+    } catch (error) {
+      return { ok: false, error: toCloudError(error, "StorageError") };
+    }
+    return ok(undefined);
+  }
+
+  #readCatalog(): Promise<Result<Map<string, CatalogEntry>>> {
+    this.#catalog ??= (async () => {
       let data: unknown;
       try {
         const response = await this.#fetcher(this.#catalogUrl);
@@ -51,7 +179,7 @@ export class ImageRepository {
       }
       const catalog = parseCatalog(data, this.#catalogUrl);
       if (!catalog.ok) return catalog;
-      const manifests = new Map<string, { url: string; manifest: ImageManifest }>();
+      const manifests = new Map<string, CatalogEntry>();
       for (const entry of catalog.value.images) {
         const url = new URL(entry.manifest, this.#catalogUrl).href;
         const manifest = await loadManifest(url, this.#fetcher);
@@ -60,9 +188,9 @@ export class ImageRepository {
       }
       return ok(manifests);
     })();
-    const pending = this.#manifests;
+    const pending = this.#catalog;
     void pending.then((result) => {
-      if (!result.ok && this.#manifests === pending) this.#manifests = null;
+      if (!result.ok && this.#catalog === pending) this.#catalog = null;
     });
     return pending;
   }

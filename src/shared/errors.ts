@@ -20,6 +20,18 @@ export type ErrorCode =
   | "InstanceBootFailure"
   | "GuestAgentTimeout"
   | "GuestAgentError"
+  | "InvalidVolume.NotFound"
+  | "InvalidVolumeID.Malformed"
+  | "InvalidSnapshot.NotFound"
+  | "InvalidSnapshotID.Malformed"
+  | "InvalidSnapshot.InUse"
+  | "IncorrectState"
+  | "VolumeInUse"
+  | "InvalidDevice.InUse"
+  | "InvalidAMIID.Unavailable"
+  | "StorageQuotaExceeded"
+  | "StorageError"
+  | "DownloadCancelled"
   | "InternalError";
 
 export interface CloudError {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { BlockOverlay } from "./blockOverlay.ts";
+import { BlockOverlay, copyBlocks } from "./blockOverlay.ts";
 
 /** A base image whose every byte says where it is, so reads show where they came from. */
 function base(blocks: number, blockBytes: number): Uint8Array {
@@ -70,5 +70,82 @@ describe("BlockOverlay.restore", () => {
     expect(disk.read(3 * B, 1)[0]).toBe(5);
     expect(() => disk.restore(new Map([[4, new Uint8Array(B)]]))).toThrow(RangeError);
     expect([...disk.writtenBlocks.keys()]).toEqual([3]);
+  });
+});
+
+describe("BlockOverlay flushing", () => {
+  const B = 16;
+
+  it("gives each written block to one flush, as of the moment it is taken", () => {
+    const disk = new BlockOverlay(base(4, B), new Map(), B);
+    disk.write(B - 1, Uint8Array.of(1, 2));
+    const first = disk.takeDirty();
+    expect([...first.keys()].sort()).toEqual([0, 1]);
+    // Writes after the flush was taken do not change what it holds, and are the next flush's.
+    disk.write(B, Uint8Array.of(3));
+    expect(first.get(1)?.[0]).toBe(2);
+    const second = disk.takeDirty();
+    expect([...second.keys()]).toEqual([1]);
+    expect(second.get(1)?.[0]).toBe(3);
+    expect(disk.takeDirty().size).toBe(0);
+  });
+
+  it("a volume rebuilt from its flushes reads as the disk did", () => {
+    const disk = new BlockOverlay(base(8, B), new Map(), B);
+    const stored = new Map<number, Uint8Array>();
+    const flush = () => disk.takeDirty().forEach((block, index) => stored.set(index, block));
+    disk.write(3, new Uint8Array(40).fill(9));
+    flush();
+    disk.write(60, Uint8Array.of(7, 7, 7, 7, 7, 7));
+    flush();
+    const rebuilt = new BlockOverlay(base(8, B), stored, B);
+    expect([...rebuilt.read(0, 8 * B)]).toEqual([...disk.read(0, 8 * B)]);
+  });
+});
+
+describe("BlockOverlay on an empty volume", () => {
+  const B = 16;
+
+  it("reads zeros until written, and keeps only written blocks", () => {
+    const disk = new BlockOverlay(4 * B, new Map(), B);
+    expect([...disk.read(0, 4 * B)]).toEqual(new Array(4 * B).fill(0));
+    disk.write(B + 2, Uint8Array.of(5));
+    expect([...disk.read(B, 4)]).toEqual([0, 0, 5, 0]);
+    expect([...disk.writtenBlocks.keys()]).toEqual([1]);
+    expect(() => new BlockOverlay(B + 1, new Map(), B)).toThrow(/cannot be cut/);
+  });
+});
+
+describe("snapshots", () => {
+  const B = 16;
+
+  it("a snapshot keeps the volume as it was; writes after it change only the volume", () => {
+    const volume = new BlockOverlay(base(4, B), new Map(), B);
+    volume.write(0, Uint8Array.of(1));
+    const snapshot = volume.snapshot();
+    volume.write(0, Uint8Array.of(2));
+    volume.write(3 * B, Uint8Array.of(3));
+    const restored = new BlockOverlay(base(4, B), snapshot, B);
+    expect(restored.read(0, 1)[0]).toBe(1);
+    expect(restored.read(3 * B, 1)[0]).toBe(48 % 251);
+    expect(volume.read(0, 1)[0]).toBe(2);
+  });
+
+  it("a chain of snapshots (volume, snapshot, volume from it, snapshot again) carries every layer's writes", () => {
+    const image = base(6, B);
+    const first = new BlockOverlay(image, new Map(), B);
+    first.write(B, new Uint8Array(B).fill(11));
+    const snapA = first.snapshot();
+    // A volume made from a snapshot writes into its own copy of the snapshot's blocks.
+    const second = new BlockOverlay(image, copyBlocks(snapA), B);
+    second.write(2 * B + 4, Uint8Array.of(22, 22));
+    const snapB = second.snapshot();
+    first.write(B, new Uint8Array(B).fill(99));
+    const third = new BlockOverlay(image, copyBlocks(snapB), B);
+    expect(third.read(B, 1)[0]).toBe(11);
+    expect([...third.read(2 * B + 3, 4)]).toEqual([(2 * B + 3) % 251, 22, 22, (2 * B + 6) % 251]);
+    expect(third.read(5 * B, 1)[0]).toBe((5 * B) % 251);
+    // Reading through the chain left every earlier layer as it was.
+    expect(new BlockOverlay(image, snapA, B).read(2 * B + 4, 1)[0]).toBe((2 * B + 4) % 251);
   });
 });

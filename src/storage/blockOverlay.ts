@@ -10,30 +10,62 @@ export const OVERLAY_BLOCK_BYTES = 4096;
 
 export type WrittenBlocks = Map<number, Uint8Array>;
 
+/** A deep copy: an overlay writes into its blocks in place, so a snapshot must not share them. */
+export function copyBlocks(blocks: ReadonlyMap<number, Uint8Array>): WrittenBlocks {
+  return new Map([...blocks].map(([index, block]) => [index, block.slice()]));
+}
+
 export class BlockOverlay {
-  readonly #base: Uint8Array;
+  /** The image the volume started from, or null for an empty (all-zero) volume. */
+  readonly #base: Uint8Array | null;
+  readonly #sizeBytes: number;
   readonly #written: WrittenBlocks;
+  /** Blocks written since the last takeDirty(): what the next flush must store. */
+  #dirty = new Set<number>();
   readonly blockBytes: number;
 
-  constructor(base: Uint8Array, written: WrittenBlocks = new Map(), blockBytes = OVERLAY_BLOCK_BYTES) {
-    if (!Number.isInteger(blockBytes) || blockBytes <= 0 || base.byteLength % blockBytes !== 0) {
-      throw new RangeError(`A ${base.byteLength}-byte disk cannot be cut into ${blockBytes}-byte blocks.`);
+  /** base: the image's bytes, or a size in bytes for a volume that starts as zeros. */
+  constructor(base: Uint8Array | number, written: WrittenBlocks = new Map(), blockBytes = OVERLAY_BLOCK_BYTES) {
+    const sizeBytes = typeof base === "number" ? base : base.byteLength;
+    if (!Number.isInteger(blockBytes) || blockBytes <= 0 || !Number.isInteger(sizeBytes) || sizeBytes <= 0 || sizeBytes % blockBytes !== 0) {
+      throw new RangeError(`A ${sizeBytes}-byte disk cannot be cut into ${blockBytes}-byte blocks.`);
     }
-    this.#base = base;
+    this.#base = typeof base === "number" ? null : base;
+    this.#sizeBytes = sizeBytes;
     this.blockBytes = blockBytes;
     this.#checkBlocks(written);
     this.#written = written;
   }
 
-  /** Replaces what was written with blocks saved earlier (a resumed hibernation). */
+  /** Replaces what was written with blocks saved earlier (a resumed hibernation); all of them are then unsaved. */
   restore(written: WrittenBlocks): void {
     this.#checkBlocks(written);
     this.#written.clear();
     for (const [index, block] of written) this.#written.set(index, block);
+    this.#dirty = new Set(written.keys());
   }
 
   get sizeBytes(): number {
-    return this.#base.byteLength;
+    return this.#sizeBytes;
+  }
+
+  /**
+   * Copies of the blocks written since the last call: the guest's disk as of this instant, for
+   * a flush to store. Between two calls the guest can go on writing.
+   */
+  takeDirty(): WrittenBlocks {
+    const taken: WrittenBlocks = new Map();
+    for (const index of this.#dirty) {
+      const block = this.#written.get(index);
+      if (block) taken.set(index, block.slice());
+    }
+    this.#dirty = new Set();
+    return taken;
+  }
+
+  /** A copy of every written block: a snapshot that later writes do not change. */
+  snapshot(): WrittenBlocks {
+    return copyBlocks(this.#written);
   }
 
   /** The blocks written so far, by index. The overlay keeps using them: copy before changing. */
@@ -52,7 +84,7 @@ export class BlockOverlay {
       const count = Math.min(this.blockBytes - within, length - done);
       const block = this.#written.get(index);
       if (block) out.set(block.subarray(within, within + count), done);
-      else out.set(this.#base.subarray(position, position + count), done);
+      else if (this.#base) out.set(this.#base.subarray(position, position + count), done);
       done += count;
     }
     return out;
@@ -69,25 +101,26 @@ export class BlockOverlay {
       let block = this.#written.get(index);
       if (!block) {
         const start = index * this.blockBytes;
-        block = this.#base.slice(start, start + this.blockBytes);
+        block = this.#base ? this.#base.slice(start, start + this.blockBytes) : new Uint8Array(this.blockBytes);
         this.#written.set(index, block);
       }
       block.set(data.subarray(done, done + count), within);
+      this.#dirty.add(index);
       done += count;
     }
   }
 
   #checkRange(offset: number, length: number): void {
-    if (!Number.isInteger(offset) || !Number.isInteger(length) || offset < 0 || length < 0 || offset + length > this.#base.byteLength) {
-      throw new RangeError(`Bytes ${offset}..${offset + length} are outside this ${this.#base.byteLength}-byte disk.`);
+    if (!Number.isInteger(offset) || !Number.isInteger(length) || offset < 0 || length < 0 || offset + length > this.#sizeBytes) {
+      throw new RangeError(`Bytes ${offset}..${offset + length} are outside this ${this.#sizeBytes}-byte disk.`);
     }
   }
 
   #checkBlocks(written: WrittenBlocks): void {
-    const blocks = this.#base.byteLength / this.blockBytes;
+    const blocks = this.#sizeBytes / this.blockBytes;
     for (const [index, block] of written) {
       if (!Number.isInteger(index) || index < 0 || index >= blocks || !(block instanceof Uint8Array) || block.byteLength !== this.blockBytes) {
-        throw new RangeError(`Written block ${index} does not fit this ${this.#base.byteLength}-byte disk.`);
+        throw new RangeError(`Written block ${index} does not fit this ${this.#sizeBytes}-byte disk.`);
       }
     }
   }

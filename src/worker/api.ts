@@ -15,12 +15,27 @@ export interface BootSpec {
   readonly bios: ArrayBuffer;
   readonly vgaBios: ArrayBuffer;
   readonly kernel: ArrayBuffer;
-  /** The root volume: the image's disk, never changed, and the blocks written on top of it. */
-  readonly rootVolume: { readonly image: ArrayBuffer; readonly writtenBlocks: WrittenBlocks };
+  /** The root volume (the guest's /dev/sda). */
+  readonly rootVolume: VolumeSpec;
+  /** A second volume, attached as the guest's /dev/sdb. */
+  readonly dataVolume?: VolumeSpec;
   /** Carries InstanceChannelMessage from the worker; transferred with the call. */
   readonly channel: MessagePort;
   /** A saved state (gzip) to resume instead of booting. */
   readonly hibernation?: ArrayBuffer;
+}
+
+/** A disk: what it reads as where nothing was written (an image's bytes, never changed, or zeros), and the blocks written on top. */
+export interface VolumeSpec {
+  readonly base: ArrayBuffer | null;
+  readonly sizeBytes: number;
+  readonly writtenBlocks: WrittenBlocks;
+}
+
+/** Blocks written since the last flush, per disk. */
+export interface DirtyBlocks {
+  readonly root: WrittenBlocks;
+  readonly data: WrittenBlocks | null;
 }
 
 /** An emulator's saved state: memory, devices and the root volume's written blocks. */
@@ -88,8 +103,8 @@ export interface InstanceWorkerApi {
   setCpuShare(sharePct: number): Promise<void>;
   /** Stops the emulator and saves its whole state, to resume where it was (EC2's hibernate). */
   hibernate(): Promise<Result<Hibernation>>;
-  /** The root volume's written blocks, once the emulator has stopped (to boot from them again). */
-  rootVolumeBlocks(): Promise<Result<WrittenBlocks>>;
+  /** Copies of the blocks written since the last call, for the host to store; the guest runs on. */
+  takeDirtyBlocks(): Promise<Result<DirtyBlocks>>;
   /** Stops the emulator at once and frees it. */
   destroy(): Promise<void>;
 }

@@ -7,12 +7,21 @@ import { V86, type V86Options } from "v86";
 import { AgentClient, type ExecResult } from "../guest/agentClient.ts";
 import type { ShutdownKind } from "../guest/protocol.ts";
 import { fail, ok, toCloudError, type CloudError, type Result } from "../shared/errors.ts";
-import type { BootSpec, Hibernation, InstanceChannelMessage, InstanceStats, InstanceWorkerApi, ShutdownOutcome } from "./api.ts";
+import type { BootSpec, DirtyBlocks, Hibernation, InstanceChannelMessage, InstanceStats, InstanceWorkerApi, ShutdownOutcome } from "./api.ts";
 import { ByteBatcher } from "./byteBatcher.ts";
 import { CpuGate } from "./cpuGate.ts";
 import { InstructionCounter } from "./instructionCounter.ts";
 import { V86Disk } from "./v86Disk.ts";
 import { BlockOverlay, type WrittenBlocks } from "../storage/blockOverlay.ts";
+import type { VolumeSpec } from "./api.ts";
+
+function diskFor(volume: VolumeSpec): V86Disk {
+  return new V86Disk(new BlockOverlay(volume.base ? new Uint8Array(volume.base) : volume.sizeBytes, volume.writtenBlocks));
+}
+
+function blockBuffers(blocks: WrittenBlocks | null): ArrayBuffer[] {
+  return blocks ? [...blocks.values()].map((block) => block.buffer as ArrayBuffer) : [];
+}
 
 /** v86 internals we reach into: its main loop's yield, which the worker replaces with its own. */
 interface V86Internals {
@@ -72,6 +81,7 @@ export class InstanceWorker implements InstanceWorkerApi {
   readonly #options: InstanceWorkerOptions;
   #emulator: V86 | null = null;
   #disk: V86Disk | null = null;
+  #dataDisk: V86Disk | null = null;
   #channel: MessagePort | null = null;
   #console: ByteBatcher | null = null;
   #agentBytes: ByteBatcher | null = null;
@@ -103,7 +113,8 @@ export class InstanceWorker implements InstanceWorkerApi {
       this.#agent = agent;
       this.#agentBytes = new ByteBatcher((bytes) => agent.receive(bytes));
 
-      this.#disk = new V86Disk(new BlockOverlay(new Uint8Array(spec.rootVolume.image), spec.rootVolume.writtenBlocks));
+      this.#disk = diskFor(spec.rootVolume);
+      this.#dataDisk = spec.dataVolume ? diskFor(spec.dataVolume) : null;
       const options: V86Options = {
         wasm_fn: async (imports) => (await WebAssembly.instantiate(module, imports)).exports,
         memory_size: spec.memoryMib * 1024 * 1024,
@@ -114,6 +125,7 @@ export class InstanceWorker implements InstanceWorkerApi {
         cmdline: spec.kernelCommandLine,
         // v86 takes any object with get/set/load as a drive (see v86Disk.ts); its types do not say so.
         hda: this.#disk as unknown as V86Options["hda"],
+        ...(this.#dataDisk ? { hdb: this.#dataDisk as unknown as V86Options["hda"] } : {}),
         uart1: true,
         // ACPI brings the local APIC and its timer: with it an idle guest sleeps for seconds at
         // a time, where the PIT alone (27 ms at most) woke it 40 times a second.
@@ -237,11 +249,11 @@ export class InstanceWorker implements InstanceWorkerApi {
     return ok(transfer({ state, rawBytes: raw.byteLength, saveMs: performance.now() - started }, [state]));
   }
 
-  async rootVolumeBlocks(): Promise<Result<WrittenBlocks>> {
+  async takeDirtyBlocks(): Promise<Result<DirtyBlocks>> {
     if (!this.#disk) return fail("IncorrectInstanceState", "This worker has no root volume.");
-    if (!this.#poweredOff) return fail("IncorrectInstanceState", "The root volume is in use until the instance stops.");
-    const blocks: WrittenBlocks = new Map([...this.#disk.overlay.writtenBlocks].map(([index, block]) => [index, block.slice()]));
-    return ok(transfer(blocks, [...blocks.values()].map((block) => block.buffer)));
+    // Taken between two slices of the emulator: the disk as the guest left it at one instant.
+    const dirty: DirtyBlocks = { root: this.#disk.overlay.takeDirty(), data: this.#dataDisk?.overlay.takeDirty() ?? null };
+    return ok(transfer(dirty, [...blockBuffers(dirty.root), ...blockBuffers(dirty.data)]));
   }
 
   async destroy(): Promise<void> {

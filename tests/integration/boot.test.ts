@@ -15,7 +15,7 @@ describe("the default image, booted through the hypervisor", () => {
   let console: ConsoleReader;
 
   beforeAll(async () => {
-    hypervisor = createNodeHypervisor();
+    hypervisor = await createNodeHypervisor();
     [instance] = (await hypervisor.runInstances({ terminalSize: { rows: 30, cols: 100 } })) as [Instance];
     console = new ConsoleReader(hypervisor, instance.instanceId);
     await console.waitFor(PROMPT, 60_000);

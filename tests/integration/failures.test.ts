@@ -26,7 +26,7 @@ describe("an image whose file does not match its manifest", () => {
     const bytes = await readFile(kernel);
     bytes[4096] = (bytes[4096] ?? 0) ^ 1;
     await writeFile(kernel, bytes);
-    hypervisor = createNodeHypervisor({ imagesDir: dir });
+    hypervisor = await createNodeHypervisor({ imagesDir: dir });
   });
   afterAll(async () => {
     await hypervisor.shutdownAll();
@@ -55,9 +55,9 @@ describe("a worker that crashes while another instance runs", () => {
     },
   };
 
-  beforeAll(() => {
+  beforeAll(async () => {
     // No spare worker: each launch spawns its own, so the crash lands on the launch it is meant for.
-    hypervisor = createNodeHypervisor({ workerHost: host, keepSpareWorker: false });
+    hypervisor = await createNodeHypervisor({ workerHost: host, keepSpareWorker: false });
   });
   afterAll(() => hypervisor.shutdownAll());
 
@@ -79,7 +79,10 @@ describe("a worker that crashes while another instance runs", () => {
 });
 
 describe("bad parameters", () => {
-  const hypervisor = createNodeHypervisor();
+  let hypervisor: Hypervisor;
+  beforeAll(async () => {
+    hypervisor = await createNodeHypervisor();
+  });
   afterAll(() => hypervisor.shutdownAll());
 
   it.each([

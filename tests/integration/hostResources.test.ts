@@ -13,8 +13,8 @@ const ready = (i: Instance) => i.state.name === "running" && i.statusChecks.inst
 
 describe("the memory budget", () => {
   let hypervisor: Hypervisor;
-  beforeAll(() => {
-    hypervisor = createNodeHypervisor({ memoryBudgetMib: instanceFootprintMib(128) * 2 });
+  beforeAll(async () => {
+    hypervisor = await createNodeHypervisor({ memoryBudgetMib: instanceFootprintMib(128) * 2 });
   });
   afterAll(() => hypervisor.shutdownAll());
 
@@ -49,7 +49,7 @@ describe("user data and the meter", () => {
   let hypervisor: Hypervisor;
   let id: string;
   beforeAll(async () => {
-    hypervisor = createNodeHypervisor();
+    hypervisor = await createNodeHypervisor();
     const [instance] = (await hypervisor.runInstances({
       userData: "#!/bin/sh\necho hello-from-user-data\necho ran >> /root/user-data-runs\n",
     })) as [Instance];

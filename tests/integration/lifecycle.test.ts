@@ -16,7 +16,7 @@ describe("an instance through stop, start, resize and reboot", () => {
   let id: string;
 
   beforeAll(async () => {
-    hypervisor = createNodeHypervisor({ stopTimeoutMs: 20_000 });
+    hypervisor = await createNodeHypervisor({ stopTimeoutMs: 20_000 });
     const [instance] = (await hypervisor.runInstances({ instanceType: "t3.micro" })) as [Instance];
     id = instance.instanceId;
     await waitForInstance(hypervisor, id, agentReady);
@@ -79,8 +79,8 @@ describe("an instance through stop, start, resize and reboot", () => {
 describe("shutdown behaviour, termination protection and bad requests", () => {
   let hypervisor: Hypervisor;
   afterAll(() => hypervisor.shutdownAll());
-  beforeAll(() => {
-    hypervisor = createNodeHypervisor();
+  beforeAll(async () => {
+    hypervisor = await createNodeHypervisor();
   });
 
   it("terminates on poweroff when the shutdown behaviour says terminate", async () => {
@@ -124,7 +124,7 @@ describe("hibernation", () => {
   afterAll(() => hypervisor.shutdownAll());
 
   it("resumes where it was: a background process, shell variables and /tmp survive", async () => {
-    hypervisor = createNodeHypervisor();
+    hypervisor = await createNodeHypervisor();
     // Wide enough that the commands typed below are echoed on one line.
     const [instance] = (await hypervisor.runInstances({ terminalSize: { rows: 30, cols: 160 } })) as [Instance];
     const id = instance.instanceId;

@@ -1,0 +1,163 @@
+/**
+ * The lab's one IndexedDB database: the only module that opens it. Everything a person makes
+ * (cached images, volumes, snapshots, instances, hibernation states, settings) lives here, so a
+ * reload or a closed tab loses nothing. Schema changes are versioned upgrades that migrate
+ * what earlier versions wrote.
+ */
+import { openDB, type DBSchema, type IDBPDatabase, type IDBPTransaction, type StoreNames } from "idb";
+import type { ImageManifest } from "../images/manifest.ts";
+import type { Instance } from "../hypervisor/instance.ts";
+import { Ec2Error } from "../shared/errors.ts";
+
+export const DATABASE_NAME = "tabcloud";
+export const DATABASE_VERSION = 2;
+
+/** A verified image file, stored once however many images use it (its key is its SHA-256). */
+export interface StoredBlob {
+  readonly sha256: string;
+  readonly sizeBytes: number;
+  readonly bytes: ArrayBuffer;
+}
+
+/** An image (AMI) this browser holds: one served by the catalog and cached, or one made here. */
+export interface StoredImage {
+  readonly imageId: string;
+  readonly manifest: ImageManifest;
+  /** "catalog": downloaded from the served catalog; "created": createImage; "imported": a file the user gave. */
+  readonly source: "catalog" | "created" | "imported";
+  readonly registeredAt: string;
+  /** For created images: the snapshot whose blocks lie over the manifest's root volume file. */
+  readonly rootSnapshotId: string | null;
+}
+
+/** What a volume's unwritten blocks read as: an image file (by SHA-256) or zeros. */
+export type VolumeBase = { readonly kind: "blob"; readonly sha256: string } | { readonly kind: "zero" };
+
+export interface StoredVolume {
+  readonly volumeId: string;
+  readonly sizeBytes: number;
+  readonly volumeType: "gp3";
+  readonly createTime: string;
+  readonly base: VolumeBase;
+  /** The snapshot it was created from, as EC2's SnapshotId ("" when none). */
+  readonly snapshotId: string;
+  readonly attachment: { readonly instanceId: string; readonly device: string; readonly deleteOnTermination: boolean } | null;
+  readonly tags: readonly { readonly key: string; readonly value: string }[];
+}
+
+export interface StoredSnapshot {
+  readonly snapshotId: string;
+  readonly volumeId: string;
+  readonly sizeBytes: number;
+  readonly base: VolumeBase;
+  readonly startTime: string;
+  readonly description: string;
+  /** Bytes of blocks it holds beyond its base: what it costs to keep. */
+  readonly storedBytes: number;
+}
+
+/** The hypervisor's record of one instance, as it must come back after a reload. */
+export interface StoredInstance {
+  readonly instance: Instance;
+  readonly image: ImageManifest;
+  readonly rootVolumeId: string;
+  readonly userData: string | null;
+  readonly hasRun: boolean;
+  readonly terminalSize: { readonly rows: number; readonly cols: number };
+  readonly meter: unknown;
+  readonly credits: { readonly balance: number; readonly surplus: number; readonly mode: "standard" | "unlimited" } | null;
+  /** When this record was last written: a reload ends an open run here. */
+  readonly savedAtMs: number;
+}
+
+export interface TabcloudSchema extends DBSchema {
+  blobs: { key: string; value: StoredBlob };
+  images: { key: string; value: StoredImage };
+  volumes: { key: string; value: StoredVolume };
+  /** One 4 KiB block a volume's guest wrote, keyed [volumeId, block index]. */
+  volumeBlocks: { key: [string, number]; value: Uint8Array };
+  snapshots: { key: string; value: StoredSnapshot };
+  snapshotBlocks: { key: [string, number]; value: Uint8Array };
+  instances: { key: string; value: StoredInstance };
+  /** A hibernated instance's saved emulator state (gzip), keyed by instance id. */
+  hibernations: { key: string; value: ArrayBuffer };
+  settings: { key: string; value: unknown };
+}
+
+export type TabcloudDatabase = IDBPDatabase<TabcloudSchema>;
+export type StoreName = StoreNames<TabcloudSchema>;
+
+/** The image record as version 1 wrote it: only catalog images, with the time they were cached. */
+interface ImageRecordV1 {
+  readonly imageId: string;
+  readonly manifest: ImageManifest;
+  readonly cachedAt: string;
+}
+
+type UpgradeTransaction = IDBPTransaction<TabcloudSchema, StoreName[], "versionchange">;
+
+/**
+ * Each step upgrades from the version before it. Version 1 held only the image cache (blobs
+ * and images); version 2 adds volumes, snapshots, instances, hibernations and settings, and
+ * says where each image came from.
+ */
+const UPGRADES: readonly ((db: TabcloudDatabase, transaction: UpgradeTransaction) => Promise<void> | void)[] = [
+  (db) => {
+    db.createObjectStore("blobs", { keyPath: "sha256" });
+    db.createObjectStore("images", { keyPath: "imageId" });
+  },
+  async (db, transaction) => {
+    db.createObjectStore("volumes", { keyPath: "volumeId" });
+    db.createObjectStore("volumeBlocks");
+    db.createObjectStore("snapshots", { keyPath: "snapshotId" });
+    db.createObjectStore("snapshotBlocks");
+    db.createObjectStore("instances", { keyPath: "instance.instanceId" });
+    db.createObjectStore("hibernations");
+    db.createObjectStore("settings");
+    const images = transaction.objectStore("images");
+    for (let cursor = await images.openCursor(); cursor; cursor = await cursor.continue()) {
+      const old = cursor.value as unknown as ImageRecordV1;
+      const upgraded: StoredImage = { imageId: old.imageId, manifest: old.manifest, source: "catalog", registeredAt: old.cachedAt, rootSnapshotId: null };
+      await cursor.update(upgraded);
+    }
+  },
+];
+
+export interface OpenOptions {
+  readonly name?: string;
+  /** Another tab holds an older version open and does not close it. */
+  readonly onBlocked?: () => void;
+  /** The browser closed the database under us (storage cleared, disk trouble). */
+  readonly onTerminated?: () => void;
+}
+
+export async function openTabcloudDatabase(options: OpenOptions = {}, version = DATABASE_VERSION): Promise<TabcloudDatabase> {
+  try {
+    const db = await openDB<TabcloudSchema>(options.name ?? DATABASE_NAME, version, {
+      async upgrade(db, oldVersion, newVersion, transaction) {
+        for (let step = oldVersion; step < (newVersion ?? version); step++) await UPGRADES[step]?.(db, transaction);
+      },
+      blocked: () => options.onBlocked?.(),
+      // A newer version in another tab wants the database: let it, rather than block it forever.
+      blocking: () => db.close(),
+      terminated: () => options.onTerminated?.(),
+    });
+    return db;
+  } catch (error) {
+    throw storageError(error, "open the lab's storage");
+  }
+}
+
+/** Turns an IndexedDB failure into an error a person can act on. */
+export function storageError(error: unknown, doing: string): Ec2Error {
+  if (error instanceof Ec2Error) return error;
+  const name = error instanceof DOMException || error instanceof Error ? error.name : "";
+  if (name === "QuotaExceededError") {
+    return new Ec2Error(
+      "StorageQuotaExceeded",
+      `Cannot ${doing}: this browser's storage for the lab is full. Delete snapshots, volumes or cached images you no longer need (Images, Volumes, Snapshots), then try again.`,
+    );
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  return new Ec2Error("StorageError", `Cannot ${doing}: ${message || name || "IndexedDB failed"}.`);
+}

@@ -1,0 +1,54 @@
+/**
+ * The fleet as it must come back after a reload: each instance's record, hibernation states
+ * and the lab's settings.
+ */
+import { storageError, type StoredInstance, type TabcloudDatabase } from "./database.ts";
+
+export class FleetStore {
+  readonly #db: TabcloudDatabase;
+
+  constructor(db: TabcloudDatabase) {
+    this.#db = db;
+  }
+
+  async instances(): Promise<StoredInstance[]> {
+    return this.#db.getAll("instances");
+  }
+
+  async putInstance(stored: StoredInstance): Promise<void> {
+    try {
+      await this.#db.put("instances", stored);
+    } catch (error) {
+      throw storageError(error, `save the instance ${stored.instance.instanceId}`);
+    }
+  }
+
+  async deleteInstance(instanceId: string): Promise<void> {
+    const tx = this.#db.transaction(["instances", "hibernations"], "readwrite");
+    await Promise.all([tx.objectStore("instances").delete(instanceId), tx.objectStore("hibernations").delete(instanceId), tx.done]);
+  }
+
+  async hibernation(instanceId: string): Promise<ArrayBuffer | undefined> {
+    return this.#db.get("hibernations", instanceId);
+  }
+
+  async putHibernation(instanceId: string, state: ArrayBuffer): Promise<void> {
+    try {
+      await this.#db.put("hibernations", state, instanceId);
+    } catch (error) {
+      throw storageError(error, `save the hibernated instance ${instanceId}`);
+    }
+  }
+
+  async deleteHibernation(instanceId: string): Promise<void> {
+    await this.#db.delete("hibernations", instanceId);
+  }
+
+  async setting<T>(key: string): Promise<T | undefined> {
+    return (await this.#db.get("settings", key)) as T | undefined;
+  }
+
+  async putSetting(key: string, value: unknown): Promise<void> {
+    await this.#db.put("settings", value, key);
+  }
+}

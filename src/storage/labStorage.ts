@@ -1,0 +1,27 @@
+/** Everything the lab keeps, opened once: the database and one store per concern. */
+import { openTabcloudDatabase, type OpenOptions, type TabcloudDatabase } from "./database.ts";
+import { FleetStore } from "./fleetStore.ts";
+import { ImageCache } from "./imageCache.ts";
+import { VolumeStore } from "./volumeStore.ts";
+
+export interface LabStorage {
+  readonly db: TabcloudDatabase;
+  readonly images: ImageCache;
+  readonly volumes: VolumeStore;
+  readonly fleet: FleetStore;
+  close(): Promise<void>;
+}
+
+export async function openLabStorage(options: OpenOptions & { readonly onClose?: () => Promise<void> } = {}): Promise<LabStorage> {
+  const db = await openTabcloudDatabase(options);
+  return {
+    db,
+    images: new ImageCache(db),
+    volumes: new VolumeStore(db),
+    fleet: new FleetStore(db),
+    async close() {
+      db.close();
+      await options.onClose?.();
+    },
+  };
+}
