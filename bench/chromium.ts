@@ -7,6 +7,7 @@ import { chromium, type Browser, type Page } from "@playwright/test";
 import { chromiumArgs } from "../e2e/playwright.config.ts";
 import type { RunFigures } from "../src/bench/benchPage.ts";
 import { median, percentile, report, round } from "./stats.ts";
+import { benchStorage } from "./storage.ts";
 
 const PORT = 4174;
 const BASE = `http://127.0.0.1:${PORT}/`;
@@ -110,13 +111,16 @@ async function cpuAggregate(browser: Browser): Promise<void> {
   await page.close();
 }
 
-export async function benchChromium(options: { runs: number; rttSamples: number }): Promise<void> {
+export async function benchChromium(options: { runs: number; rttSamples: number; only?: "storage" }): Promise<void> {
   const server = await startServer();
   const browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium", args: chromiumArgs, headless: true });
   try {
-    await bootAndCpu(browser, options.runs);
-    await terminalRoundTrip(browser, options.rttSamples);
-    await cpuAggregate(browser);
+    if (options.only !== "storage") {
+      await bootAndCpu(browser, options.runs);
+      await terminalRoundTrip(browser, options.rttSamples);
+      await cpuAggregate(browser);
+    }
+    await benchStorage(browser, benchPage);
   } finally {
     await browser.close();
     server.kill();

@@ -1,6 +1,7 @@
 /**
  * npm run bench: every benchmark, one JSON line each. Build first (npm run bench does).
- *   BENCH_ONLY=node|hibernate|cpu|chromium limits the set; BENCH_RUNS sets repetitions.
+ *   BENCH_ONLY=node|hibernate|cpu|chromium|storage limits the set (chromium includes storage);
+ *   BENCH_RUNS sets repetitions.
  */
 import { benchChromium } from "./chromium.ts";
 import { benchCpuCap, benchCpuShares, benchIdle } from "./cpu.ts";
@@ -18,4 +19,5 @@ if (!only || only === "cpu") {
   await benchIdle();
 }
 if (!only || only === "chromium") await benchChromium({ runs, rttSamples: 40 });
+if (only === "storage") await benchChromium({ runs, rttSamples: 0, only: "storage" });
 process.exit(0);

@@ -12,9 +12,19 @@ import type { InstanceChannelMessage } from "../worker/api.ts";
 import { InstanceWorker } from "../worker/instanceWorker.ts";
 import { PromptWatcher } from "./promptWatcher.ts";
 import { openLabStorage } from "../storage/labStorage.ts";
+import { storageBench } from "./storageBench.ts";
 
 /** The benchmarks keep their instances and images apart from the lab's own. */
 const BENCH_DATABASE = "tabcloud-bench";
+
+/** A hypervisor on an emptied bench database: no fleet from an earlier page comes back. */
+async function freshHypervisor() {
+  await new Promise<void>((resolve) => {
+    const request = indexedDB.deleteDatabase(BENCH_DATABASE);
+    request.onsuccess = request.onerror = request.onblocked = () => resolve();
+  });
+  return createBrowserHypervisor(document.baseURI, { databaseName: BENCH_DATABASE });
+}
 
 /** A shell loop: pure guest CPU work, a few seconds long. */
 const WORKLOAD = "i=0; while [ $i -lt 60000 ]; do i=$((i+1)); done";
@@ -27,7 +37,7 @@ export interface RunFigures {
 }
 
 async function inWorker(): Promise<RunFigures> {
-  const hypervisor = await createBrowserHypervisor(document.baseURI, { databaseName: BENCH_DATABASE });
+  const hypervisor = await freshHypervisor();
   await hypervisor.describeImages();
   const watcher = new PromptWatcher();
   const start = performance.now();
@@ -100,7 +110,7 @@ async function onPage(): Promise<RunFigures> {
 
 /** Console echo through the hypervisor and the worker, without a terminal drawing it. */
 async function consoleEcho(samples: number): Promise<number[]> {
-  const hypervisor = await createBrowserHypervisor(document.baseURI, { databaseName: BENCH_DATABASE });
+  const hypervisor = await freshHypervisor();
   const watcher = new PromptWatcher();
   const [instance] = await hypervisor.runInstances();
   if (!instance) throw new Error("no instance");
@@ -125,7 +135,7 @@ async function consoleEcho(samples: number): Promise<number[]> {
 
 /** Total guest speed of four busy instances at once against one alone, in one page. */
 async function aggregate(count: number, windowMs: number, cpuCores?: number): Promise<{ oneMips: number; manyMips: number; ratio: number }> {
-  const hypervisor = await createBrowserHypervisor(document.baseURI, { databaseName: BENCH_DATABASE });
+  const hypervisor = await freshHypervisor();
   if (cpuCores !== undefined) await hypervisor.setHostCapacity({ cpuCores });
   const busy = "sh -c 'while :; do :; done' > /dev/null 2>&1 &";
   const ids: string[] = [];
@@ -159,8 +169,9 @@ declare global {
   interface Window {
     tabcloudBench: { inWorker(): Promise<RunFigures>; onPage(): Promise<RunFigures>; consoleEcho(samples: number): Promise<number[]>;
       aggregate(count: number, windowMs: number, cpuCores?: number): Promise<{ oneMips: number; manyMips: number; ratio: number }>;
+      storage: typeof storageBench;
     };
   }
 }
 
-window.tabcloudBench = { inWorker, onPage, consoleEcho, aggregate };
+window.tabcloudBench = { inWorker, onPage, consoleEcho, aggregate, storage: storageBench };

@@ -10,6 +10,8 @@ export interface BrowserHypervisorOptions {
   /** The IndexedDB database (the benchmarks use their own, to leave the lab's alone). */
   readonly databaseName?: string;
   readonly onStorageLost?: () => void;
+  /** See HypervisorOptions.dataVolumesInMemory (the volume-io benchmark). */
+  readonly dataVolumesInMemory?: boolean;
 }
 
 /** Opens the lab's storage and brings back the fleet kept in it. */
@@ -27,6 +29,7 @@ export async function createBrowserHypervisor(baseUrl: string, options: BrowserH
     storage,
     memoryBudgetMib: defaultMemoryBudgetMib(deviceMemoryGib),
     cpuCores: defaultCpuCores(navigator.hardwareConcurrency || 1),
+    ...(options.dataVolumesInMemory ? { dataVolumesInMemory: true } : {}),
   });
   await hypervisor.restore();
   return hypervisor;

@@ -94,6 +94,8 @@ export interface HypervisorOptions {
   readonly sampleIntervalMs?: number;
   /** Keep one worker started ahead of need (default true). */
   readonly keepSpareWorker?: boolean;
+  /** Give guests their data volume as a plain in-memory disk whose writes are not kept: the volume-io benchmark's yardstick. */
+  readonly dataVolumesInMemory?: boolean;
 }
 
 /** A guest agent that has not answered this long after boot fails the instance status check. */
@@ -147,6 +149,7 @@ export class Hypervisor {
   readonly #volumes: VolumeRegistry;
   readonly #flushIntervalMs: number;
   #flusher: ReturnType<typeof setInterval> | null = null;
+  readonly #dataVolumesInMemory: boolean;
   readonly #instanceLimit: number;
   readonly #stopTimeoutMs: number;
   readonly #terminatedVisibleMs: number;
@@ -169,6 +172,7 @@ export class Hypervisor {
     this.#storage = options.storage;
     this.#volumes = new VolumeRegistry(options.storage.volumes, options.storage.fleet);
     this.#flushIntervalMs = options.flushIntervalMs ?? DEFAULT_FLUSH_INTERVAL_MS;
+    this.#dataVolumesInMemory = options.dataVolumesInMemory ?? false;
     this.#instanceLimit = options.instanceLimit ?? 8;
     this.#stopTimeoutMs = options.stopTimeoutMs ?? 10_000;
     this.#terminatedVisibleMs = options.terminatedVisibleMs ?? 60 * 60 * 1000;
@@ -853,7 +857,8 @@ export class Hypervisor {
       }
       return { base: base ?? null, sizeBytes: volume.sizeBytes, writtenBlocks: await this.#volumes.blocks(volume.volumeId) };
     };
-    return { boot: unwrap(boot).files, root: await spec(root), data: await spec(data) };
+    const dataSpec = await spec(data);
+    return { boot: unwrap(boot).files, root: await spec(root), data: dataSpec && this.#dataVolumesInMemory ? { ...dataSpec, inMemory: true } : dataSpec };
   }
 
   /** The instance status check fails if the guest agent has not said ready in time. */

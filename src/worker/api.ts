@@ -30,6 +30,11 @@ export interface VolumeSpec {
   readonly base: ArrayBuffer | null;
   readonly sizeBytes: number;
   readonly writtenBlocks: WrittenBlocks;
+  /**
+   * Give v86 a plain in-memory copy instead of the overlay: nothing is kept (only the volume-io
+   * benchmark uses it, as the yardstick the overlay is measured against).
+   */
+  readonly inMemory?: boolean;
 }
 
 /** Blocks written since the last flush, per disk. */
