@@ -9,6 +9,7 @@ import { bytesToBase64 } from "../guest/base64.ts";
 import type { ImageDescription, ImageRepository, LoadOptions } from "../images/imageRepository.ts";
 import { imageIdFor, type ImageFileRole, type ImageManifest } from "../images/manifest.ts";
 import type { LabStorage } from "../storage/labStorage.ts";
+import type { LabProgressStore } from "../storage/labProgressStore.ts";
 import type { StoredInstance } from "../storage/database.ts";
 import { Ec2Error, toCloudError, unwrap, type CloudError, type Result } from "../shared/errors.ts";
 import type { BootSpec, DirtyBlocks, InstanceChannelMessage, InstanceStats, ShutdownOutcome, VolumeSpec } from "../worker/api.ts";
@@ -308,6 +309,11 @@ export class Hypervisor {
     };
   }
 
+  /** Where progress through the labs is kept (the lab player's, beside the fleet's). */
+  get labProgress(): LabProgressStore {
+    return this.#storage.labProgress;
+  }
+
   async describeImages(): Promise<ImageDescription[]> {
     return unwrap(await this.#images.describeImages());
   }
@@ -344,6 +350,7 @@ export class Hypervisor {
     }
 
     admit(this.#memoryBudgetMib, this.#memoryInUseMib(), type.memoryMib, count, type.name);
+    if (request.dryRun === true) throw new Ec2Error("DryRunOperation", "Request would have succeeded, but DryRun flag is set.");
 
     const launchTime = new Date().toISOString();
     const described = unwrap(await this.#images.describeImages()).find((candidate) => candidate.imageId === image.imageId);

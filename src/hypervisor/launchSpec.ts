@@ -25,6 +25,8 @@ export interface RunInstancesRequest {
   readonly creditSpecification?: { readonly cpuCredits: CreditMode };
   /** A script run once, as root, when the instance first boots (a #! line picks its interpreter). */
   readonly userData?: string;
+  /** EC2's DryRun: check everything, launch nothing; succeeds by failing with DryRunOperation. */
+  readonly dryRun?: boolean;
 }
 
 export interface LaunchSpec {

@@ -32,6 +32,7 @@ export type ErrorCode =
   | "StorageQuotaExceeded"
   | "StorageError"
   | "DownloadCancelled"
+  | "DryRunOperation"
   | "InternalError";
 
 export interface CloudError {

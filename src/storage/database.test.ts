@@ -46,7 +46,7 @@ describe("the database schema", () => {
 
     const current = await openTabcloudDatabase({ name });
     expect(current.version).toBe(DATABASE_VERSION);
-    expect([...current.objectStoreNames].sort()).toEqual(["blobs", "hibernations", "images", "instances", "settings", "snapshotBlocks", "snapshots", "volumeBlocks", "volumes"]);
+    expect([...current.objectStoreNames].sort()).toEqual(["blobs", "hibernations", "images", "instances", "labProgress", "settings", "snapshotBlocks", "snapshots", "volumeBlocks", "volumes"]);
     const image = await current.get("images", old.imageId);
     expect(image).toEqual({ imageId: old.imageId, manifest: old.manifest, source: "catalog", registeredAt: old.cachedAt, rootSnapshotId: null });
     expect((await current.get("blobs", blob("k").sha256))?.sizeBytes).toBe(4);

@@ -10,7 +10,7 @@ import type { Instance } from "../hypervisor/instance.ts";
 import { Ec2Error } from "../shared/errors.ts";
 
 export const DATABASE_NAME = "tabcloud";
-export const DATABASE_VERSION = 2;
+export const DATABASE_VERSION = 3;
 
 /** A verified image file, stored once however many images use it (its key is its SHA-256). */
 export interface StoredBlob {
@@ -70,6 +70,23 @@ export interface StoredInstance {
   readonly savedAtMs: number;
 }
 
+/** A person's progress through one lab. */
+export interface StoredLabProgress {
+  readonly labId: string;
+  /** Index of the step the person is on; equal to the step count once the lab is complete. */
+  readonly currentStep: number;
+  /** Steps whose checks have passed, by index. */
+  readonly passedSteps: readonly number[];
+  /** How many hints of each step the person has revealed, by step index. */
+  readonly hintsShown: Readonly<Record<number, number>>;
+  /** Steps whose solution the person chose to see. */
+  readonly solutionsShown: readonly number[];
+  /** The instance the lab works on, once there is one. */
+  readonly instanceId: string | null;
+  readonly startedAt: string;
+  readonly completedAt: string | null;
+}
+
 export interface TabcloudSchema extends DBSchema {
   blobs: { key: string; value: StoredBlob };
   images: { key: string; value: StoredImage };
@@ -82,6 +99,7 @@ export interface TabcloudSchema extends DBSchema {
   /** A hibernated instance's saved emulator state (gzip), keyed by instance id. */
   hibernations: { key: string; value: ArrayBuffer };
   settings: { key: string; value: unknown };
+  labProgress: { key: string; value: StoredLabProgress };
 }
 
 export type TabcloudDatabase = IDBPDatabase<TabcloudSchema>;
@@ -99,7 +117,7 @@ type UpgradeTransaction = IDBPTransaction<TabcloudSchema, StoreName[], "versionc
 /**
  * Each step upgrades from the version before it. Version 1 held only the image cache (blobs
  * and images); version 2 adds volumes, snapshots, instances, hibernations and settings, and
- * says where each image came from.
+ * says where each image came from; version 3 adds progress through the labs.
  */
 const UPGRADES: readonly ((db: TabcloudDatabase, transaction: UpgradeTransaction) => Promise<void> | void)[] = [
   (db) => {
@@ -120,6 +138,9 @@ const UPGRADES: readonly ((db: TabcloudDatabase, transaction: UpgradeTransaction
       const upgraded: StoredImage = { imageId: old.imageId, manifest: old.manifest, source: "catalog", registeredAt: old.cachedAt, rootSnapshotId: null };
       await cursor.update(upgraded);
     }
+  },
+  (db) => {
+    db.createObjectStore("labProgress", { keyPath: "labId" });
   },
 ];
 

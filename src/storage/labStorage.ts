@@ -2,6 +2,7 @@
 import { openTabcloudDatabase, type OpenOptions, type TabcloudDatabase } from "./database.ts";
 import { FleetStore } from "./fleetStore.ts";
 import { ImageCache } from "./imageCache.ts";
+import { LabProgressStore } from "./labProgressStore.ts";
 import { VolumeStore } from "./volumeStore.ts";
 
 export interface LabStorage {
@@ -9,6 +10,7 @@ export interface LabStorage {
   readonly images: ImageCache;
   readonly volumes: VolumeStore;
   readonly fleet: FleetStore;
+  readonly labProgress: LabProgressStore;
   close(): Promise<void>;
 }
 
@@ -19,6 +21,7 @@ export async function openLabStorage(options: OpenOptions & { readonly onClose?:
     images: new ImageCache(db),
     volumes: new VolumeStore(db),
     fleet: new FleetStore(db),
+    labProgress: new LabProgressStore(db),
     async close() {
       db.close();
       await options.onClose?.();

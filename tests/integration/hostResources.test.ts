@@ -27,6 +27,8 @@ describe("the memory budget", () => {
       code: "InsufficientInstanceCapacity",
       message: expect.stringMatching(/t3\.micro.*in use/),
     });
+    // A dry run asks the same question and launches nothing either way.
+    await expect(hypervisor.runInstances({ instanceType: "t3.micro", dryRun: true })).rejects.toMatchObject({ code: "InsufficientInstanceCapacity" });
     expect(hypervisor.describeInstances().map((i) => i.instanceId)).toEqual(before);
 
     await waitForInstance(hypervisor, first.instanceId, ready);
@@ -37,6 +39,8 @@ describe("the memory budget", () => {
 
     await hypervisor.stopInstances([second.instanceId]);
     expect(hypervisor.describeHostCapacity().memoryInUseMib).toBe(instanceFootprintMib(128));
+    await expect(hypervisor.runInstances({ instanceType: "t3.micro", dryRun: true })).rejects.toMatchObject({ code: "DryRunOperation" });
+    expect(hypervisor.describeInstances()).toHaveLength(2);
     const third = (await hypervisor.runInstances({ instanceType: "t3.micro" }))[0] as Instance;
     // Now the stopped one cannot start: the third holds its memory.
     await expect(hypervisor.startInstances([second.instanceId])).rejects.toMatchObject({ code: "InsufficientInstanceCapacity" });
