@@ -162,6 +162,8 @@ build_tabcloud_linux() {
   log "manifest"
   rm -rf "$out" && mkdir -p "$out"
   node --import tsx "$here/write-manifest.ts" "$image_dir/image.json" "$staging" "$out"
+  # The same system on an instance-store root: another manifest over the same files.
+  node --import tsx "$here/write-manifest.ts" "$image_dir/image.instance-store.json" "$staging" "$out" manifest.instance-store.json
   rm -rf "$staging"
   ls -l "$out" >&2
 }

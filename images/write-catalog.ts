@@ -11,9 +11,14 @@ if (!imagesDir) throw new Error("usage: write-catalog.ts <images dir>");
 const catalog: ImageCatalog = { images: [] };
 for (const entry of (await readdir(imagesDir, { withFileTypes: true })).sort((a, b) => a.name.localeCompare(b.name))) {
   if (!entry.isDirectory()) continue;
-  const path = `${entry.name}/manifest.json`;
-  const manifest = parseManifest(JSON.parse(await readFile(join(imagesDir, path), "utf8")), path);
-  if (!manifest.ok) throw new Error(manifest.error.message);
-  catalog.images.push({ imageId: manifest.value.imageId, name: manifest.value.name, manifest: path });
+  // manifest.json first (the directory's main image, and the catalog's default), then its variants.
+  const names = (await readdir(join(imagesDir, entry.name))).filter((name) => /^manifest(\.[a-z0-9-]+)?\.json$/.test(name));
+  names.sort((a, b) => (a === "manifest.json" ? -1 : b === "manifest.json" ? 1 : a.localeCompare(b)));
+  for (const name of names) {
+    const path = `${entry.name}/${name}`;
+    const manifest = parseManifest(JSON.parse(await readFile(join(imagesDir, path), "utf8")), path);
+    if (!manifest.ok) throw new Error(manifest.error.message);
+    catalog.images.push({ imageId: manifest.value.imageId, name: manifest.value.name, manifest: path });
+  }
 }
 await writeFile(join(imagesDir, "index.json"), JSON.stringify(catalog, null, 2) + "\n");

@@ -1,6 +1,7 @@
 /**
  * Writes an image's served files and manifest.json:
- *   node --import tsx images/write-manifest.ts <image.json> <staging dir> <output dir>
+ *   node --import tsx images/write-manifest.ts <image.json> <staging dir> <output dir> [manifest file name]
+ * Two manifests may share one directory's files (an image and its instance-store variant).
  * Files are gzip-compressed when that saves at least a tenth of their size; sizes and SHA-256
  * in the manifest are of the decompressed content, which is what the emulator boots from.
  */
@@ -36,7 +37,7 @@ async function writeServedFile(stagingDir: string, outDir: string, name: string)
 }
 
 async function main(): Promise<void> {
-  const [specPath, stagingDir, outDir] = process.argv.slice(2);
+  const [specPath, stagingDir, outDir, manifestName = "manifest.json"] = process.argv.slice(2);
   if (!specPath || !stagingDir || !outDir) throw new Error("usage: write-manifest.ts <image.json> <staging dir> <output dir>");
   const spec = v.parse(ImageSpecSchema, JSON.parse(await readFile(specPath, "utf8")));
   const files = {} as Record<(typeof IMAGE_FILE_ROLES)[number], ImageFile>;
@@ -44,7 +45,7 @@ async function main(): Promise<void> {
   const epoch = Number(process.env.SOURCE_DATE_EPOCH ?? 0);
   const manifest: ImageManifest = {
     schemaVersion: 1,
-    imageId: await imageIdFor(files, spec.kernelCommandLine),
+    imageId: await imageIdFor(files, spec.kernelCommandLine, spec.rootDeviceType),
     name: spec.name,
     description: spec.description,
     os: spec.os,
@@ -60,7 +61,7 @@ async function main(): Promise<void> {
   };
   const checked = parseManifest(manifest, "(generated)");
   if (!checked.ok) throw new Error(checked.error.message);
-  await writeFile(join(outDir, "manifest.json"), JSON.stringify(manifest, null, 2) + "\n");
+  await writeFile(join(outDir, manifestName), JSON.stringify(manifest, null, 2) + "\n");
   console.error(`${manifest.imageId} ${manifest.name}`);
 }
 

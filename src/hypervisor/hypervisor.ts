@@ -31,6 +31,7 @@ import { CreditAccount } from "./cpuCredits.ts";
 import { admit, instanceFootprintMib } from "./memoryBudget.ts";
 import { InstanceMeter, type Bill, type MeterState } from "./meter.ts";
 import { METRIC_SAMPLES_KEPT, rates, type CounterReading, type MetricSample } from "./monitoring.ts";
+import type { WrittenBlocks } from "../storage/blockOverlay.ts";
 import { DATA_DEVICE, MAX_VOLUME_MIB, MIN_VOLUME_MIB, ROOT_DEVICE, VolumeRegistry, type Snapshot, type StorageBill, type Volume } from "./volumes.ts";
 import { instanceKernelCommandLine, isTerminalSize, type TerminalSize } from "./kernelCommandLine.ts";
 import type { InstanceWorkerHandle, WorkerHost } from "./workerHost.ts";
@@ -112,8 +113,10 @@ const SETTINGS_KEY = "host-capacity";
 interface InstanceRecord {
   instance: Instance;
   readonly image: ImageManifest;
-  /** The EBS root volume (null for an instance-store root, which lives only in the guest's RAM). */
+  /** The EBS root volume (null for an instance-store root). */
   rootVolumeId: string | null;
+  /** An instance-store root's written blocks: kept across reboots in memory, never stored, gone at termination. */
+  instanceStoreBlocks: WrittenBlocks;
   /** Flushes of this instance's disks, one after another. */
   flushing: Promise<void>;
   /** Saves of this instance's record, one after another. */
@@ -236,7 +239,7 @@ export class Hypervisor {
       ...this.#newRecordParts(),
       instance,
       image: kept.image,
-      rootVolumeId: kept.rootVolumeId,
+      rootVolumeId: kept.rootVolumeId || null,
       meter,
       credits: kept.credits && type.burstable ? new CreditAccount(type.burstable, kept.credits.mode, kept.credits.balance, kept.credits.surplus) : null,
       userData: kept.userData,
@@ -301,6 +304,7 @@ export class Hypervisor {
       lastReading: null,
       cpuSharePct: 100,
       hibernation: null as ArrayBuffer | null,
+      instanceStoreBlocks: new Map() as WrittenBlocks,
       agentDeadline: null,
       worker: null,
       channel: null,
@@ -801,7 +805,6 @@ export class Hypervisor {
     record.channel = channel.port1;
     channel.port1.onmessage = (event: MessageEvent<InstanceChannelMessage>) => this.#onChannelMessage(record, event.data);
     const files = disks.boot;
-    if (!disks.root) throw new Error("instance-store roots are not supported yet");
     const spec: BootSpec = {
       instanceId,
       memoryMib: record.instance.memoryMib,
@@ -810,7 +813,7 @@ export class Hypervisor {
       vgaBios: files.vgaBios,
       kernel: files.kernel,
       // The image's disk is shared by every instance; each keeps only the blocks it wrote.
-      rootVolume: disks.root,
+      rootVolume: disks.root ?? { base: files.rootVolume, sizeBytes: image.rootVolumeSizeBytes, writtenBlocks: record.instanceStoreBlocks },
       ...(disks.data ? { dataVolume: disks.data } : {}),
       channel: channel.port2,
       ...(record.hibernation ? { hibernation: record.hibernation } : {}),
@@ -850,11 +853,14 @@ export class Hypervisor {
     const root = record.rootVolumeId ? this.#volumes.stored(record.rootVolumeId) : null;
     const data = this.#volumes.attachedAt(record.instance.instanceId, DATA_DEVICE) ?? null;
     const baseShas = [root, data].flatMap((volume) => (volume?.base.kind === "blob" ? [volume.base.sha256] : []));
-    let boot = await this.#images.files(record.image, BOOT_ROLES);
+    // An instance-store root reads from the image's disk file too.
+    if (!root) baseShas.push(record.image.files.rootVolume.sha256);
+    const roles: readonly ImageFileRole[] = root ? BOOT_ROLES : [...BOOT_ROLES, "rootVolume"];
+    let boot = await this.#images.files(record.image, roles);
     const basesHeld = async () => (await Promise.all(baseShas.map((sha) => this.#images.blob(sha)))).every((bytes) => bytes !== undefined);
     if (!boot.ok || !(await basesHeld())) {
       unwrap(await this.#images.download(record.image.imageId, { onProgress }));
-      boot = await this.#images.files(record.image, BOOT_ROLES);
+      boot = await this.#images.files(record.image, roles);
     }
     const spec = async (volume: typeof root): Promise<VolumeSpec | null> => {
       if (!volume) return null;
@@ -972,6 +978,7 @@ export class Hypervisor {
       const data = this.#volumes.attachedAt(record.instance.instanceId, DATA_DEVICE);
       try {
         if (record.rootVolumeId) await this.#volumes.flush(record.rootVolumeId, dirty.value.root);
+        else for (const [index, block] of dirty.value.root) record.instanceStoreBlocks.set(index, block);
         if (data && dirty.value.data) await this.#volumes.flush(data.volumeId, dirty.value.data);
         record.lastFlushOk = true;
       } catch (error) {
@@ -1011,6 +1018,7 @@ export class Hypervisor {
     await this.#deleteVolumesOf(record).catch(() => undefined);
     if (record.generation !== generation) return;
     record.hibernation = null;
+    record.instanceStoreBlocks = new Map();
     record.meter.deleteVolume(Date.now());
     this.#update(record, { state: instanceState("terminated"), statusChecks: { system: "not-applicable", instance: "not-applicable" } });
     this.#forgetLater(record);

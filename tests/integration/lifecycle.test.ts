@@ -147,3 +147,35 @@ describe("hibernation", () => {
     console.dispose();
   });
 });
+
+describe("an instance-store-backed instance", () => {
+  let hypervisor: Hypervisor;
+  afterAll(() => hypervisor.shutdownAll());
+
+  it("can be rebooted (its disk kept) but not stopped or hibernated, has no EBS volume, and a shutdown inside terminates it", async () => {
+    hypervisor = await createNodeHypervisor();
+    const image = (await hypervisor.describeImages()).find((candidate) => candidate.rootDeviceType === "instance-store");
+    expect(image?.name).toMatch(/instance-store/);
+    const [instance] = (await hypervisor.runInstances({ imageId: image?.imageId })) as [Instance];
+    const id = instance.instanceId;
+    expect(instance.rootDeviceType).toBe("instance-store");
+    await waitForInstance(hypervisor, id, agentReady);
+    expect(hypervisor.describeVolumes()).toEqual([]);
+
+    await expect(hypervisor.stopInstances([id])).rejects.toMatchObject({ code: "UnsupportedOperation", message: expect.stringMatching(/instance-store/) });
+    await expect(hypervisor.stopInstances([id], { hibernate: true })).rejects.toMatchObject({ code: "UnsupportedOperation" });
+    expect(hypervisor.describeInstances({ instanceIds: [id] })[0]?.state.name).toBe("running");
+
+    // EC2 keeps instance-store data through a reboot.
+    await hypervisor.runCommand(id, "echo on-the-instance-store > /root/ephemeral.txt; sync");
+    await hypervisor.rebootInstances([id]);
+    await waitForInstance(hypervisor, id, (i) => i.statusChecks.instance === "initializing");
+    await waitForInstance(hypervisor, id, agentReady);
+    expect((await hypervisor.runCommand(id, "cat /root/ephemeral.txt")).stdout).toBe("on-the-instance-store\n");
+
+    // The default shutdown behaviour is stop, but an instance-store root cannot stop: it terminates.
+    await hypervisor.sendConsoleInput(id, "poweroff\n");
+    const gone = await waitForInstance(hypervisor, id, (i) => i.state.name === "terminated");
+    expect(gone.stateReason?.code).toBe("Client.InstanceInitiatedShutdown");
+  });
+});
