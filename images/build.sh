@@ -170,5 +170,7 @@ build_tabcloud_linux() {
 
 need_tools
 build_tabcloud_linux
+log "formatted volumes"
+node --import tsx "$here/write-volume-templates.ts" "$repo/public/images/volumes" "$cache/volumes"
 node --import tsx "$here/write-catalog.ts" "$repo/public/images"
 log "done: $(du -sh "$repo/public/images" | cut -f1) in public/images"

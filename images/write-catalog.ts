@@ -10,7 +10,7 @@ const [imagesDir] = process.argv.slice(2);
 if (!imagesDir) throw new Error("usage: write-catalog.ts <images dir>");
 const catalog: ImageCatalog = { images: [] };
 for (const entry of (await readdir(imagesDir, { withFileTypes: true })).sort((a, b) => a.name.localeCompare(b.name))) {
-  if (!entry.isDirectory()) continue;
+  if (!entry.isDirectory() || entry.name === "volumes") continue;
   // manifest.json first (the directory's main image, and the catalog's default), then its variants.
   const names = (await readdir(join(imagesDir, entry.name))).filter((name) => /^manifest(\.[a-z0-9-]+)?\.json$/.test(name));
   names.sort((a, b) => (a === "manifest.json" ? -1 : b === "manifest.json" ? 1 : a.localeCompare(b)));

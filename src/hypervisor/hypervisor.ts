@@ -31,7 +31,9 @@ import { CreditAccount } from "./cpuCredits.ts";
 import { admit, instanceFootprintMib } from "./memoryBudget.ts";
 import { InstanceMeter, type Bill, type MeterState } from "./meter.ts";
 import { METRIC_SAMPLES_KEPT, rates, type CounterReading, type MetricSample } from "./monitoring.ts";
-import type { WrittenBlocks } from "../storage/blockOverlay.ts";
+import { OVERLAY_BLOCK_BYTES, type WrittenBlocks } from "../storage/blockOverlay.ts";
+import { decodeBlockSet } from "../storage/blockSet.ts";
+import { VOLUME_TEMPLATE_SIZES_MIB } from "../images/volumeTemplates.ts";
 import { DATA_DEVICE, MAX_VOLUME_MIB, MIN_VOLUME_MIB, ROOT_DEVICE, VolumeRegistry, type Snapshot, type StorageBill, type Volume } from "./volumes.ts";
 import { instanceKernelCommandLine, isTerminalSize, type TerminalSize } from "./kernelCommandLine.ts";
 import type { InstanceWorkerHandle, WorkerHost } from "./workerHost.ts";
@@ -518,17 +520,35 @@ export class Hypervisor {
     return this.#volumes.describeSnapshots(request.snapshotIds);
   }
 
-  /** Creates an available volume: empty (raw zeros) of sizeMib, or from a snapshot. */
-  async createVolume(request: { readonly sizeMib?: number; readonly snapshotId?: string; readonly tags?: readonly { key: string; value: string }[] }): Promise<Volume> {
+  /**
+   * Creates an available volume: raw (all zeros) of sizeMib, formatted (an empty ext4 file system
+   * of one of the offered sizes, ready to mount), or from a snapshot.
+   */
+  async createVolume(request: {
+    readonly sizeMib?: number;
+    readonly snapshotId?: string;
+    readonly filesystem?: "ext4";
+    readonly tags?: readonly { key: string; value: string }[];
+  }): Promise<Volume> {
+    let blocks: WrittenBlocks | undefined;
     if (request.snapshotId === undefined) {
       const size = request.sizeMib;
       if (size === undefined) throw new Ec2Error("MissingParameter", "Give the volume's size (sizeMib) or a snapshot to create it from.");
       if (!Number.isInteger(size) || size < MIN_VOLUME_MIB || size > MAX_VOLUME_MIB) {
         throw new Ec2Error("InvalidParameterValue", `A volume's size must be a whole number of MiB from ${MIN_VOLUME_MIB} to ${MAX_VOLUME_MIB}, not ${String(size)}.`);
       }
+      if (request.filesystem !== undefined) {
+        if (request.filesystem !== "ext4") throw new Ec2Error("InvalidParameterValue", `The file system '${String(request.filesystem)}' is not offered: use ext4, or none for a raw volume.`);
+        const template = unwrap(await this.#images.volumeTemplate("ext4", size));
+        if (!template) throw new Ec2Error("InvalidParameterValue", `Formatted ext4 volumes come in ${VOLUME_TEMPLATE_SIZES_MIB.join(", ")} MiB; for ${size} MiB create a raw volume and run mke2fs on it in the instance.`);
+        blocks = decodeBlockSet(new Uint8Array(template.bytes), OVERLAY_BLOCK_BYTES);
+      }
+    } else if (request.filesystem !== undefined) {
+      throw new Ec2Error("InvalidParameterValue", "A volume made from a snapshot has the snapshot's file system: leave out filesystem.");
     }
     const stored = await this.#volumes.create({
       ...(request.snapshotId !== undefined ? { snapshotId: request.snapshotId } : { sizeBytes: (request.sizeMib ?? 0) * 1024 * 1024 }),
+      ...(blocks ? { blocks } : {}),
       tags: request.tags ?? [],
     });
     this.#volumesChanged();

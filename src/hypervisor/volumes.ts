@@ -121,6 +121,8 @@ export class VolumeRegistry {
     readonly snapshotId?: string;
     readonly attachment?: StoredVolume["attachment"];
     readonly tags?: StoredVolume["tags"];
+    /** Blocks it starts with over its base (a formatted file system). */
+    readonly blocks?: WrittenBlocks;
   }): Promise<StoredVolume> {
     const snapshot = request.snapshotId ? this.snapshot(request.snapshotId) : null;
     const sizeBytes = snapshot?.sizeBytes ?? request.sizeBytes;
@@ -137,7 +139,7 @@ export class VolumeRegistry {
       attachment: request.attachment ?? null,
       tags: request.tags ?? [],
     };
-    const blocks = snapshot ? await this.#store.snapshotBlocks(snapshot.snapshotId) : new Map<number, Uint8Array>();
+    const blocks = snapshot ? await this.#store.snapshotBlocks(snapshot.snapshotId) : (request.blocks ?? new Map<number, Uint8Array>());
     await this.#store.createVolume(stored, blocks);
     this.#volumes.set(stored.volumeId, { stored, blocks, writtenBytes: bytesOf(blocks) });
     return stored;

@@ -9,6 +9,7 @@ import type { ImageCache } from "../storage/imageCache.ts";
 import type { StoredBlob, StoredImage } from "../storage/database.ts";
 import { fetchImageFile, loadManifest, type ImageFetcher, type ImageLoadProgress, type LoadedImage } from "./imageLoader.ts";
 import { IMAGE_FILE_ROLES, parseCatalog, type ImageFileRole, type ImageManifest } from "./manifest.ts";
+import { parseVolumeTemplates, type VolumeTemplate } from "./volumeTemplates.ts";
 
 /** An image as describeImages shows it. */
 export interface ImageDescription extends ImageManifest {
@@ -110,6 +111,32 @@ export class ImageRepository {
     const stored = await this.#cache.blob(sha256);
     if (stored) this.#bytes.set(sha256, stored);
     return stored;
+  }
+
+  /**
+   * A formatted empty volume's blocks (a block set), from this browser or downloaded once and
+   * kept. Null when no template of that file system and size is offered.
+   */
+  async volumeTemplate(filesystem: "ext4", sizeMib: number): Promise<Result<{ template: VolumeTemplate; bytes: ArrayBuffer } | null>> {
+    const catalogUrl = new URL("volumes/index.json", this.#catalogUrl).href;
+    let templates;
+    try {
+      const response = await this.#fetcher(catalogUrl);
+      if (!response.ok) return fail("ImageDownloadError", `Cannot read the list of formatted volumes: HTTP ${response.status}.`);
+      templates = parseVolumeTemplates(await response.json(), catalogUrl);
+    } catch (error) {
+      return fail("ImageDownloadError", `Cannot read the list of formatted volumes (offline?): ${toCloudError(error).message}`);
+    }
+    if (!templates.ok) return templates;
+    const template = templates.value.templates.find((candidate) => candidate.filesystem === filesystem && candidate.sizeMib === sizeMib);
+    if (!template) return ok(null);
+    const held = await this.blob(template.file.sha256);
+    if (held) return ok({ template, bytes: held });
+    const bytes = await fetchImageFile(catalogUrl, template.file, this.#fetcher, () => undefined);
+    if (!bytes.ok) return bytes;
+    await this.#cache.putBlobs([{ sha256: template.file.sha256, sizeBytes: template.file.sizeBytes, bytes: bytes.value }]);
+    this.#bytes.set(template.file.sha256, bytes.value);
+    return ok({ template, bytes: bytes.value });
   }
 
   /** Keeps an image made in this browser (createImage, an import) with any new files. */

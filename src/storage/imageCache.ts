@@ -32,6 +32,16 @@ export class ImageCache {
     return new Set(keys.filter((key): key is string => key !== undefined));
   }
 
+  /** Stores files that belong to no image (formatted volume templates). */
+  async putBlobs(blobs: readonly StoredBlob[]): Promise<void> {
+    try {
+      const tx = this.#db.transaction("blobs", "readwrite");
+      await Promise.all([...blobs.map((blob) => tx.store.put(blob)), tx.done]);
+    } catch (error) {
+      throw storageError(error, "keep a file in this browser");
+    }
+  }
+
   /** Stores an image's record and its new blobs together: either all are kept or none. */
   async putImage(image: StoredImage, blobs: readonly StoredBlob[]): Promise<void> {
     try {

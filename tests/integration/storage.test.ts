@@ -183,6 +183,21 @@ describe("images, snapshots and volumes", () => {
     expect(hypervisor.describeVolumes().some((v) => v.volumeId === volume.volumeId)).toBe(false);
   });
 
+  it("creates a formatted volume that mounts as it is", async () => {
+    hypervisor = await hypervisorOn(freshDatabase());
+    const volume = await hypervisor.createVolume({ sizeMib: 64, filesystem: "ext4" });
+    const id = await launchReady(hypervisor);
+    await hypervisor.stopInstances([id]);
+    await hypervisor.attachVolume(volume.volumeId, id);
+    await hypervisor.startInstances([id]);
+    await waitForInstance(hypervisor, id, agentReady);
+    const mounted = await hypervisor.runCommand(id, "mkdir -p /data && mount /dev/sdb /data && df -k /data | tail -n 1 && ls /data");
+    expect(mounted.exitCode).toBe(0);
+    expect(mounted.stdout).toMatch(/\/dev\/sdb\s+\d+/);
+    expect(mounted.stdout).toContain("lost+found");
+    await expect(hypervisor.createVolume({ sizeMib: 100, filesystem: "ext4" })).rejects.toMatchObject({ code: "InvalidParameterValue", message: expect.stringMatching(/16, 64, 256, 1024 MiB/) });
+  });
+
   it("refuses bad volume requests with EC2's codes", async () => {
     hypervisor = await hypervisorOn(freshDatabase());
     await expect(hypervisor.createVolume({ sizeMib: 0 })).rejects.toMatchObject({ code: "InvalidParameterValue" });
