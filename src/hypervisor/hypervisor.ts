@@ -7,7 +7,9 @@ import { transfer } from "comlink";
 import type { ExecResult } from "../guest/agentClient.ts";
 import { bytesToBase64 } from "../guest/base64.ts";
 import type { ImageDescription, ImageRepository, LoadOptions } from "../images/imageRepository.ts";
-import { imageIdFor, type ImageFileRole, type ImageManifest } from "../images/manifest.ts";
+import { imageIdFor, parseManifest, type ImageFileRole, type ImageManifest } from "../images/manifest.ts";
+import { checkKernel, checkRootDisk } from "../images/importedImage.ts";
+import { sha256Hex } from "../images/sha256.ts";
 import type { LabStorage } from "../storage/labStorage.ts";
 import type { LabProgressStore } from "../storage/labProgressStore.ts";
 import type { StoredInstance } from "../storage/database.ts";
@@ -635,7 +637,7 @@ export class Hypervisor {
       description: request.description ?? `Made from ${instanceId} (${record.image.name})`,
       creationDate: new Date().toISOString(),
     };
-    await this.#images.register({ imageId, manifest, source: "created", registeredAt: manifest.creationDate, rootSnapshotId: snapshot.snapshotId }, []);
+    await this.#images.register({ imageId, manifest: parsedManifest(manifest), source: "created", registeredAt: manifest.creationDate, rootSnapshotId: snapshot.snapshotId }, []);
     this.#volumesChanged();
     return (await this.describeImages()).find((image) => image.imageId === imageId) as ImageDescription;
   }
@@ -651,6 +653,59 @@ export class Hypervisor {
     const freedBytes = await this.#images.deregister(imageId);
     this.#volumesChanged();
     return { freedBytes };
+  }
+
+  /**
+   * Registers an image from a Linux kernel (bzImage) and a raw ext4 root disk a person gives.
+   * It boots with the catalog's BIOS and, unless told otherwise, the default image's kernel
+   * command line.
+   */
+  async importImage(request: { readonly name: string; readonly kernel: Uint8Array; readonly rootDisk: Uint8Array; readonly kernelCommandLine?: string }): Promise<ImageDescription> {
+    const { name, kernel } = request;
+    if (typeof name !== "string" || !/^[A-Za-z0-9()[\]./\-'@_ ]{3,128}$/.test(name)) {
+      throw new Ec2Error("InvalidParameterValue", "An image's name must be 3 to 128 letters, digits, spaces or ( ) [ ] . / - ' @ _.");
+    }
+    if (!(kernel instanceof Uint8Array) || !(request.rootDisk instanceof Uint8Array)) throw new Ec2Error("MissingParameter", "Give a kernel file and a root disk file.");
+    checkKernel(kernel);
+    const rootDisk = checkRootDisk(request.rootDisk);
+    const images = await this.describeImages();
+    if (images.some((image) => image.name === name)) throw new Ec2Error("InvalidParameterValue", `An image named '${name}' already exists.`);
+    const base = images.find((image) => image.source === "catalog" && image.rootDeviceType === "ebs");
+    if (!base) throw new Ec2Error("InvalidAMIID.Unavailable", "No catalog image is available to take the BIOS from (offline before the first download?).");
+    unwrap(await this.#images.download(base.imageId));
+    const kernelCommandLine = request.kernelCommandLine ?? base.kernelCommandLine;
+    if (typeof kernelCommandLine !== "string" || kernelCommandLine.length > 2048) throw new Ec2Error("InvalidParameterValue", "The kernel command line must be text of at most 2048 characters.");
+    const file = async (path: string, bytes: Uint8Array) => ({
+      path,
+      encoding: "identity" as const,
+      sizeBytes: bytes.byteLength,
+      sha256: await sha256Hex(bytes as Uint8Array<ArrayBuffer>),
+      encodedSizeBytes: bytes.byteLength,
+    });
+    const files = { bios: base.files.bios, vgaBios: base.files.vgaBios, kernel: await file("bzImage", kernel), rootVolume: await file("root.img", rootDisk) };
+    const imageId = await imageIdFor(files, kernelCommandLine);
+    if (images.some((image) => image.imageId === imageId)) throw new Ec2Error("InvalidParameterValue", `These files are already registered as ${imageId}.`);
+    const manifest: ImageManifest = {
+      ...base,
+      imageId,
+      name,
+      description: `Imported: a ${(kernel.byteLength / 1024 / 1024).toFixed(1)} MiB kernel and a ${(rootDisk.byteLength / 1024 / 1024).toFixed(0)} MiB root disk.`,
+      os: "Linux",
+      distribution: "imported",
+      version: "",
+      kernelCommandLine,
+      rootDeviceType: "ebs",
+      rootVolumeSizeBytes: rootDisk.byteLength,
+      creationDate: new Date().toISOString(),
+      files,
+    };
+    const copy = (bytes: Uint8Array) => bytes.slice().buffer;
+    await this.#images.register({ imageId, manifest: parsedManifest(manifest), source: "imported", registeredAt: manifest.creationDate, rootSnapshotId: null }, [
+      { sha256: files.kernel.sha256, sizeBytes: files.kernel.sizeBytes, bytes: copy(kernel) },
+      { sha256: files.rootVolume.sha256, sizeBytes: files.rootVolume.sizeBytes, bytes: copy(rootDisk) },
+    ]);
+    this.#volumesChanged();
+    return (await this.describeImages()).find((image) => image.imageId === imageId) as ImageDescription;
   }
 
   /** The whole volume as a raw disk image (for a .img download); the instance's latest writes are stored first. */
@@ -1397,6 +1452,11 @@ export class Hypervisor {
       savedAtMs: Date.now(),
     };
   }
+}
+
+/** A manifest made here, checked as strictly as a served one. */
+function parsedManifest(manifest: ImageManifest): ImageManifest {
+  return unwrap(parseManifest(manifest, manifest.name));
 }
 
 function matchesFilter(instance: Instance, name: string, value: string): boolean {

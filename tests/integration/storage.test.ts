@@ -5,14 +5,15 @@
  * a second disk in the guest.
  */
 import { execFile } from "node:child_process";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { gunzipSync } from "node:zlib";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import type { Hypervisor } from "../../src/hypervisor/hypervisor.ts";
 import type { Instance } from "../../src/hypervisor/instance.ts";
-import { createNodeHypervisor } from "../../src/hypervisor/nodeHypervisor.ts";
+import { createNodeHypervisor, SERVED_IMAGES_DIR } from "../../src/hypervisor/nodeHypervisor.ts";
 import { ConsoleReader, PROMPT } from "./consoleReader.ts";
 import { waitForInstance } from "./waitFor.ts";
 
@@ -196,6 +197,23 @@ describe("images, snapshots and volumes", () => {
     expect(mounted.stdout).toMatch(/\/dev\/sdb\s+\d+/);
     expect(mounted.stdout).toContain("lost+found");
     await expect(hypervisor.createVolume({ sizeMib: 100, filesystem: "ext4" })).rejects.toMatchObject({ code: "InvalidParameterValue", message: expect.stringMatching(/16, 64, 256, 1024 MiB/) });
+  });
+
+  it("imports a kernel and a root disk as a new image that boots, and refuses files that are not", async () => {
+    hypervisor = await hypervisorOn(freshDatabase());
+    const served = join(SERVED_IMAGES_DIR, "tabcloud-linux");
+    const kernel = new Uint8Array(await readFile(join(served, "bzImage")));
+    const rootDisk = new Uint8Array(gunzipSync(await readFile(join(served, "rootfs.ext4.gz"))));
+    await expect(hypervisor.importImage({ name: "bad-kernel", kernel: rootDisk.subarray(0, 4096), rootDisk })).rejects.toMatchObject({
+      code: "InvalidParameterValue",
+      message: expect.stringMatching(/not a Linux bzImage/),
+    });
+    await expect(hypervisor.importImage({ name: "bad-disk", kernel, rootDisk: new Uint8Array(8192) })).rejects.toMatchObject({ message: expect.stringMatching(/no ext2\/3\/4 file system/) });
+    // A different command line makes it a different image of the same files.
+    const image = await hypervisor.importImage({ name: "my-own-linux", kernel, rootDisk, kernelCommandLine: "console=ttyS0 root=/dev/sda rw rootfstype=ext4 lapic quiet loglevel=3" });
+    expect(image).toMatchObject({ source: "imported", availableOffline: true, rootDeviceType: "ebs" });
+    const id = await launchReady(hypervisor, { imageId: image.imageId });
+    expect((await hypervisor.runCommand(id, "cat /proc/cmdline")).stdout).toContain("quiet loglevel=3");
   });
 
   it("refuses bad volume requests with EC2's codes", async () => {
