@@ -7,9 +7,7 @@ import { transfer } from "comlink";
 import type { ExecResult } from "../guest/agentClient.ts";
 import { bytesToBase64 } from "../guest/base64.ts";
 import type { ImageDescription, ImageRepository, LoadOptions } from "../images/imageRepository.ts";
-import { imageIdFor, parseManifest, type ImageFileRole, type ImageManifest } from "../images/manifest.ts";
-import { checkKernel, checkRootDisk } from "../images/importedImage.ts";
-import { sha256Hex } from "../images/sha256.ts";
+import type { ImageFileRole, ImageManifest } from "../images/manifest.ts";
 import type { LabStorage } from "../storage/labStorage.ts";
 import type { LabProgressStore } from "../storage/labProgressStore.ts";
 import type { StoredInstance } from "../storage/database.ts";
@@ -33,10 +31,9 @@ import { CreditAccount } from "./cpuCredits.ts";
 import { admit, instanceFootprintMib } from "./memoryBudget.ts";
 import { InstanceMeter, type Bill, type MeterState } from "./meter.ts";
 import { METRIC_SAMPLES_KEPT, rates, type CounterReading, type MetricSample } from "./monitoring.ts";
-import { OVERLAY_BLOCK_BYTES, type WrittenBlocks } from "../storage/blockOverlay.ts";
-import { decodeBlockSet } from "../storage/blockSet.ts";
-import { VOLUME_TEMPLATE_SIZES_MIB } from "../images/volumeTemplates.ts";
-import { DATA_DEVICE, MAX_VOLUME_MIB, MIN_VOLUME_MIB, ROOT_DEVICE, VolumeRegistry, type Snapshot, type StorageBill, type Volume } from "./volumes.ts";
+import type { WrittenBlocks } from "../storage/blockOverlay.ts";
+import { StorageActions, type InstanceFacts } from "./storageActions.ts";
+import { DATA_DEVICE, ROOT_DEVICE, VolumeRegistry, type Snapshot, type StorageBill, type Volume } from "./volumes.ts";
 import { instanceKernelCommandLine, isTerminalSize, type TerminalSize } from "./kernelCommandLine.ts";
 import type { InstanceWorkerHandle, WorkerHost } from "./workerHost.ts";
 
@@ -155,6 +152,7 @@ export class Hypervisor {
   readonly #images: ImageRepository;
   readonly #storage: LabStorage;
   readonly #volumes: VolumeRegistry;
+  readonly #storageActions: StorageActions;
   readonly #flushIntervalMs: number;
   #flusher: ReturnType<typeof setInterval> | null = null;
   readonly #dataVolumesInMemory: boolean;
@@ -179,6 +177,23 @@ export class Hypervisor {
     this.#images = options.images;
     this.#storage = options.storage;
     this.#volumes = new VolumeRegistry(options.storage.volumes, options.storage.fleet);
+    this.#storageActions = new StorageActions({
+      volumes: this.#volumes,
+      images: this.#images,
+      instance: (instanceId) => this.#instanceFacts(this.#record(instanceId)),
+      knownInstance: (instanceId) => {
+        const record = this.#records.get(instanceId);
+        return record ? this.#instanceFacts(record) : undefined;
+      },
+      flushWrites: async (instanceId) => {
+        const record = this.#records.get(instanceId);
+        if (record?.worker) await this.#flush(record);
+      },
+      describeImages: () => this.describeImages(),
+      changed: () => {
+        for (const listener of this.#listeners) listener({ type: "storage-changed" });
+      },
+    });
     this.#flushIntervalMs = options.flushIntervalMs ?? DEFAULT_FLUSH_INTERVAL_MS;
     this.#dataVolumesInMemory = options.dataVolumesInMemory ?? false;
     this.#instanceLimit = options.instanceLimit ?? 8;
@@ -514,233 +529,52 @@ export class Hypervisor {
     this.#update(record, changes);
   }
 
+  // Storage actions (volumes, snapshots, images made or imported here): see storageActions.ts.
   describeVolumes(request: { readonly volumeIds?: readonly string[] } = {}): Volume[] {
     return this.#volumes.describeVolumes(request.volumeIds);
   }
-
   describeSnapshots(request: { readonly snapshotIds?: readonly string[] } = {}): Snapshot[] {
     return this.#volumes.describeSnapshots(request.snapshotIds);
   }
-
-  /**
-   * Creates an available volume: raw (all zeros) of sizeMib, formatted (an empty ext4 file system
-   * of one of the offered sizes, ready to mount), or from a snapshot.
-   */
-  async createVolume(request: {
-    readonly sizeMib?: number;
-    readonly snapshotId?: string;
-    readonly filesystem?: "ext4";
-    readonly tags?: readonly { key: string; value: string }[];
-  }): Promise<Volume> {
-    let blocks: WrittenBlocks | undefined;
-    if (request.snapshotId === undefined) {
-      const size = request.sizeMib;
-      if (size === undefined) throw new Ec2Error("MissingParameter", "Give the volume's size (sizeMib) or a snapshot to create it from.");
-      if (!Number.isInteger(size) || size < MIN_VOLUME_MIB || size > MAX_VOLUME_MIB) {
-        throw new Ec2Error("InvalidParameterValue", `A volume's size must be a whole number of MiB from ${MIN_VOLUME_MIB} to ${MAX_VOLUME_MIB}, not ${String(size)}.`);
-      }
-      if (request.filesystem !== undefined) {
-        if (request.filesystem !== "ext4") throw new Ec2Error("InvalidParameterValue", `The file system '${String(request.filesystem)}' is not offered: use ext4, or none for a raw volume.`);
-        const template = unwrap(await this.#images.volumeTemplate("ext4", size));
-        if (!template) throw new Ec2Error("InvalidParameterValue", `Formatted ext4 volumes come in ${VOLUME_TEMPLATE_SIZES_MIB.join(", ")} MiB; for ${size} MiB create a raw volume and run mke2fs on it in the instance.`);
-        blocks = decodeBlockSet(new Uint8Array(template.bytes), OVERLAY_BLOCK_BYTES);
-      }
-    } else if (request.filesystem !== undefined) {
-      throw new Ec2Error("InvalidParameterValue", "A volume made from a snapshot has the snapshot's file system: leave out filesystem.");
-    }
-    const stored = await this.#volumes.create({
-      ...(request.snapshotId !== undefined ? { snapshotId: request.snapshotId } : { sizeBytes: (request.sizeMib ?? 0) * 1024 * 1024 }),
-      ...(blocks ? { blocks } : {}),
-      tags: request.tags ?? [],
-    });
-    this.#volumesChanged();
-    return this.#volumes.describeVolumes([stored.volumeId])[0] as Volume;
+  createVolume(...args: Parameters<StorageActions["createVolume"]>): Promise<Volume> {
+    return this.#storageActions.createVolume(...args);
   }
-
-  /** Attaches an available volume to a stopped instance as its second disk (the guest's /dev/sdb). */
-  async attachVolume(volumeId: string, instanceId: string): Promise<Volume> {
-    const volume = this.#volumes.stored(volumeId);
-    const record = this.#record(instanceId);
-    if (volume.attachment) throw new Ec2Error("VolumeInUse", `The volume ${volumeId} is already attached to ${volume.attachment.instanceId}.`);
-    this.#needsStopped(record, "attach a volume to");
-    if (this.#volumes.attachedAt(instanceId, DATA_DEVICE)) {
-      throw new Ec2Error("InvalidDevice.InUse", `The instance ${instanceId} already has a volume at ${DATA_DEVICE}: detach it first.`);
-    }
-    await this.#volumes.setAttachment(volumeId, { instanceId, device: DATA_DEVICE, deleteOnTermination: false });
-    this.#volumesChanged();
-    return this.#volumes.describeVolumes([volumeId])[0] as Volume;
+  attachVolume(volumeId: string, instanceId: string): Promise<Volume> {
+    return this.#storageActions.attachVolume(volumeId, instanceId);
   }
-
-  async detachVolume(volumeId: string): Promise<Volume> {
-    const volume = this.#volumes.stored(volumeId);
-    if (!volume.attachment) throw new Ec2Error("IncorrectState", `The volume ${volumeId} is not attached to anything.`);
-    if (volume.attachment.device === ROOT_DEVICE) {
-      throw new Ec2Error("OperationNotPermitted", `The volume ${volumeId} is the root volume of ${volume.attachment.instanceId}: it stays with the instance.`);
-    }
-    const record = this.#records.get(volume.attachment.instanceId);
-    if (record && record.instance.state.name !== "terminated") this.#needsStopped(record, "detach a volume from");
-    await this.#volumes.setAttachment(volumeId, null);
-    this.#volumesChanged();
-    return this.#volumes.describeVolumes([volumeId])[0] as Volume;
+  detachVolume(volumeId: string): Promise<Volume> {
+    return this.#storageActions.detachVolume(volumeId);
   }
-
-  async deleteVolume(volumeId: string): Promise<void> {
-    await this.#volumes.delete(volumeId);
-    this.#volumesChanged();
+  deleteVolume(volumeId: string): Promise<void> {
+    return this.#storageActions.deleteVolume(volumeId);
   }
-
-  /**
-   * Snapshots a volume as stored. For a running instance its latest writes are stored first:
-   * the snapshot is crash-consistent, as EC2's is without a reboot.
-   */
-  async createSnapshot(volumeId: string, description = ""): Promise<Snapshot> {
-    const volume = this.#volumes.stored(volumeId);
-    const record = volume.attachment ? this.#records.get(volume.attachment.instanceId) : undefined;
-    if (record?.worker) await this.#flush(record);
-    const snapshot = await this.#volumes.createSnapshot(volumeId, description);
-    this.#volumesChanged();
-    return snapshot;
+  createSnapshot(volumeId: string, description?: string): Promise<Snapshot> {
+    return this.#storageActions.createSnapshot(volumeId, description);
   }
-
-  async deleteSnapshot(snapshotId: string): Promise<void> {
-    const images = await this.#images.describeImages();
-    const usedBy = images.ok ? images.value.find((image) => image.rootSnapshotId === snapshotId) : undefined;
-    await this.#volumes.deleteSnapshot(snapshotId, usedBy?.imageId ?? null);
-    this.#volumesChanged();
+  deleteSnapshot(snapshotId: string): Promise<void> {
+    return this.#storageActions.deleteSnapshot(snapshotId);
   }
-
-  /**
-   * EC2's CreateImage: a new AMI whose root is a snapshot of the instance's root volume.
-   * Instances launched from it start with the instance's files.
-   */
-  async createImage(instanceId: string, request: { readonly name: string; readonly description?: string }): Promise<ImageDescription> {
-    const record = this.#record(instanceId);
-    const name = request.name;
-    if (typeof name !== "string" || !/^[A-Za-z0-9()[\]./\-'@_ ]{3,128}$/.test(name)) {
-      throw new Ec2Error("InvalidParameterValue", "An image's name must be 3 to 128 letters, digits, spaces or ( ) [ ] . / - ' @ _.");
-    }
-    if ((await this.describeImages()).some((image) => image.name === name)) {
-      throw new Ec2Error("InvalidParameterValue", `An image named '${name}' already exists.`);
-    }
-    if (!record.rootVolumeId) throw new Ec2Error("UnsupportedOperation", `The instance ${instanceId} has an instance-store root: there is no volume to make an image of.`);
-    if (record.instance.state.name !== "running" && record.instance.state.name !== "stopped") {
-      throw new Ec2Error("IncorrectInstanceState", `The instance '${instanceId}' is ${record.instance.state.name}; an image can be made of a running or stopped instance.`);
-    }
-    const snapshot = await this.createSnapshot(record.rootVolumeId, `Root volume of ${name} (from ${instanceId})`);
-    const files = record.image.files;
-    const kernelCommandLine = record.image.kernelCommandLine;
-    const imageId = (await imageIdFor(files, `${kernelCommandLine}\nsnapshot:${snapshot.snapshotId}`)) as string;
-    const manifest: ImageManifest = {
-      ...record.image,
-      imageId,
-      name,
-      description: request.description ?? `Made from ${instanceId} (${record.image.name})`,
-      creationDate: new Date().toISOString(),
-    };
-    await this.#images.register({ imageId, manifest: parsedManifest(manifest), source: "created", registeredAt: manifest.creationDate, rootSnapshotId: snapshot.snapshotId }, []);
-    this.#volumesChanged();
-    return (await this.describeImages()).find((image) => image.imageId === imageId) as ImageDescription;
+  createImage(instanceId: string, request: { readonly name: string; readonly description?: string }): Promise<ImageDescription> {
+    return this.#storageActions.createImage(instanceId, request);
   }
-
-  /**
-   * Forgets an image in this browser and frees its files unless something still uses them.
-   * Instances launched from it keep running and booting. An image of the served catalog stays
-   * listed, to download again.
-   */
-  async deregisterImage(imageId: string): Promise<{ freedBytes: number }> {
-    const image = (await this.describeImages()).find((candidate) => candidate.imageId === imageId);
-    if (!image) throw new Ec2Error("InvalidAMIID.NotFound", `The image id '${String(imageId)}' does not exist.`);
-    const freedBytes = await this.#images.deregister(imageId);
-    this.#volumesChanged();
-    return { freedBytes };
+  deregisterImage(imageId: string): Promise<{ freedBytes: number }> {
+    return this.#storageActions.deregisterImage(imageId);
   }
-
-  /**
-   * Registers an image from a Linux kernel (bzImage) and a raw ext4 root disk a person gives.
-   * It boots with the catalog's BIOS and, unless told otherwise, the default image's kernel
-   * command line.
-   */
-  async importImage(request: { readonly name: string; readonly kernel: Uint8Array; readonly rootDisk: Uint8Array; readonly kernelCommandLine?: string }): Promise<ImageDescription> {
-    const { name, kernel } = request;
-    if (typeof name !== "string" || !/^[A-Za-z0-9()[\]./\-'@_ ]{3,128}$/.test(name)) {
-      throw new Ec2Error("InvalidParameterValue", "An image's name must be 3 to 128 letters, digits, spaces or ( ) [ ] . / - ' @ _.");
-    }
-    if (!(kernel instanceof Uint8Array) || !(request.rootDisk instanceof Uint8Array)) throw new Ec2Error("MissingParameter", "Give a kernel file and a root disk file.");
-    checkKernel(kernel);
-    const rootDisk = checkRootDisk(request.rootDisk);
-    const images = await this.describeImages();
-    if (images.some((image) => image.name === name)) throw new Ec2Error("InvalidParameterValue", `An image named '${name}' already exists.`);
-    const base = images.find((image) => image.source === "catalog" && image.rootDeviceType === "ebs");
-    if (!base) throw new Ec2Error("InvalidAMIID.Unavailable", "No catalog image is available to take the BIOS from (offline before the first download?).");
-    unwrap(await this.#images.download(base.imageId));
-    const kernelCommandLine = request.kernelCommandLine ?? base.kernelCommandLine;
-    if (typeof kernelCommandLine !== "string" || kernelCommandLine.length > 2048) throw new Ec2Error("InvalidParameterValue", "The kernel command line must be text of at most 2048 characters.");
-    const file = async (path: string, bytes: Uint8Array) => ({
-      path,
-      encoding: "identity" as const,
-      sizeBytes: bytes.byteLength,
-      sha256: await sha256Hex(bytes as Uint8Array<ArrayBuffer>),
-      encodedSizeBytes: bytes.byteLength,
-    });
-    const files = { bios: base.files.bios, vgaBios: base.files.vgaBios, kernel: await file("bzImage", kernel), rootVolume: await file("root.img", rootDisk) };
-    const imageId = await imageIdFor(files, kernelCommandLine);
-    if (images.some((image) => image.imageId === imageId)) throw new Ec2Error("InvalidParameterValue", `These files are already registered as ${imageId}.`);
-    const manifest: ImageManifest = {
-      ...base,
-      imageId,
-      name,
-      description: `Imported: a ${(kernel.byteLength / 1024 / 1024).toFixed(1)} MiB kernel and a ${(rootDisk.byteLength / 1024 / 1024).toFixed(0)} MiB root disk.`,
-      os: "Linux",
-      distribution: "imported",
-      version: "",
-      kernelCommandLine,
-      rootDeviceType: "ebs",
-      rootVolumeSizeBytes: rootDisk.byteLength,
-      creationDate: new Date().toISOString(),
-      files,
-    };
-    const copy = (bytes: Uint8Array) => bytes.slice().buffer;
-    await this.#images.register({ imageId, manifest: parsedManifest(manifest), source: "imported", registeredAt: manifest.creationDate, rootSnapshotId: null }, [
-      { sha256: files.kernel.sha256, sizeBytes: files.kernel.sizeBytes, bytes: copy(kernel) },
-      { sha256: files.rootVolume.sha256, sizeBytes: files.rootVolume.sizeBytes, bytes: copy(rootDisk) },
-    ]);
-    this.#volumesChanged();
-    return (await this.describeImages()).find((image) => image.imageId === imageId) as ImageDescription;
+  importImage(...args: Parameters<StorageActions["importImage"]>): Promise<ImageDescription> {
+    return this.#storageActions.importImage(...args);
   }
-
-  /** The whole volume as a raw disk image (for a .img download); the instance's latest writes are stored first. */
-  async exportVolume(volumeId: string): Promise<Uint8Array> {
-    const volume = this.#volumes.stored(volumeId);
-    const record = volume.attachment ? this.#records.get(volume.attachment.instanceId) : undefined;
-    if (record?.worker) await this.#flush(record);
-    const base = volume.base.kind === "blob" ? await this.#images.blob(volume.base.sha256) : null;
-    if (volume.base.kind === "blob" && !base) throw new Ec2Error("InvalidAMIID.Unavailable", `The image file under ${volumeId} is no longer in this browser.`);
-    return this.#volumes.export(volumeId, base ?? null);
+  exportVolume(volumeId: string): Promise<Uint8Array> {
+    return this.#storageActions.exportVolume(volumeId);
   }
-
-  /** A raw disk image file as a new available volume. */
-  async importVolume(bytes: Uint8Array, request: { readonly name?: string } = {}): Promise<Volume> {
-    if (!(bytes instanceof Uint8Array)) throw new Ec2Error("InvalidParameterValue", "Give the disk image's bytes.");
-    const stored = await this.#volumes.import(bytes, request.name ? [{ key: "Name", value: request.name }] : []);
-    this.#volumesChanged();
-    return this.#volumes.describeVolumes([stored.volumeId])[0] as Volume;
+  importVolume(bytes: Uint8Array, request: { readonly name?: string } = {}): Promise<Volume> {
+    return this.#storageActions.importVolume(bytes, request);
   }
-
-  /** What volumes other than root volumes, and snapshots, have cost so far. */
   getStorageBill(): StorageBill {
-    return this.#volumes.bill(Date.now());
+    return this.#storageActions.getStorageBill();
   }
 
-  #needsStopped(record: InstanceRecord, action: string): void {
-    const state = record.instance.state.name;
-    if (state !== "stopped") throw new Ec2Error("IncorrectInstanceState", `Cannot ${action} the instance ${record.instance.instanceId}: it is ${state}; stop it first.`);
-    if (record.hibernation) {
-      throw new Ec2Error("IncorrectInstanceState", `Cannot ${action} the instance ${record.instance.instanceId}: it is hibernated, with its disks in its saved memory. Start it and stop it without hibernating first.`);
-    }
-  }
-
-  #volumesChanged(): void {
-    for (const listener of this.#listeners) listener({ type: "storage-changed" });
+  #instanceFacts(record: InstanceRecord): InstanceFacts {
+    return { instanceId: record.instance.instanceId, state: record.instance.state.name, hibernated: record.hibernation !== null, rootVolumeId: record.rootVolumeId, image: record.image };
   }
 
   /** The host's memory and CPU budgets and what each live instance holds of them. */
@@ -1452,11 +1286,6 @@ export class Hypervisor {
       savedAtMs: Date.now(),
     };
   }
-}
-
-/** A manifest made here, checked as strictly as a served one. */
-function parsedManifest(manifest: ImageManifest): ImageManifest {
-  return unwrap(parseManifest(manifest, manifest.name));
 }
 
 function matchesFilter(instance: Instance, name: string, value: string): boolean {
