@@ -1,14 +1,17 @@
 /**
  * The page's view of the hypervisor: instances as reactive state, the selection, and the
  * actions the UI offers, each turned into a message a person can act on when it fails.
+ * Volumes, snapshots and images are in `storage`.
  */
 import type { Hypervisor, RunInstancesRequest } from "../hypervisor/hypervisor.ts";
 import type { Instance } from "../hypervisor/instance.ts";
 import { DEFAULT_TERMINAL_SIZE, type TerminalSize } from "../hypervisor/kernelCommandLine.ts";
 import { toCloudError, type CloudError } from "../shared/errors.ts";
+import { StorageState } from "./storage.svelte.ts";
 
 export class Fleet {
   readonly hypervisor: Hypervisor;
+  readonly storage: StorageState;
   instances = $state.raw<Instance[]>([]);
   selectedId = $state<string | null>(null);
   error = $state<CloudError | null>(null);
@@ -22,11 +25,16 @@ export class Fleet {
 
   constructor(hypervisor: Hypervisor) {
     this.hypervisor = hypervisor;
+    this.instances = hypervisor.describeInstances();
+    this.storage = new StorageState(hypervisor);
+    // The launch form lists the images.
+    void this.storage.refreshImages();
     hypervisor.subscribe((event) => {
       if (event.type === "metrics-updated") {
         this.tick++;
         return;
       }
+      if (event.type === "storage-changed") return;
       this.instances = hypervisor.describeInstances();
       if (event.type === "instance-removed" && this.selectedId === event.instanceId) this.selectedId = null;
     });

@@ -18,3 +18,29 @@ export function pct(value: number): string {
 export function mips(instructionsPerSecond: number): string {
   return `${(instructionsPerSecond / 1e6).toFixed(instructionsPerSecond < 1e7 ? 1 : 0)} MIPS`;
 }
+
+/** Bytes in binary units, as the console writes sizes: "512 B", "4.0 KiB", "16.0 MiB", "1.2 GiB". */
+export function bytes(count: number): string {
+  const units = ["B", "KiB", "MiB", "GiB", "TiB"];
+  let value = count;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return unit === 0 ? `${count} B` : `${value.toFixed(value < 10 ? 1 : 0)} ${units[unit]}`;
+}
+
+/** A share of a whole, rounded down to a whole percent so that an unfinished whole never shows 100%. */
+export function wholePct(part: number, whole: number): number {
+  if (whole <= 0) return 0;
+  return Math.min(100, Math.floor((part / whole) * 100));
+}
+
+const dateTimeFormat = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" });
+
+/** A timestamp (ISO 8601) in the reader's locale and time zone. */
+export function dateTime(iso: string): string {
+  const at = new Date(iso);
+  return Number.isNaN(at.getTime()) ? "–" : dateTimeFormat.format(at);
+}
