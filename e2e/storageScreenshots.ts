@@ -9,8 +9,10 @@ import { chromiumArgs } from "./playwright.config.ts";
 
 const base = "http://127.0.0.1:4176/";
 const folder = process.argv[2] ?? "e2e/screenshots";
+// In its own process group: npx starts vite as a child, and killing npx alone would leave vite serving.
 const server = spawn("npx", ["vite", "preview", "--host", "127.0.0.1", "--port", "4176", "--strictPort", ...(process.env.DIST ? ["--outDir", process.env.DIST] : [])], {
   stdio: "ignore",
+  detached: true,
 });
 
 const nav = (page: Page, name: string) => page.getByRole("navigation", { name: "Console" }).getByRole("button", { name, exact: true }).click();
@@ -96,5 +98,5 @@ try {
   await page.screenshot({ path: `${folder}/volumes-narrow.png` });
   await browser.close();
 } finally {
-  server.kill();
+  if (server.pid) process.kill(-server.pid);
 }
