@@ -132,6 +132,8 @@ interface InstanceRecord {
   readonly metrics: MetricSample[];
   lastReading: CounterReading | null;
   cpuSharePct: number;
+  /** Where the instance's window starts in each scheduling period, in percent of the period. */
+  cpuTurnOffsetPct: number;
   /** Set once the instance first ran: a failed start then leaves it stopped, not terminated. */
   hasRun: boolean;
   /** The saved state of a hibernated instance, to resume at the next start. */
@@ -269,6 +271,7 @@ export class Hypervisor {
     switch (instance.state.name) {
       case "stopped":
         record.hibernation = (await this.#storage.fleet.hibernation(instance.instanceId)) ?? null;
+        record.instance = { ...instance, hibernated: record.hibernation !== null };
         break;
       case "terminated":
         this.#forgetLater(record);
@@ -322,6 +325,7 @@ export class Hypervisor {
       metrics: [] as MetricSample[],
       lastReading: null,
       cpuSharePct: 100,
+      cpuTurnOffsetPct: 0,
       hibernation: null as ArrayBuffer | null,
       instanceStoreBlocks: new Map() as WrittenBlocks,
       agentDeadline: null,
@@ -343,7 +347,9 @@ export class Hypervisor {
 
   /** Downloads an image's files into this browser (with progress; cancel with the signal), so it launches offline. */
   async downloadImage(imageId: string, options: LoadOptions = {}): Promise<void> {
-    unwrap(await this.#images.download(imageId, options));
+    const result = await this.#images.download(imageId, options);
+    for (const listener of this.#listeners) listener({ type: "storage-changed" });
+    unwrap(result);
   }
 
   describeInstanceTypes(): readonly InstanceType[] {
@@ -406,6 +412,7 @@ export class Hypervisor {
         disableApiTermination,
         instanceInitiatedShutdownBehavior,
         cpuCredits: type.burstable ? creditMode : null,
+        hibernated: false,
         launchProgress: null,
       };
       const record: InstanceRecord = {
@@ -745,7 +752,7 @@ export class Hypervisor {
     if (resuming) void this.#storage.fleet.deleteHibernation(instanceId).catch(() => undefined);
     record.hibernation = null;
     // A resumed guest's agent is already up: it will not say ready again.
-    this.#update(record, { state: instanceState("running"), statusChecks: { system: "ok", instance: resuming ? "ok" : "initializing" } });
+    this.#update(record, { state: instanceState("running"), hibernated: false, statusChecks: { system: "ok", instance: resuming ? "ok" : "initializing" } });
     if (!resuming) this.#watchAgent(record, generation);
     this.#ensureSampler();
     await this.#reschedule();
@@ -768,7 +775,9 @@ export class Hypervisor {
     let boot = await this.#images.files(record.image, roles);
     const basesHeld = async () => (await Promise.all(baseShas.map((sha) => this.#images.blob(sha)))).every((bytes) => bytes !== undefined);
     if (!boot.ok || !(await basesHeld())) {
-      unwrap(await this.#images.download(record.image.imageId, { onProgress }));
+      const downloaded = await this.#images.download(record.image.imageId, { onProgress });
+      for (const listener of this.#listeners) listener({ type: "storage-changed" });
+      unwrap(downloaded);
       boot = await this.#images.files(record.image, roles);
     }
     const spec = async (volume: typeof root): Promise<VolumeSpec | null> => {
@@ -841,7 +850,7 @@ export class Hypervisor {
     await this.#endStopped(
       record,
       generation,
-      saved ? {} : { stateReason: { code: "Server.InternalError", message: "Server.InternalError: The instance could not be hibernated and was stopped; it will boot afresh." } },
+      saved ? { hibernated: true } : { stateReason: { code: "Server.InternalError", message: "Server.InternalError: The instance could not be hibernated and was stopped; it will boot afresh." } },
     );
   }
 
@@ -929,7 +938,7 @@ export class Hypervisor {
     record.hibernation = null;
     record.instanceStoreBlocks = new Map();
     record.meter.deleteVolume(Date.now());
-    this.#update(record, { state: instanceState("terminated"), statusChecks: { system: "not-applicable", instance: "not-applicable" } });
+    this.#update(record, { state: instanceState("terminated"), hibernated: false, statusChecks: { system: "not-applicable", instance: "not-applicable" } });
     this.#forgetLater(record);
   }
 
@@ -994,6 +1003,7 @@ export class Hypervisor {
     record.hibernation = null;
     this.#update(record, {
       state: instanceState("stopped"),
+      hibernated: false,
       stateReason: { code: "Server.InternalError", message: `Server.InternalError: ${error.code}: ${error.message}` },
       statusChecks: { system: "not-applicable", instance: "not-applicable" },
     });
@@ -1205,12 +1215,23 @@ export class Hypervisor {
         return { id: record.instance.instanceId, weight: type.cpuWeight, capPct: record.credits ? record.credits.capPct(type.cpuCapPct, this.#sampleIntervalMs / 1000) : type.cpuCapPct };
       }),
     );
-    await Promise.all(
-      running.map(async (record) => {
+    // Windows laid end to end around each core's period, wrapping onto the next core: at most
+    // as many emulators run at once as the budget has cores, and none waits on another's turn.
+    let offsetPct = 0;
+    const turns = [...running]
+      .sort((a, b) => a.instance.instanceId.localeCompare(b.instance.instanceId))
+      .map((record) => {
         const share = shares.get(record.instance.instanceId) ?? 100;
-        if (Math.abs(share - record.cpuSharePct) < 0.01 && record.lastReading) return;
+        const turn = { record, share, offsetPct: offsetPct % 100 };
+        offsetPct += share;
+        return turn;
+      });
+    await Promise.all(
+      turns.map(async ({ record, share, offsetPct: offset }) => {
+        if (Math.abs(share - record.cpuSharePct) < 0.01 && Math.abs(offset - record.cpuTurnOffsetPct) < 0.01 && record.lastReading) return;
         record.cpuSharePct = share;
-        await record.worker?.api.setCpuShare(share).catch(() => undefined);
+        record.cpuTurnOffsetPct = offset;
+        await record.worker?.api.setCpuShare(share, offset).catch(() => undefined);
       }),
     );
   }

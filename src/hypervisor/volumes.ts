@@ -79,7 +79,8 @@ export class VolumeRegistry {
 
   async load(): Promise<void> {
     const [volumes, snapshots, ledger] = await Promise.all([this.#store.volumes(), this.#store.snapshots(), this.#fleet.setting<number>(LEDGER_KEY)]);
-    for (const stored of volumes) this.#volumes.set(stored.volumeId, { stored, blocks: null, writtenBytes: 0 });
+    const counts = await Promise.all(volumes.map((stored) => this.#store.volumeBlockCount(stored.volumeId)));
+    volumes.forEach((stored, i) => this.#volumes.set(stored.volumeId, { stored, blocks: null, writtenBytes: (counts[i] ?? 0) * OVERLAY_BLOCK_BYTES }));
     for (const snapshot of snapshots) this.#snapshots.set(snapshot.snapshotId, snapshot);
     this.#deletedUsd = ledger ?? 0;
   }

@@ -37,8 +37,8 @@ export class ImageRepository {
   #catalog: Promise<Result<Map<string, CatalogEntry>>> | null = null;
   /** Files already read this session, by SHA-256: every launch shares them. */
   readonly #bytes = new Map<string, ArrayBuffer>();
-  /** Downloads under way, by image id: a second launch joins the first. */
-  readonly #downloads = new Map<string, Promise<Result<void>>>();
+  /** Downloads under way, by image id: a second caller joins the first, sees its progress and may cancel it. */
+  readonly #downloads = new Map<string, { readonly result: Promise<Result<void>>; readonly controller: AbortController; readonly listeners: Set<(progress: ImageLoadProgress) => void> }>();
 
   constructor(catalogUrl: string, fetcher: ImageFetcher, cache: ImageCache) {
     this.#catalogUrl = catalogUrl;
@@ -75,11 +75,21 @@ export class ImageRepository {
   async download(imageId: string, options: LoadOptions = {}): Promise<Result<void>> {
     let pending = this.#downloads.get(imageId);
     if (!pending) {
-      pending = this.#download(imageId, options).catch((error: unknown) => ({ ok: false as const, error: toCloudError(error, "StorageError") }));
+      const controller = new AbortController();
+      const listeners = new Set<(progress: ImageLoadProgress) => void>();
+      const result = this.#download(imageId, { signal: controller.signal, onProgress: (progress) => listeners.forEach((listener) => listener(progress)) }).catch(
+        (error: unknown) => ({ ok: false as const, error: toCloudError(error, "StorageError") }),
+      );
+      pending = { result, controller, listeners };
       this.#downloads.set(imageId, pending);
-      void pending.finally(() => this.#downloads.delete(imageId));
+      void result.finally(() => this.#downloads.delete(imageId));
     }
-    return pending;
+    const { controller, listeners } = pending;
+    if (options.onProgress) listeners.add(options.onProgress);
+    // Any caller's cancel stops the one download (a launch waiting on it then fails, saying so).
+    if (options.signal?.aborted) controller.abort();
+    else options.signal?.addEventListener("abort", () => controller.abort(), { once: true });
+    return pending.result;
   }
 
   /** The image's files, from this session, the cache, or (the first time) the network. */

@@ -49,6 +49,11 @@ export class VolumeStore {
     }
   }
 
+  /** How many blocks the volume's guest has written, without reading them. */
+  async volumeBlockCount(volumeId: string): Promise<number> {
+    return this.#db.count("volumeBlocks", blockRange(volumeId));
+  }
+
   async volumeBlocks(volumeId: string): Promise<WrittenBlocks> {
     return this.#readBlocks("volumeBlocks", volumeId);
   }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { CPU_PERIOD_MS, CpuGate } from "./cpuGate.ts";
+import { CPU_PERIOD_MS, CpuGate, TURN_END_GUARD_MS } from "./cpuGate.ts";
 
 /** Runs 1 ms slices for `wallMs` of simulated time as a busy emulator would; returns the CPU used. */
 function simulate(gate: CpuGate, wallMs: number, sliceMs = 1): number {
@@ -51,5 +51,60 @@ describe("CpuGate", () => {
     expect(gate.delayMs(0)).toBe(CPU_PERIOD_MS);
     gate.setShare(100, 10);
     expect(gate.delayMs(10)).toBe(0);
+  });
+});
+
+/** When, in [0, wallMs), the gate lets a busy emulator run 0.25 ms slices. */
+function runTimes(gate: CpuGate, wallMs: number, sliceMs = 0.25): number[] {
+  const times: number[] = [];
+  let now = 0;
+  while (now < wallMs) {
+    const wait = gate.delayMs(now);
+    if (wait > 0) {
+      now += wait;
+      continue;
+    }
+    times.push(now);
+    gate.charge(sliceMs);
+    now += sliceMs;
+  }
+  return times;
+}
+
+describe("CpuGate turns", () => {
+  it.each([10, 25, 50, 90])("gives a busy instance its %d%% share as one window per period", (pct) => {
+    const gate = new CpuGate(0);
+    gate.setTurn(pct, 0, 0);
+    const ran = runTimes(gate, 100 * CPU_PERIOD_MS).length * 0.25;
+    const window = (pct / 100) * CPU_PERIOD_MS;
+    // The guard at each window's end is all that is lost.
+    expect(ran / (100 * CPU_PERIOD_MS)).toBeGreaterThanOrEqual((window - TURN_END_GUARD_MS - 0.25) / CPU_PERIOD_MS);
+    expect(ran / (100 * CPU_PERIOD_MS)).toBeLessThanOrEqual(pct / 100);
+  });
+
+  it("lays instances on one core end to end: no two run at once", () => {
+    const shares = [25, 25, 30, 20];
+    let offset = 0;
+    const runs = shares.map((share) => {
+      const gate = new CpuGate(0);
+      gate.setTurn(share, offset, 0);
+      offset += share;
+      return runTimes(gate, 10 * CPU_PERIOD_MS);
+    });
+    const owner = new Map<number, number>();
+    runs.forEach((times, i) => times.forEach((t) => {
+      // Slices are 0.25 ms: two instances on one quarter-millisecond would be running together.
+      const key = Math.round(t * 4);
+      expect(owner.get(key), `instances ${owner.get(key)} and ${i} both run at ${t} ms`).toBeUndefined();
+      owner.set(key, i);
+    }));
+  });
+
+  it("wraps a window past the period's end", () => {
+    const gate = new CpuGate(0);
+    gate.setTurn(20, 90, 0);
+    expect(gate.delayMs(0.9 * CPU_PERIOD_MS)).toBe(0);
+    expect(gate.delayMs(0.05 * CPU_PERIOD_MS)).toBe(0);
+    expect(gate.delayMs(0.5 * CPU_PERIOD_MS)).toBeCloseTo(0.4 * CPU_PERIOD_MS, 6);
   });
 });

@@ -1,15 +1,27 @@
 /**
- * Holds an emulator to its CPU share: a token bucket of host-CPU milliseconds. Each slice of
- * the emulator's main loop is charged its wall time; when the bucket is empty the next slice
- * waits until the share has refilled it. A share of 100% never waits. Pure: time is passed in.
+ * Holds an emulator to its CPU share. With a turn (the hypervisor's usual way) the emulator
+ * runs only in its own window of each period, on a clock all workers share: the windows of the
+ * instances on one host core do not overlap, so they never run at once and slow each other
+ * down, and each one's share is its window. Without a turn, a token bucket of host-CPU
+ * milliseconds holds it to its share: each slice is charged its wall time, and when the bucket
+ * is empty the next slice waits until the share has refilled it. A share of 100% never waits.
+ * Pure: time is passed in.
  */
 export const CPU_PERIOD_MS = 50;
+/** A slice is not begun this close to the end of its window: it would run into the next one's. */
+export const TURN_END_GUARD_MS = 1;
+
+interface Turn {
+  readonly startMs: number;
+  readonly lengthMs: number;
+}
 
 export class CpuGate {
   #sharePct = 100;
   #tokensMs = CPU_PERIOD_MS;
   #lastRefill: number;
   #usedMs = 0;
+  #turn: Turn | null = null;
 
   constructor(now: number) {
     this.#lastRefill = now;
@@ -30,8 +42,20 @@ export class CpuGate {
     this.#tokensMs = Math.min(this.#tokensMs, this.#capacity());
   }
 
+  /**
+   * Runs the emulator in the window [offset, offset + share) of each period, in percent of the
+   * period, wrapping past its end; `now` is on the clock every worker shares.
+   */
+  setTurn(sharePct: number, offsetPct: number, now: number): void {
+    this.setShare(sharePct, now);
+    const lengthMs = (this.#sharePct / 100) * CPU_PERIOD_MS;
+    const startMs = ((((offsetPct % 100) + 100) % 100) / 100) * CPU_PERIOD_MS;
+    this.#turn = { startMs, lengthMs };
+  }
+
   /** How long to wait before the next slice may run; 0 when it may run now. */
   delayMs(now: number): number {
+    if (this.#turn) return this.#turnDelayMs(this.#turn, now);
     this.#refill(now);
     if (this.#tokensMs > 0 || this.#sharePct >= 100) return 0;
     if (this.#sharePct <= 0) return CPU_PERIOD_MS;
@@ -42,6 +66,14 @@ export class CpuGate {
   charge(ms: number): void {
     this.#usedMs += ms;
     if (this.#sharePct < 100) this.#tokensMs -= ms;
+  }
+
+  #turnDelayMs(turn: Turn, now: number): number {
+    if (this.#sharePct >= 100) return 0;
+    if (this.#sharePct <= 0) return CPU_PERIOD_MS;
+    const intoTurn = (((now - turn.startMs) % CPU_PERIOD_MS) + CPU_PERIOD_MS) % CPU_PERIOD_MS;
+    if (intoTurn < turn.lengthMs - TURN_END_GUARD_MS) return 0;
+    return CPU_PERIOD_MS - intoTurn;
   }
 
   #capacity(): number {

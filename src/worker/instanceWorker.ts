@@ -69,6 +69,11 @@ async function gunzip(bytes: ArrayBuffer): Promise<ArrayBuffer> {
   return new Response(new Blob([bytes]).stream().pipeThrough(new DecompressionStream("gzip"))).arrayBuffer();
 }
 
+/** Milliseconds on a clock every worker of the page (or process) shares: their turns line up on it. */
+function sharedClock(): number {
+  return performance.timeOrigin + performance.now();
+}
+
 /** Runs a callback as soon as the thread is free, with no timer clamping (setImmediate under Node). */
 function runSoon(): (callback: () => void) => void {
   if (typeof setImmediate === "function") return (callback) => void setImmediate(callback);
@@ -95,7 +100,7 @@ export class InstanceWorker implements InstanceWorkerApi {
   #agentBytes: ByteBatcher | null = null;
   #agent: AgentClient | null = null;
   #counter = new InstructionCounter();
-  readonly #gate = new CpuGate(performance.now());
+  readonly #gate = new CpuGate(sharedClock());
   #sampler: ReturnType<typeof setInterval> | null = null;
   #startedAt = 0;
   #stoppedAt: number | null = null;
@@ -231,8 +236,10 @@ export class InstanceWorker implements InstanceWorkerApi {
     return ok({ graceful: false });
   }
 
-  async setCpuShare(sharePct: number): Promise<void> {
-    if (Number.isFinite(sharePct)) this.#gate.setShare(sharePct, performance.now());
+  async setCpuShare(sharePct: number, turnOffsetPct?: number): Promise<void> {
+    if (!Number.isFinite(sharePct)) return;
+    if (turnOffsetPct !== undefined && Number.isFinite(turnOffsetPct)) this.#gate.setTurn(sharePct, turnOffsetPct, sharedClock());
+    else this.#gate.setShare(sharePct, sharedClock());
   }
 
   async stats(): Promise<InstanceStats> {
@@ -296,7 +303,7 @@ export class InstanceWorker implements InstanceWorkerApi {
     const gate = this.#gate;
     const soon = runSoon();
     const run = (tick: number) => {
-      const wait = gate.delayMs(performance.now());
+      const wait = gate.delayMs(sharedClock());
       if (wait > 0) {
         setTimeout(() => run(tick), wait);
         return;
