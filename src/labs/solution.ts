@@ -1,0 +1,149 @@
+/**
+ * Plays a step's machine-readable solution (its actions) through the hypervisor's API: what the
+ * integration test does to prove every lab can be completed, and what a player may offer as
+ * "do this step for me". Every action is an EC2-shaped call or a command in the guest.
+ */
+import type { Hypervisor } from "../hypervisor/hypervisor.ts";
+import type { Instance } from "../hypervisor/instance.ts";
+import type { LabHost } from "./checker.ts";
+import { GUEST_ENVIRONMENT } from "./guestScript.ts";
+import { targetInstance, type LabContext } from "./instances.ts";
+import type { Action, Lab } from "./parse.ts";
+
+export type LabActionHost = LabHost &
+  Pick<
+    Hypervisor,
+    | "startInstances"
+    | "stopInstances"
+    | "rebootInstances"
+    | "terminateInstances"
+    | "modifyInstanceAttribute"
+    | "createVolume"
+    | "attachVolume"
+    | "detachVolume"
+    | "setHostCapacity"
+    | "describeImages"
+  >;
+
+export interface PlayOptions {
+  /** How long a launch, start or waitFor may take to reach its state (default 120 s). */
+  readonly waitTimeoutMs?: number;
+  /** Called before each action, e.g. to log progress. */
+  readonly onAction?: (action: Action, index: number) => void;
+}
+
+/** Thrown when an action cannot be carried out: names the lab, the action and what went wrong. */
+export class LabActionError extends Error {
+  override readonly name = "LabActionError";
+}
+
+const POLL_MS = 200;
+
+export async function playActions(host: LabActionHost, lab: Lab, actions: readonly Action[], context: LabContext = {}, options: PlayOptions = {}): Promise<void> {
+  for (const [index, action] of actions.entries()) {
+    options.onAction?.(action, index);
+    try {
+      await play(host, lab, action, context, options.waitTimeoutMs ?? 120_000);
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      throw new LabActionError(`${lab.source}: action ${index} (${action.action}) failed: ${reason}`);
+    }
+  }
+}
+
+async function play(host: LabActionHost, lab: Lab, action: Action, context: LabContext, timeoutMs: number): Promise<void> {
+  const target = (name: string | undefined): Instance => {
+    const { instance, who } = targetInstance(host, lab, context, name);
+    if (!instance) throw new Error(`${who} does not exist`);
+    return instance;
+  };
+  const ready = (instance: Instance) => instance.state.name === "running" && instance.statusChecks.system === "ok" && instance.statusChecks.instance === "ok";
+  switch (action.action) {
+    case "run": {
+      const instance = target(action.instance);
+      const result = await host.runCommand(instance.instanceId, `${GUEST_ENVIRONMENT}\ncd /root\n${action.command}`, { timeoutMs: action.timeoutMs ?? 60_000 });
+      const expected = action.exitCode ?? 0;
+      if (result.exitCode !== expected) throw new Error(`\`${action.command}\` exited with ${result.exitCode}, not ${expected}: ${result.stderr || result.stdout}`);
+      return;
+    }
+    case "launch": {
+      const images = lab.image === "default" ? [] : await host.describeImages();
+      const image = images.find((candidate) => candidate.name === lab.image);
+      const [instance] = await host.runInstances({
+        ...(image ? { imageId: image.imageId } : {}),
+        instanceType: action.instanceType ?? lab.instanceType,
+        tags: [{ key: "Name", value: action.name }],
+      });
+      if (instance && action.wait !== false) await waitUntil(host, instance.instanceId, ready, "running with both status checks passed", timeoutMs);
+      return;
+    }
+    case "waitFor": {
+      const instance = target(action.instance);
+      const want = (i: Instance) => (action.state === undefined || i.state.name === action.state) && (action.statusChecks === undefined || (i.statusChecks.system === "ok" && i.statusChecks.instance === "ok"));
+      await waitUntil(host, instance.instanceId, want, [action.state, action.statusChecks && "status checks ok"].filter(Boolean).join(", "), action.timeoutMs ?? timeoutMs);
+      return;
+    }
+    case "stop": {
+      const instance = target(action.instance);
+      await host.stopInstances([instance.instanceId], { hibernate: action.hibernate ?? false, force: action.force ?? false });
+      await waitUntil(host, instance.instanceId, (i) => i.state.name === "stopped", "stopped", timeoutMs);
+      return;
+    }
+    case "start": {
+      const instance = target(action.instance);
+      await host.startInstances([instance.instanceId]);
+      if (action.wait !== false) await waitUntil(host, instance.instanceId, ready, "running with both status checks passed", timeoutMs);
+      return;
+    }
+    case "reboot": {
+      const instance = target(action.instance);
+      await host.rebootInstances([instance.instanceId]);
+      if (action.wait !== false) await waitUntil(host, instance.instanceId, ready, "running with both status checks passed", timeoutMs);
+      return;
+    }
+    case "terminate": {
+      const instance = target(action.instance);
+      await host.terminateInstances([instance.instanceId]);
+      await waitUntil(host, instance.instanceId, (i) => i.state.name === "terminated", "terminated", timeoutMs);
+      return;
+    }
+    case "modifyInstanceType":
+      await host.modifyInstanceAttribute(target(action.instance).instanceId, { instanceType: action.instanceType });
+      return;
+    case "createVolume":
+      await host.createVolume({ sizeMib: action.sizeMib, tags: [{ key: "Name", value: action.name }] });
+      return;
+    case "attachVolume": {
+      const volume = host.describeVolumes().find((candidate) => candidate.state === "available" && candidate.tags.some((tag) => tag.key === "Name" && tag.value === action.volume));
+      if (!volume) throw new Error(`no available volume is named ${action.volume}`);
+      await host.attachVolume(volume.volumeId, target(action.instance).instanceId);
+      return;
+    }
+    case "detachVolume": {
+      const volume = host.describeVolumes().find((candidate) => candidate.state === "in-use" && candidate.tags.some((tag) => tag.key === "Name" && tag.value === action.volume));
+      if (!volume) throw new Error(`no attached volume is named ${action.volume}`);
+      await host.detachVolume(volume.volumeId);
+      return;
+    }
+    case "setHostCapacity":
+      await host.setHostCapacity({ memoryBudgetMib: action.memoryBudgetMib });
+      return;
+    case "wait":
+      await sleep(action.ms);
+      return;
+  }
+}
+
+async function waitUntil(host: LabHost, instanceId: string, predicate: (instance: Instance) => boolean, what: string, timeoutMs: number): Promise<Instance> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const [instance] = host.describeInstances({ instanceIds: [instanceId] });
+    if (instance && predicate(instance)) return instance;
+    if (Date.now() > deadline) throw new Error(`${instanceId} was not ${what} within ${timeoutMs} ms (it is ${instance?.state.name ?? "gone"})`);
+    await sleep(POLL_MS);
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
