@@ -1,6 +1,7 @@
 import { fileURLToPath } from "node:url";
 import { defineConfig } from "vitest/config";
 import { svelte } from "@sveltejs/vite-plugin-svelte";
+import { VitePWA } from "vite-plugin-pwa";
 
 const repo = fileURLToPath(new URL(".", import.meta.url));
 
@@ -9,7 +10,27 @@ export default defineConfig({
   root: "src",
   publicDir: "../public",
   base: "./",
-  plugins: [svelte({ compilerOptions: { runes: true } })],
+  plugins: [
+    svelte({ compilerOptions: { runes: true } }),
+    // The offline app shell: src/sw.ts precaches what the console needs to boot with the network
+    // off. Image files are not in it: the storage layer keeps them in IndexedDB.
+    VitePWA({
+      strategies: "injectManifest",
+      srcDir: ".",
+      filename: "sw.ts",
+      registerType: "autoUpdate",
+      injectRegister: false,
+      manifest: false,
+      injectManifest: {
+        // The page, its scripts, styles and v86.wasm, and the image catalog and manifests (JSON).
+        globPatterns: ["index.html", "favicon.svg", "assets/*.{js,css,wasm}", "images/**/*.json"],
+        // The benchmark page is not part of the console, nor are the Node stubs only it refers to.
+        globIgnores: ["assets/bench-*", "assets/__vite-browser-external-*"],
+        // v86.wasm is 2.0 MiB, just over Workbox's 2 MiB default.
+        maximumFileSizeToCacheInBytes: 4 * 1024 * 1024,
+      },
+    }),
+  ],
   worker: { format: "es" },
   build: {
     outDir: "../dist",
