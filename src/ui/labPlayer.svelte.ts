@@ -1,0 +1,260 @@
+/**
+ * One open lab: which step shows, its check results, hints and solution, the lab's instance,
+ * and the actions of the player (start, check, next, reset). Checks run through the labs
+ * module's checker against the hypervisor; progress is saved through LabsState on every change.
+ */
+import { checkStep, type StepCheckResult } from "../labs/checker.ts";
+import { findLabInstance, labLaunchRequest } from "../labs/instances.ts";
+import type { Lab } from "../labs/parse.ts";
+import type { Instance } from "../hypervisor/instance.ts";
+import { toCloudError, type CloudError } from "../shared/errors.ts";
+import type { StoredLabProgress } from "../storage/database.ts";
+import type { Fleet } from "./fleet.svelte.ts";
+import type { LabsState } from "./labs.svelte.ts";
+
+/** How long after a check ends the player checks again by itself. */
+export const AUTO_CHECK_INTERVAL_MS = 5000;
+
+export type CheckSource = "manual" | "auto";
+
+export class LabPlayer {
+  readonly lab: Lab;
+  readonly #labs: LabsState;
+  readonly #fleet: Fleet;
+  /** The page shown: -1 the introduction, 0 to steps-1 a step, steps the completion page. */
+  viewed = $state(-1);
+  /** The last results shown for the viewed step (a pressed Check, or an automatic one that passed or updates shown results). */
+  results = $state.raw<StepCheckResult | null>(null);
+  /** How the shown results came: pressed Check, or the automatic re-check. */
+  resultsSource = $state<CheckSource>("manual");
+  /** Bumped whenever results are shown, so the page (and its tests) can tell a new result from the last. */
+  resultsShown = $state(0);
+  /** A check the person asked for is running (or waits for an automatic one to end). */
+  checkingManual = $state(false);
+  /** Steps (by index) whose check the person saw fail this session: their hints may be revealed. */
+  failedSteps = $state.raw<ReadonlySet<number>>(new Set());
+  launching = $state(false);
+  error = $state<CloudError | null>(null);
+
+  #inFlight = false;
+  #manualQueued = false;
+  #lastCheckEndedAt = 0;
+
+  readonly progress = $derived.by(() => this.#labs.progress[this.lab.id] ?? null);
+  /**
+   * The lab's instance: the one recorded in the progress, else the newest tagged for the lab (or
+   * with its Name). A recorded instance that is terminated gives way to a live one found anew
+   * (the person terminated a wrong launch and launched again).
+   */
+  readonly instance = $derived.by((): Instance | undefined => {
+    void this.#fleet.instances;
+    const hypervisor = this.#fleet.hypervisor;
+    const recorded = findLabInstance(hypervisor, this.lab, { instanceId: this.progress?.instanceId ?? null });
+    if (recorded && recorded.state.name !== "terminated") return recorded;
+    const found = findLabInstance(hypervisor, this.lab);
+    return found && found.state.name !== "terminated" ? found : recorded;
+  });
+  readonly running = $derived(this.instance?.state.name === "running");
+  readonly passed = $derived(new Set(this.progress?.passedSteps ?? []));
+  readonly hintsShown = $derived(this.viewed >= 0 ? (this.progress?.hintsShown[this.viewed] ?? 0) : 0);
+  readonly solutionShown = $derived(this.progress?.solutionsShown.includes(this.viewed) ?? false);
+  /** The furthest page the person may open: the current step, or the completion page once done. */
+  readonly reachable = $derived(this.progress === null ? -1 : this.progress.completedAt !== null ? this.steps : Math.min(this.progress.currentStep, this.steps - 1));
+
+  /** How many steps the lab has. */
+  get steps(): number {
+    return this.lab.steps.length;
+  }
+
+  constructor(labs: LabsState, lab: Lab) {
+    this.#labs = labs;
+    this.#fleet = labs.fleet;
+    this.lab = lab;
+  }
+
+  /** Opens the lab where the person left it: the introduction, their current step, or the completion page. */
+  restore(): void {
+    const progress = this.progress;
+    this.viewed = progress === null ? -1 : progress.completedAt !== null ? this.steps : Math.min(progress.currentStep, this.steps - 1);
+  }
+
+  /** Starts the lab: progress from step 1, and the lab's instance launched when the lab says the player launches it. */
+  async begin(): Promise<void> {
+    if (this.progress === null) {
+      await this.#save({
+        labId: this.lab.id,
+        currentStep: 0,
+        passedSteps: [],
+        hintsShown: {},
+        solutionsShown: [],
+        instanceId: null,
+        startedAt: new Date().toISOString(),
+        completedAt: null,
+      });
+    }
+    this.show(this.reachable === this.steps ? this.steps : Math.max(0, this.reachable));
+    if (this.lab.launch && !this.#live(this.instance)) await this.launchInstance();
+  }
+
+  /** Launches the lab's instance (its image, type, Name and lab tag, user data) and records it. */
+  async launchInstance(): Promise<void> {
+    if (this.launching) return;
+    this.launching = true;
+    this.error = null;
+    try {
+      const request = labLaunchRequest(this.lab, this.#fleet.storage.images);
+      const [instance] = await this.#fleet.hypervisor.runInstances({ ...request, terminalSize: this.#fleet.terminalSize });
+      if (instance) await this.recordInstance(instance.instanceId);
+    } catch (error) {
+      this.error = toCloudError(error);
+    } finally {
+      this.launching = false;
+    }
+  }
+
+  /** Starts the lab's instance again when it is stopped. */
+  async startInstance(): Promise<void> {
+    const instance = this.instance;
+    if (!instance) return;
+    this.error = null;
+    try {
+      await this.#fleet.hypervisor.startInstances([instance.instanceId]);
+    } catch (error) {
+      this.error = toCloudError(error);
+    }
+  }
+
+  /** Keeps the lab's instance in the progress, so a reload finds the same one. */
+  async recordInstance(instanceId: string): Promise<void> {
+    const progress = this.progress;
+    if (progress && progress.instanceId !== instanceId) await this.#save({ ...progress, instanceId });
+  }
+
+  show(page: number): void {
+    const target = Math.max(-1, Math.min(page, this.reachable === this.steps ? this.steps : this.reachable));
+    if (target === this.viewed) return;
+    this.viewed = target;
+    this.results = null;
+  }
+
+  /** The step after the viewed one (or the completion page after the last). */
+  next(): void {
+    this.show(this.viewed + 1);
+  }
+
+  /**
+   * Runs the viewed step's checks. A pressed Check while an automatic one runs waits for it and
+   * then runs afresh (the person may just have typed what the step asks).
+   */
+  async check(source: CheckSource): Promise<void> {
+    const step = this.viewed;
+    if (step < 0 || step >= this.steps || this.progress === null) return;
+    if (source === "manual") this.checkingManual = true;
+    if (this.#inFlight) {
+      if (source === "manual") this.#manualQueued = true;
+      return;
+    }
+    this.#inFlight = true;
+    let result: StepCheckResult | null = null;
+    try {
+      result = await checkStep(this.#fleet.hypervisor, this.lab, step, { instanceId: this.instance?.instanceId ?? null });
+    } catch (error) {
+      if (source === "manual") this.error = toCloudError(error);
+    } finally {
+      this.#inFlight = false;
+      this.#lastCheckEndedAt = performance.now();
+    }
+    if (result && this.viewed === step && (source === "manual" || result.passed || this.results !== null)) {
+      this.results = result;
+      this.resultsSource = source;
+      this.resultsShown++;
+      if (!result.passed && source === "manual" && !this.failedSteps.has(step)) this.failedSteps = new Set([...this.failedSteps, step]);
+    }
+    if (result?.passed) await this.#stepPassed(step);
+    if (this.#manualQueued) {
+      this.#manualQueued = false;
+      await this.check("manual");
+      return;
+    }
+    if (source === "manual") this.checkingManual = false;
+  }
+
+  /** Called every second: re-checks the viewed step while it is the current one, the instance runs and nothing else is checking. */
+  autoCheck(now = performance.now()): void {
+    const step = this.viewed;
+    if (this.#inFlight || this.progress === null || step < 0 || step >= this.steps || this.passed.has(step)) return;
+    if (!this.running || now - this.#lastCheckEndedAt < AUTO_CHECK_INTERVAL_MS) return;
+    if (typeof document !== "undefined" && document.visibilityState === "hidden") return;
+    void this.check("auto");
+  }
+
+  /** Reveals the viewed step's next hint. */
+  async showHint(): Promise<void> {
+    const progress = this.progress;
+    const step = this.lab.steps[this.viewed];
+    if (!progress || !step) return;
+    const shown = Math.min(step.hints.length, (progress.hintsShown[this.viewed] ?? 0) + 1);
+    await this.#save({ ...progress, hintsShown: { ...progress.hintsShown, [this.viewed]: shown } });
+  }
+
+  async showSolution(): Promise<void> {
+    const progress = this.progress;
+    if (!progress || progress.solutionsShown.includes(this.viewed)) return;
+    await this.#save({ ...progress, solutionsShown: [...progress.solutionsShown, this.viewed].sort((a, b) => a - b) });
+  }
+
+  /**
+   * Back to the lab's start: the lab's instance terminated (its files go with it) and the progress
+   * forgotten. Stops, with the error, when the instance cannot be terminated.
+   */
+  async reset(): Promise<boolean> {
+    this.error = null;
+    const instance = this.instance;
+    if (instance && this.#live(instance)) {
+      try {
+        await this.#fleet.hypervisor.terminateInstances([instance.instanceId]);
+      } catch (error) {
+        this.error = toCloudError(error);
+        return false;
+      }
+    }
+    await this.#labs.forget(this.lab.id);
+    this.viewed = -1;
+    this.results = null;
+    this.failedSteps = new Set();
+    return true;
+  }
+
+  /** Types a command into the lab's instance's terminal (and presses Enter). */
+  async sendToTerminal(command: string): Promise<void> {
+    const instance = this.instance;
+    if (!instance || instance.state.name !== "running") return;
+    const text = command.endsWith("\n") ? command : `${command}\n`;
+    try {
+      await this.#fleet.hypervisor.sendConsoleInput(instance.instanceId, text);
+    } catch (error) {
+      this.error = toCloudError(error);
+    }
+  }
+
+  dismissError(): void {
+    this.error = null;
+  }
+
+  async #stepPassed(step: number): Promise<void> {
+    const progress = this.progress;
+    if (!progress || (progress.passedSteps.includes(step) && progress.currentStep > step)) return;
+    const passedSteps = [...new Set([...progress.passedSteps, step])].sort((a, b) => a - b);
+    const currentStep = Math.max(progress.currentStep, step + 1);
+    const completedAt = progress.completedAt ?? (currentStep >= this.steps ? new Date().toISOString() : null);
+    await this.#save({ ...progress, passedSteps, currentStep, completedAt });
+  }
+
+  #live(instance: Instance | undefined): instance is Instance {
+    return instance !== undefined && instance.state.name !== "terminated" && instance.state.name !== "shutting-down";
+  }
+
+  #save(progress: StoredLabProgress): Promise<void> {
+    return this.#labs.save(progress);
+  }
+}

@@ -1,0 +1,146 @@
+/**
+ * The page's view of the labs: the catalog (the shipped labs and any imported this session),
+ * the person's progress in each (kept in IndexedDB through the hypervisor), and which lab is
+ * open. The open lab lives in the URL (#/labs/<id>) while the Labs page shows, so a reload
+ * reopens it; it is remembered here while the person visits another page (to launch the lab's
+ * instance, say).
+ */
+import { importLab, loadBundledLabs } from "../labs/catalog.ts";
+import type { Lab, LabError } from "../labs/parse.ts";
+import { toCloudError, type CloudError } from "../shared/errors.ts";
+import type { StoredLabProgress } from "../storage/database.ts";
+import type { Fleet } from "./fleet.svelte.ts";
+
+const HASH_PREFIX = "#/labs";
+
+/** The lab id in a location hash: "#/labs/<id>" gives the id, "#/labs" gives null, anything else undefined. */
+export function labIdFromHash(hash: string): string | null | undefined {
+  if (hash === HASH_PREFIX || hash === `${HASH_PREFIX}/`) return null;
+  if (!hash.startsWith(`${HASH_PREFIX}/`)) return undefined;
+  return decodeURIComponent(hash.slice(HASH_PREFIX.length + 1)) || null;
+}
+
+/** Whether a location hash asks for the Labs page. */
+export function isLabsHash(hash: string): boolean {
+  return labIdFromHash(hash) !== undefined;
+}
+
+/** Where a person is in a lab, as the catalog says it. */
+export type LabStanding = { readonly kind: "not-started" } | { readonly kind: "in-progress"; readonly step: number; readonly of: number } | { readonly kind: "completed" };
+
+export class LabsState {
+  readonly #fleet: Fleet;
+  /** The catalog: shipped labs first (prerequisites before the labs that need them), then imported ones. */
+  labs = $state.raw<readonly Lab[]>([]);
+  /** Shipped labs that did not load (there should be none: labs:check refuses them). */
+  loadErrors = $state.raw<readonly LabError[]>([]);
+  /** Ids of the labs imported from files this session. */
+  imported = $state.raw<ReadonlySet<string>>(new Set());
+  /** Progress by lab id, as last read or written. */
+  progress = $state.raw<Readonly<Record<string, StoredLabProgress>>>({});
+  progressLoaded = $state(false);
+  /** The open lab's id; null shows the catalog. */
+  openId = $state<string | null>(null);
+  /** Why progress could not be read or saved. */
+  error = $state<CloudError | null>(null);
+
+  readonly open = $derived(this.labs.find((lab) => lab.id === this.openId) ?? null);
+
+  constructor(fleet: Fleet) {
+    this.#fleet = fleet;
+    const { labs, errors } = loadBundledLabs();
+    this.labs = labs;
+    this.loadErrors = errors;
+    const fromHash = typeof location === "undefined" ? undefined : labIdFromHash(location.hash);
+    if (fromHash) this.openId = fromHash;
+    void this.#readProgress();
+  }
+
+  get fleet(): Fleet {
+    return this.#fleet;
+  }
+
+  lab(labId: string): Lab | undefined {
+    return this.labs.find((lab) => lab.id === labId);
+  }
+
+  standing(lab: Lab): LabStanding {
+    const progress = this.progress[lab.id];
+    if (!progress) return { kind: "not-started" };
+    if (progress.completedAt !== null) return { kind: "completed" };
+    return { kind: "in-progress", step: Math.min(progress.currentStep, lab.steps.length - 1) + 1, of: lab.steps.length };
+  }
+
+  /** Opens a lab (or the catalog, with null) and says so in the URL. */
+  show(labId: string | null): void {
+    this.openId = labId;
+    this.writeHash();
+  }
+
+  /** Puts the open lab in the URL; the Labs page calls it while it shows. */
+  writeHash(): void {
+    const hash = this.openId ? `${HASH_PREFIX}/${encodeURIComponent(this.openId)}` : HASH_PREFIX;
+    if (location.hash !== hash) history.replaceState(history.state, "", hash);
+  }
+
+  /** Takes the URL out of the Labs page (the person went to another page); the open lab is still remembered. */
+  clearHash(): void {
+    if (isLabsHash(location.hash)) history.replaceState(history.state, "", `${location.pathname}${location.search}`);
+  }
+
+  /** Follows the URL when the person edits it or goes back. */
+  followHash(hash: string): void {
+    const id = labIdFromHash(hash);
+    if (id !== undefined) this.openId = id;
+  }
+
+  /**
+   * Validates a lab file as the shipped ones are (and against them: a new id, known
+   * prerequisites) and adds it to the catalog for this session. Returns the errors, if any.
+   */
+  importFile(fileName: string, text: string): { ok: true; lab: Lab } | { ok: false; errors: readonly LabError[] } {
+    const imageNames = this.#fleet.storage.images.map((image) => image.name);
+    const result = importLab(fileName, text, this.labs, imageNames.length > 0 ? { imageNames } : {});
+    if (!result.ok) return result;
+    this.labs = [...this.labs, result.lab];
+    this.imported = new Set([...this.imported, result.lab.id]);
+    return result;
+  }
+
+  /** Saves a lab's progress; the page shows it at once, and an error if IndexedDB refuses it. */
+  async save(progress: StoredLabProgress): Promise<void> {
+    this.progress = { ...this.progress, [progress.labId]: progress };
+    try {
+      await this.#fleet.hypervisor.labProgress.put(progress);
+    } catch (error) {
+      this.error = toCloudError(error);
+    }
+  }
+
+  /** Forgets a lab's progress (Reset). */
+  async forget(labId: string): Promise<void> {
+    const rest = { ...this.progress };
+    delete rest[labId];
+    this.progress = rest;
+    try {
+      await this.#fleet.hypervisor.labProgress.delete(labId);
+    } catch (error) {
+      this.error = toCloudError(error);
+    }
+  }
+
+  dismissError(): void {
+    this.error = null;
+  }
+
+  async #readProgress(): Promise<void> {
+    try {
+      const all = await this.#fleet.hypervisor.labProgress.all();
+      // Anything saved while reading wins over what was read.
+      this.progress = { ...Object.fromEntries(all.map((progress) => [progress.labId, progress])), ...this.progress };
+    } catch (error) {
+      this.error = toCloudError(error);
+    }
+    this.progressLoaded = true;
+  }
+}
