@@ -116,12 +116,13 @@ describe("command checks", () => {
   it("pass on the expected exit code and output, and say what was seen when they fail", async () => {
     const host = stubHost({ instances: [instance({ labTag: true })] });
     const checks: Check[] = [
+      { kind: "instance", state: "running" },
       { kind: "command", run: "echo hello; echo world", stdout: "^world$" },
       { kind: "command", run: "exit 3", exitCode: 3 },
       { kind: "command", run: "echo oops >&2; exit 1" },
       { kind: "command", run: "printf 'no newline'", stdout: "^no newline$", exitCode: 0 },
     ];
-    const [a, b, c, d] = await results(host, checks);
+    const [, a, b, c, d] = await results(host, checks);
     expect(a).toMatchObject({ passed: true });
     expect(b).toMatchObject({ passed: true });
     expect(c).toEqual({ passed: false, message: "`echo oops >&2; exit 1`: it exited with 1, not 0 (errors: oops)." });

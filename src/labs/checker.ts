@@ -129,7 +129,8 @@ async function runGuestChecks(
         const nonce = newNonce();
         const run = await host.runCommand(instance.instanceId, batchScript(items.map((item) => checkSnippet(item.check)), nonce), { timeoutMs });
         const parsed = parseBatchOutput(run.stdout, run.stderr, nonce);
-        for (const item of items) outputs.set(item.index, parsed.get(item.index) ?? `The check did not finish in ${instance.instanceId} (exit code ${run.exitCode}).`);
+        // The script numbers its snippets by their place in this group.
+        items.forEach((item, position) => outputs.set(item.index, parsed.get(position) ?? `The check did not finish in ${instance.instanceId} (exit code ${run.exitCode}).`));
       } catch (error) {
         const message = `The instance ${instance.instanceId} did not answer the check: ${error instanceof Error ? error.message : String(error)}`;
         for (const item of items) outputs.set(item.index, message);
