@@ -42,3 +42,18 @@ describe("createLabRenderer", () => {
     expect((window as unknown as { pwned?: number }).pwned).toBeUndefined();
   });
 });
+
+describe("the shipped labs, rendered", () => {
+  it("number every step's command blocks as the step lists them", async () => {
+    const { loadBundledLabs } = await import("./catalog.ts");
+    const render = createLabRenderer(window);
+    for (const lab of loadBundledLabs().labs) {
+      for (const step of lab.steps) {
+        const page = document.createElement("div");
+        page.innerHTML = render(step.instructions);
+        const rendered = [...page.querySelectorAll("pre[data-lab-command]")].map((pre) => pre.textContent);
+        expect(rendered, `${lab.id} step ${step.number}`).toEqual(step.commands);
+      }
+    }
+  });
+});
