@@ -111,16 +111,16 @@ async function cpuAggregate(browser: Browser): Promise<void> {
   await page.close();
 }
 
-export async function benchChromium(options: { runs: number; rttSamples: number; only?: "storage" }): Promise<void> {
+export async function benchChromium(options: { runs: number; rttSamples: number; only?: "storage" | "aggregate" }): Promise<void> {
   const server = await startServer();
   const browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium", args: chromiumArgs, headless: true });
   try {
-    if (options.only !== "storage") {
+    if (options.only === undefined) {
       await bootAndCpu(browser, options.runs);
       await terminalRoundTrip(browser, options.rttSamples);
-      await cpuAggregate(browser);
     }
-    await benchStorage(browser, benchPage);
+    if (options.only !== "storage") await cpuAggregate(browser);
+    if (options.only !== "aggregate") await benchStorage(browser, benchPage);
   } finally {
     await browser.close();
     server.kill();

@@ -1,6 +1,6 @@
 /**
  * npm run bench: every benchmark, one JSON line each. Build first (npm run bench does).
- *   BENCH_ONLY=node|hibernate|cpu|chromium|storage limits the set (chromium includes storage);
+ *   BENCH_ONLY=node|hibernate|cpu|chromium|storage|aggregate limits the set (chromium includes the last two);
  *   BENCH_RUNS sets repetitions.
  */
 import { benchChromium } from "./chromium.ts";
@@ -19,5 +19,5 @@ if (!only || only === "cpu") {
   await benchIdle();
 }
 if (!only || only === "chromium") await benchChromium({ runs, rttSamples: 40 });
-if (only === "storage") await benchChromium({ runs, rttSamples: 0, only: "storage" });
+if (only === "storage" || only === "aggregate") await benchChromium({ runs, rttSamples: 0, only });
 process.exit(0);

@@ -9,7 +9,7 @@
  */
 export const CPU_PERIOD_MS = 50;
 /** A slice is not begun this close to the end of its window: it would run into the next one's. */
-export const TURN_END_GUARD_MS = 1;
+export const TURN_END_GUARD_MS = 0.5;
 
 interface Turn {
   readonly startMs: number;
