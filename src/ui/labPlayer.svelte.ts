@@ -112,18 +112,6 @@ export class LabPlayer {
     }
   }
 
-  /** Starts the lab's instance again when it is stopped. */
-  async startInstance(): Promise<void> {
-    const instance = this.instance;
-    if (!instance) return;
-    this.error = null;
-    try {
-      await this.#fleet.hypervisor.startInstances([instance.instanceId]);
-    } catch (error) {
-      this.error = toCloudError(error);
-    }
-  }
-
   /** Keeps the lab's instance in the progress, so a reload finds the same one. */
   async recordInstance(instanceId: string): Promise<void> {
     const progress = this.progress;

@@ -41,6 +41,8 @@ export class LabsState {
   progressLoaded = $state(false);
   /** The open lab's id; null shows the catalog. */
   openId = $state<string | null>(null);
+  /** Saves of progress under way (the page says when everything is stored). */
+  pendingSaves = $state(0);
   /** Why progress could not be read or saved. */
   error = $state<CloudError | null>(null);
 
@@ -110,10 +112,13 @@ export class LabsState {
   /** Saves a lab's progress; the page shows it at once, and an error if IndexedDB refuses it. */
   async save(progress: StoredLabProgress): Promise<void> {
     this.progress = { ...this.progress, [progress.labId]: progress };
+    this.pendingSaves++;
     try {
       await this.#fleet.hypervisor.labProgress.put(progress);
     } catch (error) {
       this.error = toCloudError(error);
+    } finally {
+      this.pendingSaves--;
     }
   }
 
@@ -122,10 +127,13 @@ export class LabsState {
     const rest = { ...this.progress };
     delete rest[labId];
     this.progress = rest;
+    this.pendingSaves++;
     try {
       await this.#fleet.hypervisor.labProgress.delete(labId);
     } catch (error) {
       this.error = toCloudError(error);
+    } finally {
+      this.pendingSaves--;
     }
   }
 
