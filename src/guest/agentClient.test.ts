@@ -46,11 +46,25 @@ describe("AgentClient", () => {
   });
 
   it("reports a command the guest killed at its timeout", async () => {
+    vi.useFakeTimers();
+    try {
+      const { client } = setUp();
+      client.receive(bytes("TC1 0 ready 1\n"));
+      const pending = client.exec("sleep 100", 1000);
+      vi.advanceTimersByTime(1000);
+      client.receive(bytes("TC1 1 exit 137 - -\n"));
+      expect(await pending).toMatchObject({ ok: false, error: { code: "GuestAgentTimeout" } });
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it("reports a command killed before its timeout (out of memory, say) as its exit code", async () => {
     const { client } = setUp();
     client.receive(bytes("TC1 0 ready 1\n"));
-    const pending = client.exec("sleep 100", 1000);
+    const pending = client.exec("big-allocation", 30_000);
     client.receive(bytes("TC1 1 exit 137 - -\n"));
-    expect(await pending).toMatchObject({ ok: false, error: { code: "GuestAgentTimeout" } });
+    expect(await pending).toEqual({ ok: true, value: { exitCode: 137, stdout: "", stderr: "" } });
   });
 
   it("passes on the agent's refusals and the guest's shutdown", async () => {

@@ -24,6 +24,8 @@ interface Pending {
   timer: ReturnType<typeof setTimeout>;
 }
 
+/** The guest's clock and the host's differ by a little: a kill this close to the timeout is the timeout's. */
+const TIMEOUT_CLOCK_SLACK_MS = 300;
 /** Host-side slack on top of the guest's own command timeout, for the reply to arrive. */
 const REPLY_SLACK_MS = 5_000;
 
@@ -70,12 +72,15 @@ export class AgentClient {
   async exec(command: string, timeoutMs: number): Promise<Result<ExecResult>> {
     if (command.length === 0) return fail("InvalidParameterValue", "The command is empty.");
     const timeoutSec = Math.max(1, Math.ceil(timeoutMs / 1000));
+    const started = Date.now();
     const reply = await this.#request((seq) => ({ verb: "exec", seq, command, timeoutSec }), timeoutSec * 1000 + REPLY_SLACK_MS);
     if (!reply.ok) return reply;
     const message = reply.value;
     if (message.kind === "exit") {
-      // The guest kills the command with SIGKILL at its timeout: exit code 137.
-      if (message.exitCode === 137 && message.stdout === "" && message.stderr === "") {
+      // The guest kills the command with SIGKILL at its timeout: exit code 137. So does the
+      // kernel's out-of-memory killer, sooner: only a kill at the timeout is a timeout.
+      const ranMs = Date.now() - started;
+      if (message.exitCode === 137 && message.stdout === "" && message.stderr === "" && ranMs >= timeoutSec * 1000 - TIMEOUT_CLOCK_SLACK_MS) {
         return fail("GuestAgentTimeout", `The command did not finish within ${timeoutSec} s and was killed.`);
       }
       return ok({ exitCode: message.exitCode, stdout: message.stdout, stderr: message.stderr });
