@@ -69,7 +69,7 @@ function recordCheckTimes(from: number): void {
   const times = checkTimesMs.slice(from);
   test.info().annotations.push({
     type: "check-median-ms",
-    description: `${median(times).toFixed(1)} ms median from pressing Check to its result, ${times.length} presses on a running instance (max ${Math.max(...times).toFixed(1)} ms)`,
+    description: `${median(times).toFixed(1)} ms median from pressing Check to its result, ${times.length} presses on a running instance (all: ${times.map((ms) => ms.toFixed(0)).join(", ")} ms)`,
   });
   // The issue's target: a check answers within a second of pressing Check.
   expect(median(times)).toBeLessThan(1000);
@@ -194,7 +194,7 @@ test("Launch your first instance, through the UI: a hint after a failed check, a
   await reset.getByRole("button", { name: "Reset lab" }).click();
   await expect(stepHeading(page)).toHaveText("About this lab");
   await expect(player(page).getByRole("button", { name: "Start lab" })).toBeVisible();
-  await expect(page.getByTestId("lab-instance-placeholder")).toContainText(`The lab's instance (${instanceId}) is terminated`);
+  await expect(page.getByTestId("lab-instance-placeholder")).toContainText(`The lab's instance ${instanceId} is terminated`);
   await player(page).getByRole("button", { name: "← All labs" }).click();
   await expect(page.locator('[data-lab-id="first-instance"]').getByTestId("lab-standing")).toHaveText("Not started");
 
@@ -296,5 +296,7 @@ test("a lab file is imported when valid; its errors name the file, step and fiel
 });
 
 test.afterAll(() => {
-  if (checkTimesMs.length > 0) console.log(`LAB_CHECK_MEDIAN_MS=${median(checkTimesMs).toFixed(1)} (n=${checkTimesMs.length}, max ${Math.max(...checkTimesMs).toFixed(1)} ms)`);
+  if (checkTimesMs.length > 0) {
+    console.log(`LAB_CHECK_MEDIAN_MS=${median(checkTimesMs).toFixed(1)} (n=${checkTimesMs.length}, all: ${checkTimesMs.map((ms) => ms.toFixed(0)).join(", ")} ms)`);
+  }
 });

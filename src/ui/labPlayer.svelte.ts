@@ -14,6 +14,8 @@ import type { LabsState } from "./labs.svelte.ts";
 
 /** How long after a check ends the player checks again by itself. */
 export const AUTO_CHECK_INTERVAL_MS = 5000;
+/** The automatic re-check waits until the terminal has been quiet this long (the person is typing, or a command runs). */
+export const AUTO_CHECK_QUIET_MS = 1500;
 
 export type CheckSource = "manual" | "auto";
 
@@ -39,6 +41,7 @@ export class LabPlayer {
   #inFlight = false;
   #manualQueued = false;
   #lastCheckEndedAt = 0;
+  #lastConsoleAt = 0;
 
   readonly progress = $derived.by(() => this.#labs.progress[this.lab.id] ?? null);
   /**
@@ -167,13 +170,22 @@ export class LabPlayer {
     if (source === "manual") this.checkingManual = false;
   }
 
-  /** Called every second: re-checks the viewed step while it is the current one, the instance runs and nothing else is checking. */
+  /**
+   * Called every second: re-checks the viewed step while it is the current one, the instance
+   * runs, nothing else is checking and the terminal is quiet (so a Check pressed right after
+   * typing seldom waits behind an automatic one).
+   */
   autoCheck(now = performance.now()): void {
     const step = this.viewed;
     if (this.#inFlight || this.progress === null || step < 0 || step >= this.steps || this.passed.has(step)) return;
-    if (!this.running || now - this.#lastCheckEndedAt < AUTO_CHECK_INTERVAL_MS) return;
+    if (!this.running || now - this.#lastCheckEndedAt < AUTO_CHECK_INTERVAL_MS || now - this.#lastConsoleAt < AUTO_CHECK_QUIET_MS) return;
     if (typeof document !== "undefined" && document.visibilityState === "hidden") return;
     void this.check("auto");
+  }
+
+  /** The lab's instance's console printed something (an echo of typing, a command's output). */
+  noteConsoleActivity(now = performance.now()): void {
+    this.#lastConsoleAt = now;
   }
 
   /** Reveals the viewed step's next hint. */
