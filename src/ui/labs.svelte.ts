@@ -48,14 +48,22 @@ export class LabsState {
 
   readonly open = $derived(this.labs.find((lab) => lab.id === this.openId) ?? null);
 
+  #loaded = false;
+
   constructor(fleet: Fleet) {
     this.#fleet = fleet;
-    const { labs, errors } = loadBundledLabs();
-    this.labs = labs;
-    this.loadErrors = errors;
     const fromHash = typeof location === "undefined" ? undefined : labIdFromHash(location.hash);
     if (fromHash) this.openId = fromHash;
     void this.#readProgress();
+  }
+
+  /** Reads the shipped labs (once: the Labs page asks when it first shows, so the console's start does not wait for it). */
+  load(): void {
+    if (this.#loaded) return;
+    this.#loaded = true;
+    const { labs, errors } = loadBundledLabs();
+    this.labs = [...labs, ...this.labs];
+    this.loadErrors = errors;
   }
 
   get fleet(): Fleet {
