@@ -23,7 +23,7 @@ describe("CpuGate", () => {
     expect(simulate(gate, 1000)).toBe(1000);
   });
 
-  it.each([5, 10, 25, 50, 75])("holds a busy instance to a %d%% share", (pct) => {
+  it.each([5, 10, 25, 50, 75])("holds a busy instance to a %d percent share", (pct) => {
     const gate = new CpuGate(0);
     gate.setShare(pct, 0);
     const used = simulate(gate, 10_000);
@@ -72,7 +72,7 @@ function runTimes(gate: CpuGate, wallMs: number, sliceMs = 0.25): number[] {
 }
 
 describe("CpuGate turns", () => {
-  it.each([10, 25, 50, 90])("gives a busy instance its %d%% share as one window per period", (pct) => {
+  it.each([10, 25, 50, 90])("gives a busy instance its %d percent share as one window per period", (pct) => {
     const gate = new CpuGate(0);
     gate.setTurn(pct, 0, 0);
     const ran = runTimes(gate, 100 * CPU_PERIOD_MS).length * 0.25;
@@ -103,8 +103,30 @@ describe("CpuGate turns", () => {
   it("wraps a window past the period's end", () => {
     const gate = new CpuGate(0);
     gate.setTurn(20, 90, 0);
-    expect(gate.delayMs(0.9 * CPU_PERIOD_MS)).toBe(0);
-    expect(gate.delayMs(0.05 * CPU_PERIOD_MS)).toBe(0);
-    expect(gate.delayMs(0.5 * CPU_PERIOD_MS)).toBeCloseTo(0.4 * CPU_PERIOD_MS, 6);
+    const ran = runTimes(gate, 3 * CPU_PERIOD_MS);
+    // Busy from 45 ms to 55 ms, then from 95 ms: across the period's end.
+    expect(ran[0]).toBeCloseTo(0, 6);
+    expect(ran.some((t) => t > 0.92 * CPU_PERIOD_MS && t < CPU_PERIOD_MS)).toBe(true);
+    expect(ran.some((t) => t > CPU_PERIOD_MS && t < 1.08 * CPU_PERIOD_MS)).toBe(true);
+    expect(ran.some((t) => t > 1.2 * CPU_PERIOD_MS && t < 1.85 * CPU_PERIOD_MS)).toBe(false);
+  });
+
+  it("lets an instance that wakes late run that much past its window, and an idle one run at once", () => {
+    const late = new CpuGate(0);
+    late.setTurn(20, 0, 0);
+    // Woken 3 ms into its 10 ms window: it still gets its 10 ms, ending 3 ms past the window.
+    let now = 3;
+    let ran = 0;
+    while (late.delayMs(now) === 0) {
+      late.charge(0.25);
+      ran += 0.25;
+      now += 0.25;
+    }
+    expect(ran).toBeGreaterThanOrEqual(10 - TURN_END_GUARD_MS);
+    expect(now).toBeGreaterThan(12);
+    const idle = new CpuGate(0);
+    idle.setTurn(20, 0, 0);
+    // Halfway through the period, having used nothing: a key press is handled at once.
+    expect(idle.delayMs(0.6 * CPU_PERIOD_MS)).toBe(0);
   });
 });
