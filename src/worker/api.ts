@@ -106,11 +106,11 @@ export interface InstanceWorkerApi {
   stats(): Promise<InstanceStats>;
   /** Holds the emulator to a share of one host core, in percent (100: no limit). */
   /**
-   * With a turn offset, the emulator runs only in its window [offset, offset + share) of each
-   * scheduling period (percent of the period, on the clock all workers share): instances whose
-   * windows do not overlap never run at once.
+   * Holds the emulator to sharePct of one host core, as a budget of each scheduling period that
+   * renews at turnOffsetPct of it (on the clock all workers share): busy instances whose windows
+   * do not overlap never run at once.
    */
-  setCpuShare(sharePct: number, turnOffsetPct?: number): Promise<void>;
+  setCpuShare(sharePct: number, turnOffsetPct: number): Promise<void>;
   /** Stops the emulator and saves its whole state, to resume where it was (EC2's hibernate). */
   hibernate(): Promise<Result<Hibernation>>;
   /** Copies of the blocks written since the last call, for the host to store; the guest runs on. */

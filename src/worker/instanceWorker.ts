@@ -100,7 +100,7 @@ export class InstanceWorker implements InstanceWorkerApi {
   #agentBytes: ByteBatcher | null = null;
   #agent: AgentClient | null = null;
   #counter = new InstructionCounter();
-  readonly #gate = new CpuGate(sharedClock());
+  readonly #gate = new CpuGate();
   #sampler: ReturnType<typeof setInterval> | null = null;
   #startedAt = 0;
   #stoppedAt: number | null = null;
@@ -236,10 +236,8 @@ export class InstanceWorker implements InstanceWorkerApi {
     return ok({ graceful: false });
   }
 
-  async setCpuShare(sharePct: number, turnOffsetPct?: number): Promise<void> {
-    if (!Number.isFinite(sharePct)) return;
-    if (turnOffsetPct !== undefined && Number.isFinite(turnOffsetPct)) this.#gate.setTurn(sharePct, turnOffsetPct, sharedClock());
-    else this.#gate.setShare(sharePct, sharedClock());
+  async setCpuShare(sharePct: number, turnOffsetPct: number): Promise<void> {
+    if (Number.isFinite(sharePct) && Number.isFinite(turnOffsetPct)) this.#gate.setTurn(sharePct, turnOffsetPct, sharedClock());
   }
 
   async stats(): Promise<InstanceStats> {
