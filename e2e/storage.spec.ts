@@ -1,3 +1,6 @@
+import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { gunzipSync } from "node:zlib";
 import { expect, test, type Page } from "@playwright/test";
 import { instanceState, launchAndWaitForPrompt, screenText, typeLine } from "./terminal.ts";
 
@@ -222,4 +225,32 @@ test("import a disk image file as a volume and export it back byte for byte; sna
   await openView(page, "Volumes");
   await expect(restored.locator("td").last()).toHaveText("8.0 KiB");
   expect(errors).toEqual([]);
+});
+
+test("import a kernel and a root disk as an image: a file that is not a kernel is refused with what to give", async ({ page }) => {
+  const served = join(import.meta.dirname, "..", "public", "images", "tabcloud-linux");
+  const kernel = await readFile(join(served, "bzImage"));
+  const rootDisk = gunzipSync(await readFile(join(served, "rootfs.ext4.gz")));
+  // Playwright takes files over 50 MB from disk only.
+  const rootDiskPath = join(test.info().outputDir, "root.img");
+  await mkdir(test.info().outputDir, { recursive: true });
+  await writeFile(rootDiskPath, rootDisk);
+  await page.goto("./");
+  await openView(page, "Images (AMIs)");
+  await page.getByRole("button", { name: "Import image" }).click();
+  const dialog = page.getByRole("dialog");
+  await dialog.getByLabel("Name").fill("my-imported-linux");
+  // The root disk given as the kernel: refused, and the dialog says why.
+  await dialog.getByTestId("import-kernel").setInputFiles({ name: "rootfs.img", mimeType: "application/octet-stream", buffer: rootDisk.subarray(0, 64 * 1024) });
+  await dialog.getByTestId("import-disk").setInputFiles(rootDiskPath);
+  await dialog.getByRole("button", { name: "Import image" }).click();
+  await expect(dialog.getByRole("alert")).toContainText("not a Linux bzImage");
+
+  await dialog.getByTestId("import-kernel").setInputFiles({ name: "bzImage", mimeType: "application/octet-stream", buffer: kernel });
+  await dialog.getByLabel(/Kernel command line/).fill("console=ttyS0 root=/dev/sda rw rootfstype=ext4 lapic quiet loglevel=3");
+  await dialog.getByRole("button", { name: "Import image" }).click();
+  await expect(page.getByRole("status")).toContainText("Imported my-imported-linux");
+  const card = page.locator("article[data-image-id]", { has: page.getByRole("heading", { name: "my-imported-linux" }) });
+  await expect(card.getByTestId("image-source")).toHaveText("Imported");
+  await expect(card.getByTestId("image-offline")).toHaveAttribute("data-offline", "true");
 });

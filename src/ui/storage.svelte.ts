@@ -109,6 +109,20 @@ export class StorageState {
     });
   }
 
+  importImage(request: { name: string; kernel: Uint8Array; rootDisk: Uint8Array; kernelCommandLine: string }): Promise<Result<ImageDescription>> {
+    const commandLine = request.kernelCommandLine.trim();
+    return this.#attempt(async () => {
+      const image = await this.#hypervisor.importImage({
+        name: request.name.trim(),
+        kernel: request.kernel,
+        rootDisk: request.rootDisk,
+        ...(commandLine ? { kernelCommandLine: commandLine } : {}),
+      });
+      await this.refreshImages();
+      return image;
+    });
+  }
+
   createVolume(request: CreateVolumeRequest): Promise<Result<Volume>> {
     const name = request.name?.trim();
     const tags = name ? [{ key: "Name", value: name }] : [];
