@@ -33,6 +33,7 @@ import { InstanceMeter, type Bill, type MeterState } from "./meter.ts";
 import { METRIC_SAMPLES_KEPT, rates, type CounterReading, type MetricSample } from "./monitoring.ts";
 import type { WrittenBlocks } from "../storage/blockOverlay.ts";
 import { StorageActions, type InstanceFacts } from "./storageActions.ts";
+import { restoredState } from "./restoredState.ts";
 import { DATA_DEVICE, ROOT_DEVICE, VolumeRegistry, type Snapshot, type StorageBill, type Volume } from "./volumes.ts";
 import { instanceKernelCommandLine, isTerminalSize, type TerminalSize } from "./kernelCommandLine.ts";
 import type { InstanceWorkerHandle, WorkerHost } from "./workerHost.ts";
@@ -267,48 +268,31 @@ export class Hypervisor {
       hasRun: kept.hasRun,
       terminalSize: kept.terminalSize,
     };
-    const since = `(${new Date(kept.savedAtMs).toISOString().slice(0, 19).replace("T", " ")} GMT)`;
-    switch (instance.state.name) {
-      case "stopped":
-        record.hibernation = (await this.#storage.fleet.hibernation(instance.instanceId)) ?? null;
-        record.instance = { ...instance, hibernated: record.hibernation !== null };
+    const restored = restoredState(instance, kept.savedAtMs);
+    record.instance = restored.instance;
+    switch (restored.kind) {
+      case "as-kept":
+        if (instance.state.name === "stopped") {
+          record.hibernation = (await this.#storage.fleet.hibernation(instance.instanceId)) ?? null;
+          record.instance = { ...record.instance, hibernated: record.hibernation !== null };
+        }
+        // A hibernation the reload cut short may have saved a state the record never pointed to.
+        if (instance.state.name === "stopping") await this.#storage.fleet.deleteHibernation(instance.instanceId).catch(() => undefined);
+        if (restored.instance.state.name === "terminated") this.#forgetLater(record);
+        if (restored.instance !== instance) void this.#save(record);
         break;
-      case "terminated":
-        this.#forgetLater(record);
-        break;
-      case "shutting-down":
+      case "finish-termination":
         await this.#deleteVolumesOf(record);
         record.meter.deleteVolume(kept.savedAtMs);
-        record.instance = { ...instance, state: instanceState("terminated"), statusChecks: { system: "not-applicable", instance: "not-applicable" } };
         void this.#save(record);
         this.#forgetLater(record);
         break;
-      case "stopping":
-        record.instance = { ...instance, state: instanceState("stopped"), statusChecks: { system: "not-applicable", instance: "not-applicable" } };
+      case "lost":
+        record.meter.deleteVolume(kept.savedAtMs);
         void this.#save(record);
+        this.#forgetLater(record);
         break;
-      case "pending":
-      case "running":
-        if (instance.rootDeviceType === "instance-store") {
-          // An instance-store root lived in the emulator's memory: it is gone, and so is the instance.
-          record.meter.deleteVolume(kept.savedAtMs);
-          record.instance = {
-            ...instance,
-            state: instanceState("terminated"),
-            stateReason: { code: "Server.InternalError", message: "Server.InternalError: The tab running this instance was closed; its instance-store root volume was lost." },
-            statusChecks: { system: "not-applicable", instance: "not-applicable" },
-          };
-          void this.#save(record);
-          this.#forgetLater(record);
-          break;
-        }
-        record.instance = {
-          ...instance,
-          state: instanceState("pending"),
-          stateTransitionReason: `Booted again from its root volume after the lab's tab was closed or reloaded ${since}`,
-          stateReason: { code: "Server.HostReload", message: "Server.HostReload: The tab running this instance was closed or reloaded; the instance was booted again from its root volume." },
-          statusChecks: { system: "initializing", instance: "initializing" },
-        };
+      case "boot":
         break;
     }
     return record;
