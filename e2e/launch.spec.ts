@@ -75,6 +75,20 @@ test("copy from and paste into the terminal", async ({ page, context }) => {
   await expect.poll(() => page.evaluate(() => navigator.clipboard.readText())).toMatch(/root@i-[0-9a-f]{17}/);
 });
 
+test("Tab completes in the shell; Shift+Tab takes the keyboard out of the terminal", async ({ page }) => {
+  await page.goto("./");
+  await launchAndWaitForPrompt(page);
+  await typeLine(page, "clear");
+  await page.keyboard.type("ech");
+  await page.keyboard.press("Tab");
+  await page.keyboard.type(" completed\n");
+  await expect.poll(() => screenText(page)).toMatch(/^completed$/m);
+  const inTerminal = () => page.evaluate(() => document.querySelector('[data-testid="terminal"]')?.contains(document.activeElement) ?? false);
+  expect(await inTerminal()).toBe(true);
+  await page.keyboard.press("Shift+Tab");
+  expect(await inTerminal()).toBe(false);
+});
+
 test("an image file that fails its SHA-256 check stops the launch with a reason naming the file", async ({ page }) => {
   await page.route("**/images/tabcloud-linux/bzImage", async (route) => {
     const response = await route.fetch();
