@@ -290,7 +290,10 @@ test("a lab file is imported when valid; its errors name the file, step and fiel
   await expect(report).toHaveCount(0);
   const card = page.locator('[data-lab-id="broken-lab"]');
   await expect(card).toContainText("imported");
-  await card.getByRole("button", { name: "Start Broken" }).click();
+  // Kept: after a reload the imported lab is still in the catalog.
+  await page.reload();
+  await expect(page.locator('[data-lab-id="broken-lab"]')).toContainText("imported");
+  await page.locator('[data-lab-id="broken-lab"]').getByRole("button", { name: "Start Broken" }).click();
   await expect(stepHeading(page)).toHaveText("About this lab");
   await expect(player(page).getByRole("heading", { name: "Broken", level: 1 })).toBeVisible();
 });

@@ -1,5 +1,16 @@
-/** Progress through the labs, kept so that a reload (or a week away) continues where the person was. */
+/**
+ * Progress through the labs, kept so that a reload (or a week away) continues where the person
+ * was, and the lab files the person imported.
+ */
 import { storageError, type StoredLabProgress, type TabcloudDatabase } from "./database.ts";
+
+export interface ImportedLabFile {
+  readonly labId: string;
+  readonly fileName: string;
+  readonly text: string;
+}
+
+const IMPORTED_LABS_KEY = "imported-labs";
 
 export class LabProgressStore {
   readonly #db: TabcloudDatabase;
@@ -26,5 +37,22 @@ export class LabProgressStore {
 
   async delete(labId: string): Promise<void> {
     await this.#db.delete("labProgress", labId);
+  }
+
+  /** Lab files the person imported, as given (they are validated again each time they are read). */
+  async importedLabs(): Promise<ImportedLabFile[]> {
+    return ((await this.#db.get("settings", IMPORTED_LABS_KEY)) as ImportedLabFile[] | undefined) ?? [];
+  }
+
+  /** Keeps an imported lab file, replacing an earlier one of the same lab. */
+  async putImportedLab(file: ImportedLabFile): Promise<void> {
+    try {
+      const tx = this.#db.transaction("settings", "readwrite");
+      const files = ((await tx.store.get(IMPORTED_LABS_KEY)) as ImportedLabFile[] | undefined) ?? [];
+      await tx.store.put([...files.filter((other) => other.labId !== file.labId), file], IMPORTED_LABS_KEY);
+      await tx.done;
+    } catch (error) {
+      throw storageError(error, `keep the imported lab ${file.fileName}`);
+    }
   }
 }

@@ -1,5 +1,5 @@
 /**
- * The page's view of the labs: the catalog (the shipped labs and any imported this session),
+ * The page's view of the labs: the catalog (the shipped labs and any the person imported),
  * the person's progress in each (kept in IndexedDB through the hypervisor), and which lab is
  * open. The open lab lives in the URL (#/labs/<id>) while the Labs page shows, so a reload
  * reopens it; it is remembered here while the person visits another page (to launch the lab's
@@ -34,7 +34,7 @@ export class LabsState {
   labs = $state.raw<readonly Lab[]>([]);
   /** Shipped labs that did not load (there should be none: labs:check refuses them). */
   loadErrors = $state.raw<readonly LabError[]>([]);
-  /** Ids of the labs imported from files this session. */
+  /** Ids of the labs imported from files (kept in IndexedDB with the progress). */
   imported = $state.raw<ReadonlySet<string>>(new Set());
   /** Progress by lab id, as last read or written. */
   progress = $state.raw<Readonly<Record<string, StoredLabProgress>>>({});
@@ -64,6 +64,28 @@ export class LabsState {
     const { labs, errors } = loadBundledLabs();
     this.labs = [...labs, ...this.labs];
     this.loadErrors = errors;
+    void this.#readImported();
+  }
+
+  /** Brings back the labs imported earlier, validated again (a lab that no longer validates is left out). */
+  async #readImported(): Promise<void> {
+    let files;
+    try {
+      files = await this.#fleet.hypervisor.labProgress.importedLabs();
+    } catch (error) {
+      this.error = toCloudError(error);
+      return;
+    }
+    for (const file of files) this.#add(file.fileName, file.text);
+  }
+
+  #add(fileName: string, text: string): { ok: true; lab: Lab } | { ok: false; errors: readonly LabError[] } {
+    const imageNames = this.#fleet.storage.images.map((image) => image.name);
+    const result = importLab(fileName, text, this.labs, imageNames.length > 0 ? { imageNames } : {});
+    if (!result.ok) return result;
+    this.labs = [...this.labs, result.lab];
+    this.imported = new Set([...this.imported, result.lab.id]);
+    return result;
   }
 
   get fleet(): Fleet {
@@ -106,14 +128,15 @@ export class LabsState {
 
   /**
    * Validates a lab file as the shipped ones are (and against them: a new id, known
-   * prerequisites) and adds it to the catalog for this session. Returns the errors, if any.
+   * prerequisites), adds it to the catalog and keeps it for later visits. Returns the errors, if any.
    */
   importFile(fileName: string, text: string): { ok: true; lab: Lab } | { ok: false; errors: readonly LabError[] } {
-    const imageNames = this.#fleet.storage.images.map((image) => image.name);
-    const result = importLab(fileName, text, this.labs, imageNames.length > 0 ? { imageNames } : {});
-    if (!result.ok) return result;
-    this.labs = [...this.labs, result.lab];
-    this.imported = new Set([...this.imported, result.lab.id]);
+    const result = this.#add(fileName, text);
+    if (result.ok) {
+      this.#fleet.hypervisor.labProgress.putImportedLab({ labId: result.lab.id, fileName, text }).catch((error: unknown) => {
+        this.error = toCloudError(error);
+      });
+    }
     return result;
   }
 
