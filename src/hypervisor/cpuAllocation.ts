@@ -33,6 +33,29 @@ export function allocateCpu(budgetPct: number, demands: readonly CpuDemand[]): M
   return shares;
 }
 
+export interface CpuTurn {
+  readonly sharePct: number;
+  /** Where the instance's window starts in each scheduling period, in percent of the period. */
+  readonly offsetPct: number;
+}
+
+/**
+ * Lays the shares' windows end to end around each core's period, in id order, wrapping onto
+ * the next core where one core's period is full (McNaughton's rule): on each core the windows
+ * do not overlap, a window that wraps is on two cores at different times, so at most as many
+ * emulators run at once as the budget has cores and none waits on another's turn.
+ */
+export function layTurns(shares: ReadonlyMap<string, number>): Map<string, CpuTurn> {
+  const turns = new Map<string, CpuTurn>();
+  let offsetPct = 0;
+  for (const id of [...shares.keys()].sort()) {
+    const sharePct = shares.get(id) ?? 0;
+    turns.set(id, { sharePct, offsetPct: offsetPct % 100 });
+    offsetPct += sharePct;
+  }
+  return turns;
+}
+
 /**
  * The default CPU budget: every host core but one, which is left to the page and the browser
  * (at least one). On a two-core machine four busy emulators held to one core together run as

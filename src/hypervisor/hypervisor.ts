@@ -26,7 +26,7 @@ import { isInstanceId, newInstanceId } from "./instanceId.ts";
 import { findInstanceType, INSTANCE_TYPES, type InstanceType } from "./instanceTypes.ts";
 import { decide, type LifecycleAction } from "./lifecycle.ts";
 import { launchSpec, type RunInstancesRequest } from "./launchSpec.ts";
-import { allocateCpu } from "./cpuAllocation.ts";
+import { allocateCpu, layTurns } from "./cpuAllocation.ts";
 import { CreditAccount } from "./cpuCredits.ts";
 import { admit, instanceFootprintMib } from "./memoryBudget.ts";
 import { InstanceMeter, type Bill, type MeterState } from "./meter.ts";
@@ -1199,23 +1199,14 @@ export class Hypervisor {
         return { id: record.instance.instanceId, weight: type.cpuWeight, capPct: record.credits ? record.credits.capPct(type.cpuCapPct, this.#sampleIntervalMs / 1000) : type.cpuCapPct };
       }),
     );
-    // Windows laid end to end around each core's period, wrapping onto the next core: at most
-    // as many emulators run at once as the budget has cores, and none waits on another's turn.
-    let offsetPct = 0;
-    const turns = [...running]
-      .sort((a, b) => a.instance.instanceId.localeCompare(b.instance.instanceId))
-      .map((record) => {
-        const share = shares.get(record.instance.instanceId) ?? 100;
-        const turn = { record, share, offsetPct: offsetPct % 100 };
-        offsetPct += share;
-        return turn;
-      });
+    const turns = layTurns(shares);
     await Promise.all(
-      turns.map(async ({ record, share, offsetPct: offset }) => {
-        if (Math.abs(share - record.cpuSharePct) < 0.01 && Math.abs(offset - record.cpuTurnOffsetPct) < 0.01 && record.lastReading) return;
-        record.cpuSharePct = share;
-        record.cpuTurnOffsetPct = offset;
-        await record.worker?.api.setCpuShare(share, offset).catch(() => undefined);
+      running.map(async (record) => {
+        const turn = turns.get(record.instance.instanceId) ?? { sharePct: 100, offsetPct: 0 };
+        if (Math.abs(turn.sharePct - record.cpuSharePct) < 0.01 && Math.abs(turn.offsetPct - record.cpuTurnOffsetPct) < 0.01 && record.lastReading) return;
+        record.cpuSharePct = turn.sharePct;
+        record.cpuTurnOffsetPct = turn.offsetPct;
+        await record.worker?.api.setCpuShare(turn.sharePct, turn.offsetPct).catch(() => undefined);
       }),
     );
   }
