@@ -353,10 +353,8 @@ export class Hypervisor {
 
   /** Launches instances; they are returned pending and boot in the background, as on EC2. */
   async runInstances(request: RunInstancesRequest = {}): Promise<Instance[]> {
-    const { count, image, type, tags, terminalSize, creditMode, userData, disableApiTermination, instanceInitiatedShutdownBehavior } = launchSpec(
-      request,
-      unwrap(await this.#images.describeImages()),
-    );
+    const images = await this.describeImages();
+    const { count, image, type, tags, terminalSize, creditMode, userData, disableApiTermination, instanceInitiatedShutdownBehavior } = launchSpec(request, images);
     const live = [...this.#records.values()].filter((record) => record.instance.state.name !== "terminated").length;
     if (live + count > this.#instanceLimit) {
       throw new Ec2Error("InstanceLimitExceeded", `You have ${live} instances and asked for ${count} more; the limit is ${this.#instanceLimit}. Terminate one first.`);
@@ -366,7 +364,7 @@ export class Hypervisor {
     if (request.dryRun === true) throw new Ec2Error("DryRunOperation", "Request would have succeeded, but DryRun flag is set.");
 
     const launchTime = new Date().toISOString();
-    const described = unwrap(await this.#images.describeImages()).find((candidate) => candidate.imageId === image.imageId);
+    const described = images.find((candidate) => candidate.imageId === image.imageId);
     const launched: Instance[] = [];
     for (let i = 0; i < count; i++) {
       const instanceId = this.#freshInstanceId();
