@@ -1,12 +1,11 @@
 /** Everything the lab keeps, opened once: the database and one store per concern. */
-import { openTabcloudDatabase, type OpenOptions, type TabcloudDatabase } from "./database.ts";
+import { openTabcloudDatabase, type OpenOptions } from "./database.ts";
 import { FleetStore } from "./fleetStore.ts";
 import { ImageCache } from "./imageCache.ts";
 import { LabProgressStore } from "./labProgressStore.ts";
 import { VolumeStore } from "./volumeStore.ts";
 
 export interface LabStorage {
-  readonly db: TabcloudDatabase;
   readonly images: ImageCache;
   readonly volumes: VolumeStore;
   readonly fleet: FleetStore;
@@ -17,7 +16,6 @@ export interface LabStorage {
 export async function openLabStorage(options: OpenOptions & { readonly onClose?: () => Promise<void> } = {}): Promise<LabStorage> {
   const db = await openTabcloudDatabase(options);
   return {
-    db,
     images: new ImageCache(db),
     volumes: new VolumeStore(db),
     fleet: new FleetStore(db),
