@@ -74,7 +74,14 @@ async function terminalRoundTrip(browser: Browser, samples: number): Promise<voi
   const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
   await page.goto(BASE);
   await page.getByRole("button", { name: "Launch instance" }).click();
-  await page.waitForFunction(() => /root@i-[0-9a-f]{17}:~# /.test(document.querySelector('[data-testid="terminal"] .xterm-rows')?.textContent?.replace(/\u00a0/g, " ") ?? ""), null, { timeout: 60_000 });
+  await page.waitForFunction(
+    () =>
+      /root@i-[0-9a-f]{17}:~# /.test(
+        document.querySelector('[data-testid="terminal"] .xterm-rows')?.textContent?.replace(/\u00a0/g, " ") ?? "",
+      ),
+    null,
+    { timeout: 60_000 },
+  );
   await page.locator('[data-testid="terminal"]').click();
   await page.evaluate(() => {
     const state = { t0: 0, results: [] as number[] };
@@ -94,7 +101,9 @@ async function terminalRoundTrip(browser: Browser, samples: number): Promise<voi
     const key = i % 2 === 0 ? "x" : "Backspace";
     const before = await page.evaluate(() => (window as unknown as { rtt: { results: number[] } }).rtt.results.length);
     await page.keyboard.press(key);
-    await page.waitForFunction((n) => (window as unknown as { rtt: { results: number[] } }).rtt.results.length > n, before, { timeout: 5_000 });
+    await page.waitForFunction((n) => (window as unknown as { rtt: { results: number[] } }).rtt.results.length > n, before, {
+      timeout: 5_000,
+    });
     // Irregular gaps, so key presses do not fall into step with the display's frames.
     await page.waitForTimeout(40 + ((i * 37) % 60));
   }
@@ -107,13 +116,24 @@ async function terminalRoundTrip(browser: Browser, samples: number): Promise<voi
 async function cpuAggregate(browser: Browser): Promise<void> {
   const page = await benchPage(browser);
   const result = await page.evaluate(() => window.tabcloudBench.aggregate(4, 8000));
-  report({ bench: "cpu-aggregate", env: "chromium", instances: 4, oneMips: round(result.oneMips), fourMips: round(result.manyMips), ratio: round(result.ratio, 3) });
+  report({
+    bench: "cpu-aggregate",
+    env: "chromium",
+    instances: 4,
+    oneMips: round(result.oneMips),
+    fourMips: round(result.manyMips),
+    ratio: round(result.ratio, 3),
+  });
   await page.close();
 }
 
 export async function benchChromium(options: { runs: number; rttSamples: number; only?: "storage" | "aggregate" }): Promise<void> {
   const server = await startServer();
-  const browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium", args: chromiumArgs, headless: true });
+  const browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
+    args: chromiumArgs,
+    headless: true,
+  });
   try {
     if (options.only === undefined) {
       await bootAndCpu(browser, options.runs);

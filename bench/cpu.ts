@@ -24,7 +24,11 @@ async function launchReady(hypervisor: Hypervisor, request: Parameters<Hyperviso
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** CPU time each instance used over a window, as a share of one host core. */
-async function measureShares(hypervisor: Hypervisor, ids: readonly string[], windowMs: number): Promise<{ cpuPct: number[]; instructions: number[] }> {
+async function measureShares(
+  hypervisor: Hypervisor,
+  ids: readonly string[],
+  windowMs: number,
+): Promise<{ cpuPct: number[]; instructions: number[] }> {
   const before = await Promise.all(ids.map((id) => hypervisor.getInstanceStats(id)));
   const start = performance.now();
   await sleep(windowMs);
@@ -51,7 +55,15 @@ export async function benchCpuShares(): Promise<void> {
   const totalWeight = weights.reduce((a, b) => a + b, 0);
   const configured = weights.map((weight) => (weight / totalWeight) * 100);
   const maxErrorPct = Math.max(...measured.map((value, i) => (Math.abs(value - (configured[i] ?? 0)) / (configured[i] ?? 1)) * 100));
-  report({ bench: "cpu-shares", types, weights, configuredPct: configured.map((v) => round(v)), measured: measured.map((v) => round(v)), maxErrorPct: round(maxErrorPct), instructionSharePct: instructions.map((n) => round((n / totalInstructions) * 100)) });
+  report({
+    bench: "cpu-shares",
+    types,
+    weights,
+    configuredPct: configured.map((v) => round(v)),
+    measured: measured.map((v) => round(v)),
+    maxErrorPct: round(maxErrorPct),
+    instructionSharePct: instructions.map((n) => round((n / totalInstructions) * 100)),
+  });
   await hypervisor.shutdownAll();
 }
 
@@ -60,7 +72,9 @@ export async function benchCpuCap(): Promise<void> {
   const instance = await launchReady(hypervisor, { instanceType: "t3.micro", creditSpecification: { cpuCredits: "standard" } });
   await hypervisor.runCommand(instance.instanceId, BUSY);
   await sleep(3000);
-  const { cpuPct: [measured] } = await measureShares(hypervisor, [instance.instanceId], 10_000);
+  const {
+    cpuPct: [measured],
+  } = await measureShares(hypervisor, [instance.instanceId], 10_000);
   report({ bench: "cpu-cap", instanceType: "t3.micro", creditMode: "standard", capPct: 10, measuredPct: round(measured ?? 0, 2) });
   await hypervisor.shutdownAll();
 }
@@ -79,6 +93,13 @@ export async function benchIdle(count = 4): Promise<void> {
   const wall = performance.now() - start;
   report({ bench: "idle-cpu", instances: count, hostCpuPct: round(((used.user + used.system) / 1000 / wall) * 100, 2) });
   const perInstanceMib = (rssAfter - rssBefore) / 1024 / 1024 / count;
-  report({ bench: "memory-overhead", env: "node", instances: count, guestMemoryMib: 128, residentPerInstanceMib: round(perInstanceMib), overheadMib: round(Math.max(0, perInstanceMib - 128)) });
+  report({
+    bench: "memory-overhead",
+    env: "node",
+    instances: count,
+    guestMemoryMib: 128,
+    residentPerInstanceMib: round(perInstanceMib),
+    overheadMib: round(Math.max(0, perInstanceMib - 128)),
+  });
   await hypervisor.shutdownAll();
 }

@@ -11,7 +11,8 @@ export async function benchHibernate(): Promise<void> {
   const id = instance.instanceId;
   hypervisor.onConsoleOutput(id, (bytes) => watcher.push(bytes));
   await watcher.until();
-  while (hypervisor.describeInstances({ instanceIds: [id] })[0]?.statusChecks.instance !== "ok") await new Promise((r) => setTimeout(r, 50));
+  while (hypervisor.describeInstances({ instanceIds: [id] })[0]?.statusChecks.instance !== "ok")
+    await new Promise((r) => setTimeout(r, 50));
 
   const saveStart = performance.now();
   await hypervisor.stopInstances([id], { hibernate: true });
@@ -25,6 +26,12 @@ export async function benchHibernate(): Promise<void> {
   await hypervisor.sendConsoleInput(id, "echo resumed-$((1+1))\n");
   await watcher.until(/resumed-2\n/);
   const resumeToPromptMs = performance.now() - resumeStart;
-  report({ bench: "hibernate", stateBytes, stateMiB: round(stateBytes / 1024 / 1024, 2), saveMs: round(saveMs), resumeToPromptMs: round(resumeToPromptMs) });
+  report({
+    bench: "hibernate",
+    stateBytes,
+    stateMiB: round(stateBytes / 1024 / 1024, 2),
+    saveMs: round(saveMs),
+    resumeToPromptMs: round(resumeToPromptMs),
+  });
   await hypervisor.shutdownAll();
 }

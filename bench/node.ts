@@ -19,5 +19,12 @@ export async function benchBootNode(runs = 5): Promise<void> {
     instructions.push((await hypervisor.getInstanceStats(instance.instanceId)).instructions);
     await hypervisor.shutdownAll();
   }
-  report({ bench: "boot", env: "node", runs, bootToPromptMs: round(median(times)), instructions: Math.round(median(instructions)), allMs: times.map((t) => round(t)) });
+  report({
+    bench: "boot",
+    env: "node",
+    runs,
+    bootToPromptMs: round(median(times)),
+    instructions: Math.round(median(instructions)),
+    allMs: times.map((t) => round(t)),
+  });
 }

@@ -11,14 +11,27 @@ const base = "http://127.0.0.1:4178/";
 const folder = process.argv[2] ?? "e2e/screenshots";
 const scheme = process.env.SCHEME === "light" ? "light" : "dark";
 // In its own process group: npx starts vite as a child, and killing npx alone would leave vite serving.
-const server = spawn("npx", ["vite", "preview", "--host", "127.0.0.1", "--port", "4178", "--strictPort"], { stdio: "ignore", detached: true });
+const server = spawn("npx", ["vite", "preview", "--host", "127.0.0.1", "--port", "4178", "--strictPort"], {
+  stdio: "ignore",
+  detached: true,
+});
 
 const prompt = (page: Page) =>
-  page.waitForFunction(() => /root@i-[0-9a-f]{17}:~# /.test(document.querySelector(".xterm-rows")?.textContent?.replace(/\u00a0/g, " ") ?? ""), null, { timeout: 60_000 });
+  page.waitForFunction(
+    () => /root@i-[0-9a-f]{17}:~# /.test(document.querySelector(".xterm-rows")?.textContent?.replace(/\u00a0/g, " ") ?? ""),
+    null,
+    { timeout: 60_000 },
+  );
 
 try {
   for (let i = 0; i < 100; i++) {
-    if (await fetch(base).then((r) => r.ok, () => false)) break;
+    if (
+      await fetch(base).then(
+        (r) => r.ok,
+        () => false,
+      )
+    )
+      break;
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
   const browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium", args: chromiumArgs });
@@ -26,7 +39,10 @@ try {
   const check = async () => {
     const before = await page.getByTestId("check-results").getAttribute("data-shown");
     await page.getByTestId("lab-check").click();
-    await page.waitForFunction((shown) => document.querySelector<HTMLElement>('[data-testid="check-results"]')?.dataset.shown !== shown, before);
+    await page.waitForFunction(
+      (shown) => document.querySelector<HTMLElement>('[data-testid="check-results"]')?.dataset.shown !== shown,
+      before,
+    );
   };
 
   await page.goto(`${base}#/labs`);
@@ -34,7 +50,10 @@ try {
   await page.screenshot({ path: `${folder}/labs-${scheme}.png` });
 
   // Connect and work: the player launches the instance; step 1 checked before doing it, a hint shown.
-  await page.locator('[data-lab-id="connect-and-work"]').getByRole("button", { name: /^Start/ }).click();
+  await page
+    .locator('[data-lab-id="connect-and-work"]')
+    .getByRole("button", { name: /^Start/ })
+    .click();
   await page.getByRole("button", { name: "Start lab" }).click();
   await prompt(page);
   await page.getByTestId("status-checks").filter({ hasText: "2/2 checks passed" }).waitFor({ timeout: 60_000 });

@@ -77,7 +77,9 @@ function recordCheckTimes(from: number): void {
 
 /** Goes on to the next step once the shown one passed. */
 async function nextStep(page: Page, title: string): Promise<void> {
-  await player(page).getByRole("button", { name: `Next step: ${title}` }).click();
+  await player(page)
+    .getByRole("button", { name: `Next step: ${title}` })
+    .click();
   await expect(stepHeading(page)).toHaveText(title);
 }
 
@@ -141,7 +143,11 @@ test("Launch your first instance, through the UI: a hint after a failed check, a
   await expect(player(page).getByLabel("The lab's instance")).toContainText("my-first-instance");
   const first = await pressCheck(page);
   expect(first.passed).toBe(true);
-  await expect(player(page).getByRole("navigation", { name: /Steps of/ }).getByRole("button", { name: /Launch an instance.*\(passed\)/ })).toBeVisible();
+  await expect(
+    player(page)
+      .getByRole("navigation", { name: /Steps of/ })
+      .getByRole("button", { name: /Launch an instance.*\(passed\)/ }),
+  ).toBeVisible();
   await nextStep(page, "Wait for both status checks");
 
   // The solution is behind a confirmation.
@@ -209,7 +215,9 @@ test("Connect and work on your instance, with the network off after one visit", 
 
   // One visit online: the service worker keeps the console, and the image is downloaded into this browser.
   await page.goto("./");
-  await page.waitForFunction(async () => (await navigator.serviceWorker.ready) && navigator.serviceWorker.controller !== null, null, { timeout: 30_000 });
+  await page.waitForFunction(async () => (await navigator.serviceWorker.ready) && navigator.serviceWorker.controller !== null, null, {
+    timeout: 30_000,
+  });
   await nav(page, "Images (AMIs)");
   const image = page.getByRole("article", { name: "tabcloud-linux-1.0.0-i686", exact: true });
   await image.getByTestId("image-download").click();
@@ -276,7 +284,30 @@ test("Connect and work on your instance, with the network off after one visit", 
 test("a lab file is imported when valid; its errors name the file, step and field when not", async ({ page }) => {
   await page.goto("./#/labs");
   await expect(page.getByRole("heading", { name: /^Labs/, level: 1 })).toBeVisible();
-  const bad = ["---", "id: broken-lab", "title: Broken", "summary: A lab with mistakes.", "level: expert", "minutes: 5", "image: default", "instanceType: t3.micro", "---", "", "## Look", "", "Look around.", "", "### Check", "", "```yaml", "- kind: command", "  run: ls", "  exitCode: lots", "```", ""].join("\n");
+  const bad = [
+    "---",
+    "id: broken-lab",
+    "title: Broken",
+    "summary: A lab with mistakes.",
+    "level: expert",
+    "minutes: 5",
+    "image: default",
+    "instanceType: t3.micro",
+    "---",
+    "",
+    "## Look",
+    "",
+    "Look around.",
+    "",
+    "### Check",
+    "",
+    "```yaml",
+    "- kind: command",
+    "  run: ls",
+    "  exitCode: lots",
+    "```",
+    "",
+  ].join("\n");
   await page.getByTestId("lab-file").setInputFiles({ name: "broken-lab.md", mimeType: "text/markdown", buffer: Buffer.from(bad) });
   const report = page.getByTestId("lab-import-errors");
   await expect(report).toContainText("broken-lab.md was not imported");
@@ -284,7 +315,11 @@ test("a lab file is imported when valid; its errors name the file, step and fiel
   await expect(report.locator("tr", { hasText: "checks[0].exitCode" })).toContainText("Step 1 “Look”");
   await expect(report.locator("tr", { hasText: "hints" })).toContainText("Step 1 “Look”");
 
-  const good = bad.replace("level: expert", "level: beginner").replace("exitCode: lots", "exitCode: 0") + ["### Hint", "", "Type ls.", "", "### Solution", "", "Run `ls`.", "", "```yaml", "- action: run", "  command: ls", "```", ""].join("\n");
+  const good =
+    bad.replace("level: expert", "level: beginner").replace("exitCode: lots", "exitCode: 0") +
+    ["### Hint", "", "Type ls.", "", "### Solution", "", "Run `ls`.", "", "```yaml", "- action: run", "  command: ls", "```", ""].join(
+      "\n",
+    );
   await page.getByTestId("lab-file").setInputFiles({ name: "broken-lab.md", mimeType: "text/markdown", buffer: Buffer.from(good) });
   await expect(page.getByTestId("lab-imported")).toContainText("Imported Broken (1 step)");
   await expect(report).toHaveCount(0);
@@ -300,6 +335,8 @@ test("a lab file is imported when valid; its errors name the file, step and fiel
 
 test.afterAll(() => {
   if (checkTimesMs.length > 0) {
-    console.log(`LAB_CHECK_MEDIAN_MS=${median(checkTimesMs).toFixed(1)} (n=${checkTimesMs.length}, all: ${checkTimesMs.map((ms) => ms.toFixed(0)).join(", ")} ms)`);
+    console.log(
+      `LAB_CHECK_MEDIAN_MS=${median(checkTimesMs).toFixed(1)} (n=${checkTimesMs.length}, all: ${checkTimesMs.map((ms) => ms.toFixed(0)).join(", ")} ms)`,
+    );
   }
 });

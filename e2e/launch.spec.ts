@@ -83,7 +83,8 @@ test("Tab completes in the shell; Shift+Tab takes the keyboard out of the termin
   await page.keyboard.press("Tab");
   await page.keyboard.type(" completed\n");
   await expect.poll(() => screenText(page)).toMatch(/^completed$/m);
-  const inTerminal = () => page.evaluate(() => document.querySelector('[data-testid="terminal"]')?.contains(document.activeElement) ?? false);
+  const inTerminal = () =>
+    page.evaluate(() => document.querySelector('[data-testid="terminal"]')?.contains(document.activeElement) ?? false);
   expect(await inTerminal()).toBe(true);
   await page.keyboard.press("Shift+Tab");
   expect(await inTerminal()).toBe(false);

@@ -72,7 +72,14 @@ test("after one visit the console opens with the network off, and says it is off
   // The badge follows the browser's offline event, without a reload.
   await expect(page.getByText(OFFLINE_BADGE)).toBeVisible();
   // Really offline: a file the service worker does not keep (an image's kernel) cannot be fetched.
-  expect(await page.evaluate(() => fetch("images/tabcloud-linux/bzImage").then(() => "fetched", () => "failed"))).toBe("failed");
+  expect(
+    await page.evaluate(() =>
+      fetch("images/tabcloud-linux/bzImage").then(
+        () => "fetched",
+        () => "failed",
+      ),
+    ),
+  ).toBe("failed");
 
   const reloaded = await page.reload();
   expect(reloaded?.fromServiceWorker()).toBe(true);

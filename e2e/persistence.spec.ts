@@ -74,9 +74,13 @@ test("hibernate, reload, start: the shell is where it was", async ({ page }) => 
 test("after one launch online, the lab reloads and launches offline", async ({ page, context }) => {
   await page.goto("./");
   const first = await launchAndWaitForPrompt(page);
-  await page.waitForFunction(async () => (await navigator.serviceWorker.ready) && navigator.serviceWorker.controller !== null, null, { timeout: 30_000 });
+  await page.waitForFunction(async () => (await navigator.serviceWorker.ready) && navigator.serviceWorker.controller !== null, null, {
+    timeout: 30_000,
+  });
   await instanceState(page, "Terminate instance");
-  await expect(page.locator(`tbody tr[data-instance-id="${first}"] [data-state]`)).toHaveAttribute("data-state", "terminated", { timeout: 30_000 });
+  await expect(page.locator(`tbody tr[data-instance-id="${first}"] [data-state]`)).toHaveAttribute("data-state", "terminated", {
+    timeout: 30_000,
+  });
 
   await context.setOffline(true);
   await page.reload();

@@ -10,15 +10,28 @@ const base = "http://127.0.0.1:4175/";
 const server = spawn("npx", ["vite", "preview", "--host", "127.0.0.1", "--port", "4175", "--strictPort"], { stdio: "ignore" });
 try {
   for (let i = 0; i < 100; i++) {
-    if (await fetch(base).then((r) => r.ok, () => false)) break;
+    if (
+      await fetch(base).then(
+        (r) => r.ok,
+        () => false,
+      )
+    )
+      break;
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
   const browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium", args: chromiumArgs });
-  const page = await browser.newPage({ viewport: { width: 1280, height: 760 }, colorScheme: process.env.SCHEME === "light" ? "light" : "dark" });
+  const page = await browser.newPage({
+    viewport: { width: 1280, height: 760 },
+    colorScheme: process.env.SCHEME === "light" ? "light" : "dark",
+  });
   await page.goto(base);
   const launch = page.getByRole("button", { name: "Launch instance" });
   await launch.click();
-  await page.waitForFunction(() => /root@i-[0-9a-f]{17}:~# /.test(document.querySelector(".xterm-rows")?.textContent?.replace(/\u00a0/g, " ") ?? ""), null, { timeout: 60_000 });
+  await page.waitForFunction(
+    () => /root@i-[0-9a-f]{17}:~# /.test(document.querySelector(".xterm-rows")?.textContent?.replace(/\u00a0/g, " ") ?? ""),
+    null,
+    { timeout: 60_000 },
+  );
   await page.locator('[data-testid="terminal"]').click();
   await page.keyboard.type("uname -a; free -m; df -h /\n");
   await page.waitForTimeout(1500);

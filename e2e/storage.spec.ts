@@ -79,7 +79,9 @@ test("a download that fails its SHA-256 check, or is cancelled, keeps nothing; a
   // Removing it asks first, then frees the files.
   await card.getByTestId("image-deregister").click();
   await page.getByRole("dialog").getByRole("button", { name: "Remove from this browser" }).click();
-  await expect(page.getByRole("status").filter({ hasText: "freed in this browser" })).toContainText(/Removed tabcloud-linux.*: \d+(\.\d)? MiB freed/);
+  await expect(page.getByRole("status").filter({ hasText: "freed in this browser" })).toContainText(
+    /Removed tabcloud-linux.*: \d+(\.\d)? MiB freed/,
+  );
   await expect(offline).toHaveAttribute("data-offline", "false");
   expect(errors).toEqual([]);
 });
@@ -129,7 +131,9 @@ test("a volume attached to a stopped instance is the guest's /dev/sdb; detach an
   await openView(page, "Instances");
   await instanceState(page, "Start instance");
   await expect(state).toHaveAttribute("data-state", "running");
-  await expect(page.locator(`tbody tr[data-instance-id="${instanceId}"]`).getByTestId("status-checks")).toHaveText("2/2 checks passed", { timeout: 60_000 });
+  await expect(page.locator(`tbody tr[data-instance-id="${instanceId}"]`).getByTestId("status-checks")).toHaveText("2/2 checks passed", {
+    timeout: 60_000,
+  });
   await typeLine(page, "clear; cat /proc/partitions");
   // major 8, minor 16: the second SCSI/ATA disk, 16384 KiB.
   await expect.poll(() => screenText(page)).toMatch(/^\s*8\s+16\s+16384\s+sdb$/m);
@@ -160,7 +164,9 @@ test("a volume attached to a stopped instance is the guest's /dev/sdb; detach an
   expect(errors).toEqual([]);
 });
 
-test("import a disk image file as a volume and export it back byte for byte; snapshot it and make a volume of the snapshot", async ({ page }) => {
+test("import a disk image file as a volume and export it back byte for byte; snapshot it and make a volume of the snapshot", async ({
+  page,
+}) => {
   const errors: string[] = [];
   page.on("pageerror", (error) => errors.push(error.message));
   await page.goto("./");
@@ -241,7 +247,9 @@ test("import a kernel and a root disk as an image: a file that is not a kernel i
   const dialog = page.getByRole("dialog");
   await dialog.getByLabel("Name").fill("my-imported-linux");
   // The root disk given as the kernel: refused, and the dialog says why.
-  await dialog.getByTestId("import-kernel").setInputFiles({ name: "rootfs.img", mimeType: "application/octet-stream", buffer: rootDisk.subarray(0, 64 * 1024) });
+  await dialog
+    .getByTestId("import-kernel")
+    .setInputFiles({ name: "rootfs.img", mimeType: "application/octet-stream", buffer: rootDisk.subarray(0, 64 * 1024) });
   await dialog.getByTestId("import-disk").setInputFiles(rootDiskPath);
   await dialog.getByRole("button", { name: "Import image" }).click();
   await expect(dialog.getByRole("alert")).toContainText("not a Linux bzImage");

@@ -10,12 +10,17 @@ import { chromiumArgs } from "./playwright.config.ts";
 const base = "http://127.0.0.1:4176/";
 const folder = process.argv[2] ?? "e2e/screenshots";
 // In its own process group: npx starts vite as a child, and killing npx alone would leave vite serving.
-const server = spawn("npx", ["vite", "preview", "--host", "127.0.0.1", "--port", "4176", "--strictPort", ...(process.env.DIST ? ["--outDir", process.env.DIST] : [])], {
-  stdio: "ignore",
-  detached: true,
-});
+const server = spawn(
+  "npx",
+  ["vite", "preview", "--host", "127.0.0.1", "--port", "4176", "--strictPort", ...(process.env.DIST ? ["--outDir", process.env.DIST] : [])],
+  {
+    stdio: "ignore",
+    detached: true,
+  },
+);
 
-const nav = (page: Page, name: string) => page.getByRole("navigation", { name: "Console" }).getByRole("button", { name, exact: true }).click();
+const nav = (page: Page, name: string) =>
+  page.getByRole("navigation", { name: "Console" }).getByRole("button", { name, exact: true }).click();
 
 async function createVolume(page: Page, name: string, sizeMib: number): Promise<void> {
   await page.getByRole("button", { name: "Create volume" }).click();
@@ -34,16 +39,29 @@ async function volumeAction(page: Page, name: string, item: string): Promise<voi
 
 try {
   for (let i = 0; i < 100; i++) {
-    if (await fetch(base).then((r) => r.ok, () => false)) break;
+    if (
+      await fetch(base).then(
+        (r) => r.ok,
+        () => false,
+      )
+    )
+      break;
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
   const browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium", args: chromiumArgs });
-  const page = await browser.newPage({ viewport: { width: 1280, height: 720 }, colorScheme: process.env.SCHEME === "light" ? "light" : "dark" });
+  const page = await browser.newPage({
+    viewport: { width: 1280, height: 720 },
+    colorScheme: process.env.SCHEME === "light" ? "light" : "dark",
+  });
   await page.goto(base);
 
   await page.getByLabel("Name").fill("web-1");
   await page.getByRole("button", { name: "Launch instance" }).click();
-  await page.waitForFunction(() => /root@i-[0-9a-f]{17}:~# /.test(document.querySelector(".xterm-rows")?.textContent?.replace(/\u00a0/g, " ") ?? ""), null, { timeout: 60_000 });
+  await page.waitForFunction(
+    () => /root@i-[0-9a-f]{17}:~# /.test(document.querySelector(".xterm-rows")?.textContent?.replace(/\u00a0/g, " ") ?? ""),
+    null,
+    { timeout: 60_000 },
+  );
   await page.locator('[data-testid="terminal"]').click();
   await page.keyboard.type("echo hello > /root/index.html; sync\n");
   await page.waitForTimeout(500);
@@ -70,7 +88,10 @@ try {
   await page.getByRole("dialog").getByRole("button", { name: "Attach volume" }).click();
   await page.locator("tbody tr", { hasText: "data" }).locator('[data-state="in-use"]').waitFor();
   await volumeAction(page, "data", "Create snapshot");
-  await page.getByRole("dialog").getByLabel(/Description/).fill("data before the upgrade");
+  await page
+    .getByRole("dialog")
+    .getByLabel(/Description/)
+    .fill("data before the upgrade");
   await page.getByRole("dialog").getByRole("button", { name: "Create snapshot" }).click();
   await page.getByRole("dialog").waitFor({ state: "detached" });
   await page.locator("tbody tr", { hasText: "data" }).click();

@@ -23,7 +23,10 @@ export async function typeLine(page: Page, line: string): Promise<void> {
 }
 
 /** Picks an entry of the selected instance's "Instance state" menu. */
-export async function instanceState(page: Page, item: "Start instance" | "Stop instance" | "Hibernate instance" | "Reboot instance" | "Terminate instance"): Promise<void> {
+export async function instanceState(
+  page: Page,
+  item: "Start instance" | "Stop instance" | "Hibernate instance" | "Reboot instance" | "Terminate instance",
+): Promise<void> {
   await page.getByRole("button", { name: "Instance state" }).click();
   await page.getByRole("menuitem", { name: item }).click();
 }

@@ -33,7 +33,13 @@ async function writeServedFile(stagingDir: string, outDir: string, name: string)
   const served = compress ? gzipped : bytes;
   const path = compress ? `${name}.gz` : name;
   await writeFile(join(outDir, path), served);
-  return { path, encoding: compress ? "gzip" : "identity", sizeBytes: bytes.length, sha256: await sha256Hex(bytes), encodedSizeBytes: served.length };
+  return {
+    path,
+    encoding: compress ? "gzip" : "identity",
+    sizeBytes: bytes.length,
+    sha256: await sha256Hex(bytes),
+    encodedSizeBytes: served.length,
+  };
 }
 
 async function main(): Promise<void> {

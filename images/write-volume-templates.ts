@@ -26,7 +26,20 @@ for (const sizeMib of VOLUME_TEMPLATE_SIZES_MIB) {
   // Fixed UUID, hash seed and time: the same bytes on every build.
   execFileSync(
     "mke2fs",
-    ["-q", "-F", "-t", "ext4", "-L", "data", "-U", "7ab0c10d-0000-4000-8000-000000000010", "-E", "root_owner=0:0,hash_seed=7ab0c10d-0000-4000-8000-000000000011,lazy_itable_init=0,lazy_journal_init=0,nodiscard", raw, `${sizeMib}M`],
+    [
+      "-q",
+      "-F",
+      "-t",
+      "ext4",
+      "-L",
+      "data",
+      "-U",
+      "7ab0c10d-0000-4000-8000-000000000010",
+      "-E",
+      "root_owner=0:0,hash_seed=7ab0c10d-0000-4000-8000-000000000011,lazy_itable_init=0,lazy_journal_init=0,nodiscard",
+      raw,
+      `${sizeMib}M`,
+    ],
     { env: { ...process.env, E2FSPROGS_FAKE_TIME: epoch } },
   );
   const blockSet = encodeBlockSet(new Uint8Array(await readFile(raw)), OVERLAY_BLOCK_BYTES);
@@ -36,7 +49,13 @@ for (const sizeMib of VOLUME_TEMPLATE_SIZES_MIB) {
   catalog.templates.push({
     filesystem: "ext4",
     sizeMib,
-    file: { path, encoding: "gzip", sizeBytes: blockSet.byteLength, sha256: await sha256Hex(blockSet as Uint8Array<ArrayBuffer>), encodedSizeBytes: served.byteLength },
+    file: {
+      path,
+      encoding: "gzip",
+      sizeBytes: blockSet.byteLength,
+      sha256: await sha256Hex(blockSet as Uint8Array<ArrayBuffer>),
+      encodedSizeBytes: served.byteLength,
+    },
   });
   await rm(raw);
 }

@@ -134,7 +134,11 @@ async function consoleEcho(samples: number): Promise<number[]> {
 }
 
 /** Total guest speed of four busy instances at once against one alone, in one page. */
-async function aggregate(count: number, windowMs: number, cpuCores?: number): Promise<{ oneMips: number; manyMips: number; ratio: number }> {
+async function aggregate(
+  count: number,
+  windowMs: number,
+  cpuCores?: number,
+): Promise<{ oneMips: number; manyMips: number; ratio: number }> {
   const hypervisor = await freshHypervisor();
   if (cpuCores !== undefined) await hypervisor.setHostCapacity({ cpuCores });
   const busy = "sh -c 'while :; do :; done' > /dev/null 2>&1 &";
@@ -143,7 +147,8 @@ async function aggregate(count: number, windowMs: number, cpuCores?: number): Pr
     const [instance] = await hypervisor.runInstances();
     if (!instance) throw new Error("no instance");
     const id = instance.instanceId;
-    while (hypervisor.describeInstances({ instanceIds: [id] })[0]?.statusChecks.instance !== "ok") await new Promise((r) => setTimeout(r, 100));
+    while (hypervisor.describeInstances({ instanceIds: [id] })[0]?.statusChecks.instance !== "ok")
+      await new Promise((r) => setTimeout(r, 100));
     await hypervisor.runCommand(id, busy);
     ids.push(id);
   };
@@ -174,7 +179,10 @@ async function aggregate(count: number, windowMs: number, cpuCores?: number): Pr
 
 declare global {
   interface Window {
-    tabcloudBench: { inWorker(): Promise<RunFigures>; onPage(): Promise<RunFigures>; consoleEcho(samples: number): Promise<number[]>;
+    tabcloudBench: {
+      inWorker(): Promise<RunFigures>;
+      onPage(): Promise<RunFigures>;
+      consoleEcho(samples: number): Promise<number[]>;
       aggregate(count: number, windowMs: number, cpuCores?: number): Promise<{ oneMips: number; manyMips: number; ratio: number }>;
       storage: typeof storageBench;
     };

@@ -32,7 +32,8 @@ async function instanceReady(hypervisor: Hypervisor, id: string): Promise<void> 
 }
 
 async function waitForTerminated(hypervisor: Hypervisor, id: string): Promise<void> {
-  while (hypervisor.describeInstances({ instanceIds: [id] })[0]?.state.name !== "terminated") await new Promise((resolve) => setTimeout(resolve, 50));
+  while (hypervisor.describeInstances({ instanceIds: [id] })[0]?.state.name !== "terminated")
+    await new Promise((resolve) => setTimeout(resolve, 50));
 }
 
 /** Launches the default image and resolves with the time from runInstances to the shell's prompt. */

@@ -72,7 +72,10 @@ describe("AgentClient", () => {
     client.receive(bytes("TC1 0 ready 1\n"));
     const resize = client.setTerminalSize(10, 20);
     client.receive(bytes(`TC1 1 error ${b64("cannot set the terminal size")}\n`));
-    expect(await resize).toEqual({ ok: false, error: { code: "GuestAgentError", message: "The guest agent refused: cannot set the terminal size" } });
+    expect(await resize).toEqual({
+      ok: false,
+      error: { code: "GuestAgentError", message: "The guest agent refused: cannot set the terminal size" },
+    });
     client.receive(bytes("TC1 0 shutdown reboot\n"));
     expect(events.shutdown).toHaveBeenCalledWith("reboot");
   });

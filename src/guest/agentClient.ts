@@ -80,7 +80,12 @@ export class AgentClient {
       // The guest kills the command with SIGKILL at its timeout: exit code 137. So does the
       // kernel's out-of-memory killer, sooner: only a kill at the timeout is a timeout.
       const ranMs = Date.now() - started;
-      if (message.exitCode === 137 && message.stdout === "" && message.stderr === "" && ranMs >= timeoutSec * 1000 - TIMEOUT_CLOCK_SLACK_MS) {
+      if (
+        message.exitCode === 137 &&
+        message.stdout === "" &&
+        message.stderr === "" &&
+        ranMs >= timeoutSec * 1000 - TIMEOUT_CLOCK_SLACK_MS
+      ) {
         return fail("GuestAgentTimeout", `The command did not finish within ${timeoutSec} s and was killed.`);
       }
       return ok({ exitCode: message.exitCode, stdout: message.stdout, stderr: message.stderr });
@@ -123,10 +128,7 @@ export class AgentClient {
     }
   }
 
-  #request(
-    build: (seq: number) => Parameters<typeof encodeRequest>[0],
-    timeoutMs: number,
-  ): Promise<Result<Reply>> {
+  #request(build: (seq: number) => Parameters<typeof encodeRequest>[0], timeoutMs: number): Promise<Result<Reply>> {
     if (this.#agentVersion === null) {
       return Promise.resolve(fail("GuestAgentError", "The guest agent has not started yet: wait for the instance status check."));
     }
@@ -138,8 +140,7 @@ export class AgentClient {
       }, timeoutMs);
       this.#pending.set(seq, {
         timer,
-        resolve: (reply) =>
-          resolve(reply ? ok(reply) : fail("GuestAgentError", this.#abandonReason || "The guest agent went away.")),
+        resolve: (reply) => resolve(reply ? ok(reply) : fail("GuestAgentError", this.#abandonReason || "The guest agent went away.")),
       });
       this.#write(encodeRequest(build(seq)));
     });

@@ -70,7 +70,13 @@ describe("layTurns", () => {
   }
 
   it("lays one core's shares end to end, so no two windows overlap", () => {
-    const turns = layTurns(new Map([["b", 25], ["a", 25], ["c", 50]]));
+    const turns = layTurns(
+      new Map([
+        ["b", 25],
+        ["a", 25],
+        ["c", 50],
+      ]),
+    );
     expect([...turns]).toEqual([
       ["a", { sharePct: 25, offsetPct: 0 }],
       ["b", { sharePct: 25, offsetPct: 25 }],
@@ -79,12 +85,21 @@ describe("layTurns", () => {
   });
 
   it("wraps onto the next core, never overlapping an instance with itself", () => {
-    const turns = layTurns(new Map([["a", 70], ["b", 70], ["c", 60]]));
+    const turns = layTurns(
+      new Map([
+        ["a", 70],
+        ["b", 70],
+        ["c", 60],
+      ]),
+    );
     expect(turns.get("b")).toEqual({ sharePct: 70, offsetPct: 70 });
     expect(turns.get("c")).toEqual({ sharePct: 60, offsetPct: 40 });
     const laid = windows(turns);
     // b runs 70-100 on core 0 and 0-40 on core 1: two different times of the period.
-    expect(laid.filter(([id]) => id === "b")).toEqual([["b", 0, 70, 100], ["b", 1, 0, 40]]);
+    expect(laid.filter(([id]) => id === "b")).toEqual([
+      ["b", 0, 70, 100],
+      ["b", 1, 0, 40],
+    ]);
     for (const core of [0, 1]) {
       const onCore = laid.filter(([, c]) => c === core).sort((x, y) => x[2] - y[2]);
       onCore.slice(1).forEach((w, i) => expect(w[2]).toBeGreaterThanOrEqual((onCore[i] as (typeof onCore)[number])[3]));

@@ -239,7 +239,10 @@ export class Hypervisor {
       if (inUseMib + footprint > this.#memoryBudgetMib) {
         this.#update(record, {
           state: instanceState("stopped"),
-          stateReason: { code: "Server.InsufficientInstanceCapacity", message: "Server.InsufficientInstanceCapacity: The host's memory budget had no room to boot it again after the reload." },
+          stateReason: {
+            code: "Server.InsufficientInstanceCapacity",
+            message: "Server.InsufficientInstanceCapacity: The host's memory budget had no room to boot it again after the reload.",
+          },
           statusChecks: { system: "not-applicable", instance: "not-applicable" },
         });
         continue;
@@ -263,7 +266,10 @@ export class Hypervisor {
       image: kept.image,
       rootVolumeId: kept.rootVolumeId || null,
       meter,
-      credits: kept.credits && type.burstable ? new CreditAccount(type.burstable, kept.credits.mode, kept.credits.balance, kept.credits.surplus) : null,
+      credits:
+        kept.credits && type.burstable
+          ? new CreditAccount(type.burstable, kept.credits.mode, kept.credits.balance, kept.credits.surplus)
+          : null,
       userData: kept.userData,
       hasRun: kept.hasRun,
       terminalSize: kept.terminalSize,
@@ -341,23 +347,34 @@ export class Hypervisor {
   }
 
   describeInstances(request: DescribeInstancesRequest = {}): Instance[] {
-    const instances = request.instanceIds ? request.instanceIds.map((id) => this.#record(id).instance) : [...this.#records.values()].map((record) => record.instance);
+    const instances = request.instanceIds
+      ? request.instanceIds.map((id) => this.#record(id).instance)
+      : [...this.#records.values()].map((record) => record.instance);
     const filters = request.filters ?? [];
     for (const filter of filters) {
       if (!/^(instance-state-name|instance-type|instance-id|image-id|tag-key|tag:.+)$/.test(filter.name)) {
-        throw new Ec2Error("InvalidParameterValue", `The filter '${filter.name}' is not supported: use instance-state-name, instance-type, instance-id, image-id, tag-key or tag:<key>.`);
+        throw new Ec2Error(
+          "InvalidParameterValue",
+          `The filter '${filter.name}' is not supported: use instance-state-name, instance-type, instance-id, image-id, tag-key or tag:<key>.`,
+        );
       }
     }
-    return instances.filter((instance) => filters.every((filter) => filter.values.some((value) => matchesFilter(instance, filter.name, value))));
+    return instances.filter((instance) =>
+      filters.every((filter) => filter.values.some((value) => matchesFilter(instance, filter.name, value))),
+    );
   }
 
   /** Launches instances; they are returned pending and boot in the background, as on EC2. */
   async runInstances(request: RunInstancesRequest = {}): Promise<Instance[]> {
     const images = await this.describeImages();
-    const { count, image, type, tags, terminalSize, creditMode, userData, disableApiTermination, instanceInitiatedShutdownBehavior } = launchSpec(request, images);
+    const { count, image, type, tags, terminalSize, creditMode, userData, disableApiTermination, instanceInitiatedShutdownBehavior } =
+      launchSpec(request, images);
     const live = [...this.#records.values()].filter((record) => record.instance.state.name !== "terminated").length;
     if (live + count > this.#instanceLimit) {
-      throw new Ec2Error("InstanceLimitExceeded", `You have ${live} instances and asked for ${count} more; the limit is ${this.#instanceLimit}. Terminate one first.`);
+      throw new Ec2Error(
+        "InstanceLimitExceeded",
+        `You have ${live} instances and asked for ${count} more; the limit is ${this.#instanceLimit}. Terminate one first.`,
+      );
     }
 
     admit(this.#memoryBudgetMib, this.#memoryInUseMib(), type.memoryMib, count, type.name);
@@ -426,7 +443,12 @@ export class Hypervisor {
       inUseMib += instanceFootprintMib(record.instance.memoryMib);
     }
     return this.#transition(instanceIds, "start", (record) => {
-      const generation = this.#begin(record, { state: instanceState("pending"), stateReason: null, stateTransitionReason: "", statusChecks: { system: "initializing", instance: "initializing" } });
+      const generation = this.#begin(record, {
+        state: instanceState("pending"),
+        stateReason: null,
+        stateTransitionReason: "",
+        statusChecks: { system: "initializing", instance: "initializing" },
+      });
       void this.#boot(record, generation);
     });
   }
@@ -435,22 +457,35 @@ export class Hypervisor {
    * Stops running instances: the guest is asked to power off, and cut off after a timeout
    * (at once with force). Their root volumes are kept for the next start.
    */
-  async stopInstances(instanceIds: readonly string[], options: { force?: boolean; hibernate?: boolean } = {}): Promise<InstanceStateChange[]> {
+  async stopInstances(
+    instanceIds: readonly string[],
+    options: { force?: boolean; hibernate?: boolean } = {},
+  ): Promise<InstanceStateChange[]> {
     const hibernate = options.hibernate ?? false;
     if (hibernate) {
       const unsupported = this.#recordsFor(instanceIds).find((record) => record.instance.rootDeviceType === "instance-store");
       if (unsupported) {
-        throw new Ec2Error("UnsupportedOperation", `The instance '${unsupported.instance.instanceId}' has an instance-store root volume: it can be rebooted or terminated, not hibernated.`);
+        throw new Ec2Error(
+          "UnsupportedOperation",
+          `The instance '${unsupported.instance.instanceId}' has an instance-store root volume: it can be rebooted or terminated, not hibernated.`,
+        );
       }
     }
     return this.#transition(instanceIds, hibernate ? "hibernate" : "stop", (record) => {
       if (record.instance.rootDeviceType === "instance-store") {
-        throw new Ec2Error("UnsupportedOperation", `The instance '${record.instance.instanceId}' has an instance-store root volume: it can be rebooted or terminated, not stopped.`);
+        throw new Ec2Error(
+          "UnsupportedOperation",
+          `The instance '${record.instance.instanceId}' has an instance-store root volume: it can be rebooted or terminated, not stopped.`,
+        );
       }
       const reason: StateReason = hibernate
         ? { code: "Client.UserInitiatedHibernate", message: "Client.UserInitiatedHibernate: User initiated hibernate" }
         : { code: "Client.UserInitiatedShutdown", message: "Client.UserInitiatedShutdown: User initiated shutdown" };
-      const generation = this.#begin(record, { state: instanceState("stopping"), stateReason: reason, stateTransitionReason: userInitiated(new Date()) });
+      const generation = this.#begin(record, {
+        state: instanceState("stopping"),
+        stateReason: reason,
+        stateTransitionReason: userInitiated(new Date()),
+      });
       if (hibernate) return this.#hibernate(record, generation);
       this.#endBilling(record);
       return this.#powerOff(record, generation, options.force ?? false);
@@ -475,8 +510,15 @@ export class Hypervisor {
       );
     }
     return this.#transition(instanceIds, "terminate", (record) => {
-      const reason: StateReason = { code: "Client.UserInitiatedShutdown", message: "Client.UserInitiatedShutdown: User initiated shutdown" };
-      const generation = this.#begin(record, { state: instanceState("shutting-down"), stateTransitionReason: userInitiated(new Date()), stateReason: reason });
+      const reason: StateReason = {
+        code: "Client.UserInitiatedShutdown",
+        message: "Client.UserInitiatedShutdown: User initiated shutdown",
+      };
+      const generation = this.#begin(record, {
+        state: instanceState("shutting-down"),
+        stateTransitionReason: userInitiated(new Date()),
+        stateReason: reason,
+      });
       this.#endBilling(record);
       return this.#terminate(record, generation);
     });
@@ -488,13 +530,23 @@ export class Hypervisor {
     const changes: { -readonly [K in keyof Instance]?: Instance[K] } = {};
     if (request.instanceType !== undefined) {
       const type = findInstanceType(request.instanceType);
-      if (!type) throw new Ec2Error("InvalidParameterValue", `The instance type '${request.instanceType}' does not exist. See describeInstanceTypes for the ones offered.`);
+      if (!type)
+        throw new Ec2Error(
+          "InvalidParameterValue",
+          `The instance type '${request.instanceType}' does not exist. See describeInstanceTypes for the ones offered.`,
+        );
       this.#refuseUnless(record, "modifyInstanceType");
       if (record.hibernation) {
-        throw new Ec2Error("UnsupportedOperation", `The instance '${instanceId}' is hibernated: its saved memory fits only its current type. Start it and stop it (without hibernating) to change its type.`);
+        throw new Ec2Error(
+          "UnsupportedOperation",
+          `The instance '${instanceId}' is hibernated: its saved memory fits only its current type. Start it and stop it (without hibernating) to change its type.`,
+        );
       }
       if (type.memoryMib < record.image.minMemoryMib) {
-        throw new Ec2Error("InvalidParameterValue", `The image ${record.image.name} needs at least ${record.image.minMemoryMib} MiB; ${type.name} has ${type.memoryMib} MiB.`);
+        throw new Ec2Error(
+          "InvalidParameterValue",
+          `The image ${record.image.name} needs at least ${record.image.minMemoryMib} MiB; ${type.name} has ${type.memoryMib} MiB.`,
+        );
       }
       changes.instanceType = type.name;
       changes.memoryMib = type.memoryMib;
@@ -502,12 +554,16 @@ export class Hypervisor {
       record.credits = type.burstable ? new CreditAccount(type.burstable, changes.cpuCredits ?? "unlimited") : null;
     }
     if (request.disableApiTermination !== undefined) {
-      if (typeof request.disableApiTermination !== "boolean") throw new Ec2Error("InvalidParameterValue", "disableApiTermination must be true or false.");
+      if (typeof request.disableApiTermination !== "boolean")
+        throw new Ec2Error("InvalidParameterValue", "disableApiTermination must be true or false.");
       changes.disableApiTermination = request.disableApiTermination;
     }
     if (request.instanceInitiatedShutdownBehavior !== undefined) {
       if (request.instanceInitiatedShutdownBehavior !== "stop" && request.instanceInitiatedShutdownBehavior !== "terminate") {
-        throw new Ec2Error("InvalidParameterValue", `instanceInitiatedShutdownBehavior must be 'stop' or 'terminate', not '${String(request.instanceInitiatedShutdownBehavior)}'.`);
+        throw new Ec2Error(
+          "InvalidParameterValue",
+          `instanceInitiatedShutdownBehavior must be 'stop' or 'terminate', not '${String(request.instanceInitiatedShutdownBehavior)}'.`,
+        );
       }
       changes.instanceInitiatedShutdownBehavior = request.instanceInitiatedShutdownBehavior;
     }
@@ -563,7 +619,13 @@ export class Hypervisor {
   }
 
   #instanceFacts(record: InstanceRecord): InstanceFacts {
-    return { instanceId: record.instance.instanceId, state: record.instance.state.name, hibernated: record.hibernation !== null, rootVolumeId: record.rootVolumeId, image: record.image };
+    return {
+      instanceId: record.instance.instanceId,
+      state: record.instance.state.name,
+      hibernated: record.hibernation !== null,
+      rootVolumeId: record.rootVolumeId,
+      image: record.image,
+    };
   }
 
   /** The host's memory and CPU budgets and what each live instance holds of them. */
@@ -596,7 +658,9 @@ export class Hypervisor {
     }
     if (memoryBudgetMib !== undefined) this.#memoryBudgetMib = Math.round(memoryBudgetMib);
     if (cpuCores !== undefined) this.#cpuCores = cpuCores;
-    await this.#storage.fleet.putSetting(SETTINGS_KEY, { memoryBudgetMib: this.#memoryBudgetMib, cpuCores: this.#cpuCores }).catch(() => undefined);
+    await this.#storage.fleet
+      .putSetting(SETTINGS_KEY, { memoryBudgetMib: this.#memoryBudgetMib, cpuCores: this.#cpuCores })
+      .catch(() => undefined);
     await this.#reschedule();
     for (const listener of this.#listeners) listener({ type: "metrics-updated" });
   }
@@ -698,7 +762,9 @@ export class Hypervisor {
 
     const worker = this.#takeWorker(instanceId);
     record.worker = worker;
-    worker.onCrash((reason) => this.#onWorkerLost(record, { code: "InstanceBootFailure", message: `The instance's worker stopped: ${reason}` }));
+    worker.onCrash((reason) =>
+      this.#onWorkerLost(record, { code: "InstanceBootFailure", message: `The instance's worker stopped: ${reason}` }),
+    );
     const channel = new MessageChannel();
     record.channel = channel.port1;
     channel.port1.onmessage = (event: MessageEvent<InstanceChannelMessage>) => this.#onChannelMessage(record, event.data);
@@ -734,7 +800,11 @@ export class Hypervisor {
     if (resuming) void this.#storage.fleet.deleteHibernation(instanceId).catch(() => undefined);
     record.hibernation = null;
     // A resumed guest's agent is already up: it will not say ready again.
-    this.#update(record, { state: instanceState("running"), hibernated: false, statusChecks: { system: "ok", instance: resuming ? "ok" : "initializing" } });
+    this.#update(record, {
+      state: instanceState("running"),
+      hibernated: false,
+      statusChecks: { system: "ok", instance: resuming ? "ok" : "initializing" },
+    });
     if (!resuming) this.#watchAgent(record, generation);
     this.#ensureSampler();
     await this.#reschedule();
@@ -766,12 +836,19 @@ export class Hypervisor {
       if (!volume) return null;
       const base = volume.base.kind === "blob" ? await this.#images.blob(volume.base.sha256) : null;
       if (volume.base.kind === "blob" && !base) {
-        throw new Ec2Error("InvalidAMIID.Unavailable", `The volume ${volume.volumeId} reads from an image file that is no longer in this browser.`);
+        throw new Ec2Error(
+          "InvalidAMIID.Unavailable",
+          `The volume ${volume.volumeId} reads from an image file that is no longer in this browser.`,
+        );
       }
       return { base: base ?? null, sizeBytes: volume.sizeBytes, writtenBlocks: await this.#volumes.blocks(volume.volumeId) };
     };
     const dataSpec = await spec(data);
-    return { boot: unwrap(boot).files, root: await spec(root), data: dataSpec && this.#dataVolumesInMemory ? { ...dataSpec, inMemory: true } : dataSpec };
+    return {
+      boot: unwrap(boot).files,
+      root: await spec(root),
+      data: dataSpec && this.#dataVolumesInMemory ? { ...dataSpec, inMemory: true } : dataSpec,
+    };
   }
 
   /** The instance status check fails if the guest agent has not said ready in time. */
@@ -801,7 +878,7 @@ export class Hypervisor {
       "if head -c 2 /var/lib/tabcloud/user-data | grep -q '^#!'; then run=/var/lib/tabcloud/user-data; else run='sh /var/lib/tabcloud/user-data'; fi",
       "$run > /var/log/user-data.log 2>&1; code=$?",
       "sed 's/^/user-data: /' /var/log/user-data.log > /dev/console",
-      "echo \"user-data: finished with exit code $code\" > /dev/console",
+      'echo "user-data: finished with exit code $code" > /dev/console',
     ].join("\n");
     try {
       await this.#call<Result<ExecResult>>(record, (api) => api.exec(command, 300_000));
@@ -832,7 +909,14 @@ export class Hypervisor {
     await this.#endStopped(
       record,
       generation,
-      saved ? { hibernated: true } : { stateReason: { code: "Server.InternalError", message: "Server.InternalError: The instance could not be hibernated and was stopped; it will boot afresh." } },
+      saved
+        ? { hibernated: true }
+        : {
+            stateReason: {
+              code: "Server.InternalError",
+              message: "Server.InternalError: The instance could not be hibernated and was stopped; it will boot afresh.",
+            },
+          },
     );
   }
 
@@ -883,7 +967,9 @@ export class Hypervisor {
         record.lastFlushOk = true;
       } catch (error) {
         record.lastFlushOk = false;
-        this.#update(record, { stateReason: { code: "Server.InternalError", message: `Server.InternalError: ${toCloudError(error).message}` } });
+        this.#update(record, {
+          stateReason: { code: "Server.InternalError", message: `Server.InternalError: ${toCloudError(error).message}` },
+        });
       }
     });
     return record.flushing;
@@ -894,7 +980,11 @@ export class Hypervisor {
     if (record.generation !== generation) return;
     await this.#releaseWorker(record);
     if (record.generation !== generation) return;
-    this.#update(record, { ...changes, state: instanceState("stopped"), statusChecks: { system: "not-applicable", instance: "not-applicable" } });
+    this.#update(record, {
+      ...changes,
+      state: instanceState("stopped"),
+      statusChecks: { system: "not-applicable", instance: "not-applicable" },
+    });
     await this.#reschedule();
   }
 
@@ -920,7 +1010,11 @@ export class Hypervisor {
     record.hibernation = null;
     record.instanceStoreBlocks = new Map();
     record.meter.deleteVolume(Date.now());
-    this.#update(record, { state: instanceState("terminated"), hibernated: false, statusChecks: { system: "not-applicable", instance: "not-applicable" } });
+    this.#update(record, {
+      state: instanceState("terminated"),
+      hibernated: false,
+      statusChecks: { system: "not-applicable", instance: "not-applicable" },
+    });
     this.#forgetLater(record);
   }
 
@@ -964,7 +1058,10 @@ export class Hypervisor {
   /** poweroff inside the guest: the instance's InstanceInitiatedShutdownBehavior says stop or terminate. */
   #onGuestShutdown(record: InstanceRecord): void {
     if (record.instance.state.name !== "running") return;
-    const reason: StateReason = { code: "Client.InstanceInitiatedShutdown", message: "Client.InstanceInitiatedShutdown: Instance initiated shutdown" };
+    const reason: StateReason = {
+      code: "Client.InstanceInitiatedShutdown",
+      message: "Client.InstanceInitiatedShutdown: Instance initiated shutdown",
+    };
     const changes = { stateReason: reason, stateTransitionReason: userInitiated(new Date()) };
     if (record.instance.instanceInitiatedShutdownBehavior === "terminate" || record.instance.rootDeviceType === "instance-store") {
       const generation = this.#begin(record, { ...changes, state: instanceState("shutting-down") });
@@ -1049,7 +1146,11 @@ export class Hypervisor {
     const decisions = records.map((record) => this.#refuseUnless(record, action));
     const previous = records.map((record) => record.instance.state);
     await Promise.all(records.map((record, i) => (decisions[i] === "proceed" ? act(record) : undefined)));
-    return records.map((record, i) => ({ instanceId: record.instance.instanceId, previousState: previous[i] as Instance["state"], currentState: record.instance.state }));
+    return records.map((record, i) => ({
+      instanceId: record.instance.instanceId,
+      previousState: previous[i] as Instance["state"],
+      currentState: record.instance.state,
+    }));
   }
 
   #refuseUnless(record: InstanceRecord, action: LifecycleAction): "proceed" | "no-op" {
@@ -1127,10 +1228,12 @@ export class Hypervisor {
   /** Stores running instances' new disk writes and their records (the meter moves on). */
   async #flushRunning(): Promise<void> {
     const running = [...this.#records.values()].filter((record) => record.instance.state.name === "running" && record.worker);
-    await Promise.all(running.map(async (record) => {
-      await this.#flush(record);
-      await this.#save(record);
-    }));
+    await Promise.all(
+      running.map(async (record) => {
+        await this.#flush(record);
+        await this.#save(record);
+      }),
+    );
   }
 
   /** Reads every running emulator's counters: utilisation, speed, credits; then re-divides the CPU. */
@@ -1184,7 +1287,8 @@ export class Hypervisor {
     }
     if (record.instance.state.name !== "running") return;
     const now = alive ? "ok" : "impaired";
-    if (now !== record.instance.statusChecks.instance) this.#update(record, { statusChecks: { system: record.instance.statusChecks.system, instance: now } });
+    if (now !== record.instance.statusChecks.instance)
+      this.#update(record, { statusChecks: { system: record.instance.statusChecks.system, instance: now } });
   }
 
   /** Divides the CPU budget among running instances by weight, within their caps and credits. */
@@ -1194,14 +1298,23 @@ export class Hypervisor {
       this.#cpuCores * 100,
       running.map((record) => {
         const type = this.#typeOf(record);
-        return { id: record.instance.instanceId, weight: type.cpuWeight, capPct: record.credits ? record.credits.capPct(type.cpuCapPct, this.#sampleIntervalMs / 1000) : type.cpuCapPct };
+        return {
+          id: record.instance.instanceId,
+          weight: type.cpuWeight,
+          capPct: record.credits ? record.credits.capPct(type.cpuCapPct, this.#sampleIntervalMs / 1000) : type.cpuCapPct,
+        };
       }),
     );
     const turns = layTurns(shares);
     await Promise.all(
       running.map(async (record) => {
         const turn = turns.get(record.instance.instanceId) ?? { sharePct: 100, offsetPct: 0 };
-        if (Math.abs(turn.sharePct - record.cpuSharePct) < 0.01 && Math.abs(turn.offsetPct - record.cpuTurnOffsetPct) < 0.01 && record.lastReading) return;
+        if (
+          Math.abs(turn.sharePct - record.cpuSharePct) < 0.01 &&
+          Math.abs(turn.offsetPct - record.cpuTurnOffsetPct) < 0.01 &&
+          record.lastReading
+        )
+          return;
         record.cpuSharePct = turn.sharePct;
         record.cpuTurnOffsetPct = turn.offsetPct;
         await record.worker?.api.setCpuShare(turn.sharePct, turn.offsetPct).catch(() => undefined);
@@ -1216,7 +1329,8 @@ export class Hypervisor {
   }
 
   #record(instanceId: string): InstanceRecord {
-    if (!isInstanceId(instanceId)) throw new Ec2Error("InvalidInstanceID.Malformed", `Invalid id: '${String(instanceId)}' (expected i- and 17 hex digits).`);
+    if (!isInstanceId(instanceId))
+      throw new Ec2Error("InvalidInstanceID.Malformed", `Invalid id: '${String(instanceId)}' (expected i- and 17 hex digits).`);
     const record = this.#records.get(instanceId);
     if (!record) throw new Ec2Error("InvalidInstanceID.NotFound", `The instance ID '${instanceId}' does not exist.`);
     return record;
@@ -1234,7 +1348,10 @@ export class Hypervisor {
       throw new Ec2Error("IncorrectInstanceState", `Cannot ${action} the instance ${instanceId}: it is ${state}, not running.`);
     }
     if (!record.worker) {
-      throw new Ec2Error("IncorrectInstanceState", `Cannot ${action} the instance ${instanceId}: its emulator is not running (see its status checks). Reboot or stop it.`);
+      throw new Ec2Error(
+        "IncorrectInstanceState",
+        `Cannot ${action} the instance ${instanceId}: its emulator is not running (see its status checks). Reboot or stop it.`,
+      );
     }
     return record;
   }

@@ -1,7 +1,10 @@
 /** EC2 resource ids: a prefix ("i", "vol", "snap", "ami"), a dash and 17 lower-case hex digits. */
 export type ResourcePrefix = "i" | "vol" | "snap" | "ami";
 
-export function newResourceId(prefix: ResourcePrefix, random: (bytes: Uint8Array) => void = (bytes) => crypto.getRandomValues(bytes)): string {
+export function newResourceId(
+  prefix: ResourcePrefix,
+  random: (bytes: Uint8Array) => void = (bytes) => crypto.getRandomValues(bytes),
+): string {
   const bytes = new Uint8Array(9);
   random(bytes);
   const hex = [...bytes].map((b) => b.toString(16).padStart(2, "0")).join("");

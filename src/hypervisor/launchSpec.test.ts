@@ -9,7 +9,15 @@ const image = JSON.parse(readFileSync(`${SERVED_IMAGES_DIR}/tabcloud-linux/manif
 describe("launchSpec", () => {
   it("fills EC2's defaults", () => {
     const spec = launchSpec({}, [image]);
-    expect(spec).toMatchObject({ count: 1, image, tags: [], creditMode: "unlimited", userData: null, disableApiTermination: false, instanceInitiatedShutdownBehavior: "stop" });
+    expect(spec).toMatchObject({
+      count: 1,
+      image,
+      tags: [],
+      creditMode: "unlimited",
+      userData: null,
+      disableApiTermination: false,
+      instanceInitiatedShutdownBehavior: "stop",
+    });
     expect(spec.type.name).toBe("t3.micro");
   });
 
@@ -28,6 +36,8 @@ describe("launchSpec", () => {
   });
 
   it("refuses a type with less memory than the image needs", () => {
-    expect(() => launchSpec({ instanceType: "t3.nano" }, [{ ...image, minMemoryMib: 128 }])).toThrow(/needs at least 128 MiB; t3\.nano has 64 MiB/);
+    expect(() => launchSpec({ instanceType: "t3.nano" }, [{ ...image, minMemoryMib: 128 }])).toThrow(
+      /needs at least 128 MiB; t3\.nano has 64 MiB/,
+    );
   });
 });

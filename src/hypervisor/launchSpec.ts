@@ -59,7 +59,8 @@ export function launchSpec(request: RunInstancesRequest, images: readonly ImageM
     if (typeof tag.key !== "string" || tag.key.length === 0 || tag.key.length > 128 || tag.key.startsWith("aws:")) {
       throw invalid(`The tag key '${String(tag.key)}' is not valid: 1 to 128 characters, not starting with aws:.`);
     }
-    if (typeof tag.value !== "string" || tag.value.length > 256) throw invalid(`The value of tag '${tag.key}' is longer than 256 characters.`);
+    if (typeof tag.value !== "string" || tag.value.length > 256)
+      throw invalid(`The value of tag '${tag.key}' is longer than 256 characters.`);
   }
   const terminalSize = request.terminalSize ?? DEFAULT_TERMINAL_SIZE;
   if (!isTerminalSize(terminalSize)) throw invalid(`A terminal of ${terminalSize.rows}x${terminalSize.cols} is not possible.`);
@@ -68,11 +69,15 @@ export function launchSpec(request: RunInstancesRequest, images: readonly ImageM
   if (type.memoryMib < image.minMemoryMib) {
     throw invalid(`The image ${image.name} needs at least ${image.minMemoryMib} MiB; ${type.name} has ${type.memoryMib} MiB.`);
   }
-  if (request.userData !== undefined && (typeof request.userData !== "string" || new TextEncoder().encode(request.userData).length > MAX_USER_DATA_BYTES)) {
+  if (
+    request.userData !== undefined &&
+    (typeof request.userData !== "string" || new TextEncoder().encode(request.userData).length > MAX_USER_DATA_BYTES)
+  ) {
     throw invalid(`User data must be text of at most ${MAX_USER_DATA_BYTES / 1024} KiB, as on EC2.`);
   }
   const creditMode = request.creditSpecification?.cpuCredits ?? "unlimited";
-  if (creditMode !== "standard" && creditMode !== "unlimited") throw invalid(`cpuCredits must be 'standard' or 'unlimited', not '${String(creditMode)}'.`);
+  if (creditMode !== "standard" && creditMode !== "unlimited")
+    throw invalid(`cpuCredits must be 'standard' or 'unlimited', not '${String(creditMode)}'.`);
   const behaviour = request.instanceInitiatedShutdownBehavior ?? "stop";
   if (behaviour !== "stop" && behaviour !== "terminate") {
     throw invalid(`instanceInitiatedShutdownBehavior must be 'stop' or 'terminate', not '${String(behaviour)}'.`);

@@ -18,10 +18,31 @@ type Cell = "proceed" | "no-op" | "refuse";
 const TABLE: Readonly<Record<LifecycleAction, Readonly<Record<InstanceStateName, Cell>>>> = {
   start: { pending: "no-op", running: "no-op", stopping: "refuse", stopped: "proceed", "shutting-down": "refuse", terminated: "refuse" },
   stop: { pending: "refuse", running: "proceed", stopping: "no-op", stopped: "no-op", "shutting-down": "refuse", terminated: "refuse" },
-  hibernate: { pending: "refuse", running: "proceed", stopping: "no-op", stopped: "no-op", "shutting-down": "refuse", terminated: "refuse" },
+  hibernate: {
+    pending: "refuse",
+    running: "proceed",
+    stopping: "no-op",
+    stopped: "no-op",
+    "shutting-down": "refuse",
+    terminated: "refuse",
+  },
   reboot: { pending: "refuse", running: "proceed", stopping: "refuse", stopped: "refuse", "shutting-down": "refuse", terminated: "refuse" },
-  terminate: { pending: "proceed", running: "proceed", stopping: "proceed", stopped: "proceed", "shutting-down": "no-op", terminated: "no-op" },
-  modifyInstanceType: { pending: "refuse", running: "refuse", stopping: "refuse", stopped: "proceed", "shutting-down": "refuse", terminated: "refuse" },
+  terminate: {
+    pending: "proceed",
+    running: "proceed",
+    stopping: "proceed",
+    stopped: "proceed",
+    "shutting-down": "no-op",
+    terminated: "no-op",
+  },
+  modifyInstanceType: {
+    pending: "refuse",
+    running: "refuse",
+    stopping: "refuse",
+    stopped: "proceed",
+    "shutting-down": "refuse",
+    terminated: "refuse",
+  },
 };
 
 const VERB: Readonly<Record<LifecycleAction, string>> = {

@@ -107,7 +107,12 @@ export class InstanceMeter {
       billedSeconds += seconds;
       computeUsd += (seconds / 3600) * run.pricePerHourUsd;
     }
-    const storageUsd = storageCostUsd(this.#volumeSizeBytes, EBS_PRICE_PER_GIB_MONTH_USD, this.#volumeCreatedMs, this.#volumeDeletedMs ?? nowMs);
+    const storageUsd = storageCostUsd(
+      this.#volumeSizeBytes,
+      EBS_PRICE_PER_GIB_MONTH_USD,
+      this.#volumeCreatedMs,
+      this.#volumeDeletedMs ?? nowMs,
+    );
     const creditsUsd = (this.#surplusCredits / 60) * SURPLUS_CREDIT_PRICE_PER_VCPU_HOUR_USD;
     return {
       computeUsd,

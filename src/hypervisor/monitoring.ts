@@ -26,7 +26,10 @@ export interface CounterReading {
 }
 
 /** Utilisation and speed between two readings of the same emulator. */
-export function rates(previous: CounterReading, current: CounterReading): { cpuUtilizationPct: number; instructionsPerSecond: number; seconds: number } {
+export function rates(
+  previous: CounterReading,
+  current: CounterReading,
+): { cpuUtilizationPct: number; instructionsPerSecond: number; seconds: number } {
   const seconds = Math.max(1e-3, (current.wallMs - previous.wallMs) / 1000);
   return {
     seconds,

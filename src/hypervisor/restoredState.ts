@@ -25,9 +25,15 @@ export function restoredState(instance: Instance, savedAtMs: number): RestoredSt
     case "stopping":
       // A stop (or a hibernation) that did not finish: the volume holds what was flushed; a
       // saved state, if any, was kept before the record said stopped, so there is none to resume.
-      return { kind: "as-kept", instance: { ...instance, state: instanceState("stopped"), hibernated: false, statusChecks: NOT_APPLICABLE } };
+      return {
+        kind: "as-kept",
+        instance: { ...instance, state: instanceState("stopped"), hibernated: false, statusChecks: NOT_APPLICABLE },
+      };
     case "shutting-down":
-      return { kind: "finish-termination", instance: { ...instance, state: instanceState("terminated"), hibernated: false, statusChecks: NOT_APPLICABLE } };
+      return {
+        kind: "finish-termination",
+        instance: { ...instance, state: instanceState("terminated"), hibernated: false, statusChecks: NOT_APPLICABLE },
+      };
     case "pending":
     case "running": {
       if (instance.rootDeviceType === "instance-store") {
@@ -36,7 +42,10 @@ export function restoredState(instance: Instance, savedAtMs: number): RestoredSt
           instance: {
             ...instance,
             state: instanceState("terminated"),
-            stateReason: { code: "Server.InternalError", message: "Server.InternalError: The tab running this instance was closed; its instance-store root volume was lost." },
+            stateReason: {
+              code: "Server.InternalError",
+              message: "Server.InternalError: The tab running this instance was closed; its instance-store root volume was lost.",
+            },
             statusChecks: NOT_APPLICABLE,
           },
         };
@@ -48,7 +57,11 @@ export function restoredState(instance: Instance, savedAtMs: number): RestoredSt
           ...instance,
           state: instanceState("pending"),
           stateTransitionReason: `Booted again from its root volume after the lab's tab was closed or reloaded (${since} GMT)`,
-          stateReason: { code: "Server.HostReload", message: "Server.HostReload: The tab running this instance was closed or reloaded; the instance was booted again from its root volume." },
+          stateReason: {
+            code: "Server.HostReload",
+            message:
+              "Server.HostReload: The tab running this instance was closed or reloaded; the instance was booted again from its root volume.",
+          },
           statusChecks: { system: "initializing", instance: "initializing" },
         },
       };

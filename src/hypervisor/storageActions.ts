@@ -12,7 +12,16 @@ import { Ec2Error, unwrap } from "../shared/errors.ts";
 import { OVERLAY_BLOCK_BYTES, type WrittenBlocks } from "../storage/blockOverlay.ts";
 import { decodeBlockSet } from "../storage/blockSet.ts";
 import type { InstanceStateName } from "./instance.ts";
-import { DATA_DEVICE, MAX_VOLUME_MIB, MIN_VOLUME_MIB, ROOT_DEVICE, type Snapshot, type StorageBill, type Volume, type VolumeRegistry } from "./volumes.ts";
+import {
+  DATA_DEVICE,
+  MAX_VOLUME_MIB,
+  MIN_VOLUME_MIB,
+  ROOT_DEVICE,
+  type Snapshot,
+  type StorageBill,
+  type Volume,
+  type VolumeRegistry,
+} from "./volumes.ts";
 
 /** What the storage actions need to know of an instance. */
 export interface InstanceFacts {
@@ -66,12 +75,23 @@ export class StorageActions {
       const size = request.sizeMib;
       if (size === undefined) throw new Ec2Error("MissingParameter", "Give the volume's size (sizeMib) or a snapshot to create it from.");
       if (!Number.isInteger(size) || size < MIN_VOLUME_MIB || size > MAX_VOLUME_MIB) {
-        throw new Ec2Error("InvalidParameterValue", `A volume's size must be a whole number of MiB from ${MIN_VOLUME_MIB} to ${MAX_VOLUME_MIB}, not ${String(size)}.`);
+        throw new Ec2Error(
+          "InvalidParameterValue",
+          `A volume's size must be a whole number of MiB from ${MIN_VOLUME_MIB} to ${MAX_VOLUME_MIB}, not ${String(size)}.`,
+        );
       }
       if (request.filesystem !== undefined) {
-        if (request.filesystem !== "ext4") throw new Ec2Error("InvalidParameterValue", `The file system '${String(request.filesystem)}' is not offered: use ext4, or none for a raw volume.`);
+        if (request.filesystem !== "ext4")
+          throw new Ec2Error(
+            "InvalidParameterValue",
+            `The file system '${String(request.filesystem)}' is not offered: use ext4, or none for a raw volume.`,
+          );
         const template = unwrap(await this.#ctx.images.volumeTemplate("ext4", size));
-        if (!template) throw new Ec2Error("InvalidParameterValue", `Formatted ext4 volumes come in ${VOLUME_TEMPLATE_SIZES_MIB.join(", ")} MiB; for ${size} MiB create a raw volume and run mke2fs on it in the instance.`);
+        if (!template)
+          throw new Ec2Error(
+            "InvalidParameterValue",
+            `Formatted ext4 volumes come in ${VOLUME_TEMPLATE_SIZES_MIB.join(", ")} MiB; for ${size} MiB create a raw volume and run mke2fs on it in the instance.`,
+          );
         blocks = decodeBlockSet(new Uint8Array(template.bytes), OVERLAY_BLOCK_BYTES);
       }
     } else if (request.filesystem !== undefined) {
@@ -90,7 +110,8 @@ export class StorageActions {
   async attachVolume(volumeId: string, instanceId: string): Promise<Volume> {
     const volume = this.#ctx.volumes.stored(volumeId);
     const record = this.#ctx.instance(instanceId);
-    if (volume.attachment) throw new Ec2Error("VolumeInUse", `The volume ${volumeId} is already attached to ${volume.attachment.instanceId}.`);
+    if (volume.attachment)
+      throw new Ec2Error("VolumeInUse", `The volume ${volumeId} is already attached to ${volume.attachment.instanceId}.`);
     this.#needsStopped(record, "attach a volume to");
     if (this.#ctx.volumes.attachedAt(instanceId, DATA_DEVICE)) {
       throw new Ec2Error("InvalidDevice.InUse", `The instance ${instanceId} already has a volume at ${DATA_DEVICE}: detach it first.`);
@@ -104,7 +125,10 @@ export class StorageActions {
     const volume = this.#ctx.volumes.stored(volumeId);
     if (!volume.attachment) throw new Ec2Error("IncorrectState", `The volume ${volumeId} is not attached to anything.`);
     if (volume.attachment.device === ROOT_DEVICE) {
-      throw new Ec2Error("OperationNotPermitted", `The volume ${volumeId} is the root volume of ${volume.attachment.instanceId}: it stays with the instance.`);
+      throw new Ec2Error(
+        "OperationNotPermitted",
+        `The volume ${volumeId} is the root volume of ${volume.attachment.instanceId}: it stays with the instance.`,
+      );
     }
     const record = this.#ctx.knownInstance(volume.attachment.instanceId);
     if (record && record.state !== "terminated") this.#needsStopped(record, "detach a volume from");
@@ -150,9 +174,16 @@ export class StorageActions {
     if ((await this.#ctx.describeImages()).some((image) => image.name === name)) {
       throw new Ec2Error("InvalidParameterValue", `An image named '${name}' already exists.`);
     }
-    if (!record.rootVolumeId) throw new Ec2Error("UnsupportedOperation", `The instance ${instanceId} has an instance-store root: there is no volume to make an image of.`);
+    if (!record.rootVolumeId)
+      throw new Ec2Error(
+        "UnsupportedOperation",
+        `The instance ${instanceId} has an instance-store root: there is no volume to make an image of.`,
+      );
     if (record.state !== "running" && record.state !== "stopped") {
-      throw new Ec2Error("IncorrectInstanceState", `The instance '${instanceId}' is ${record.state}; an image can be made of a running or stopped instance.`);
+      throw new Ec2Error(
+        "IncorrectInstanceState",
+        `The instance '${instanceId}' is ${record.state}; an image can be made of a running or stopped instance.`,
+      );
     }
     const snapshot = await this.createSnapshot(record.rootVolumeId, `Root volume of ${name} (from ${instanceId})`);
     const files = record.image.files;
@@ -165,7 +196,16 @@ export class StorageActions {
       description: request.description ?? `Made from ${instanceId} (${record.image.name})`,
       creationDate: new Date().toISOString(),
     };
-    await this.#ctx.images.register({ imageId, manifest: parsedManifest(manifest), source: "created", registeredAt: manifest.creationDate, rootSnapshotId: snapshot.snapshotId }, []);
+    await this.#ctx.images.register(
+      {
+        imageId,
+        manifest: parsedManifest(manifest),
+        source: "created",
+        registeredAt: manifest.creationDate,
+        rootSnapshotId: snapshot.snapshotId,
+      },
+      [],
+    );
     this.#ctx.changed();
     return (await this.#ctx.describeImages()).find((image) => image.imageId === imageId) as ImageDescription;
   }
@@ -188,21 +228,33 @@ export class StorageActions {
    * It boots with the catalog's BIOS and, unless told otherwise, the default image's kernel
    * command line.
    */
-  async importImage(request: { readonly name: string; readonly kernel: Uint8Array; readonly rootDisk: Uint8Array; readonly kernelCommandLine?: string }): Promise<ImageDescription> {
+  async importImage(request: {
+    readonly name: string;
+    readonly kernel: Uint8Array;
+    readonly rootDisk: Uint8Array;
+    readonly kernelCommandLine?: string;
+  }): Promise<ImageDescription> {
     const { name, kernel } = request;
     if (typeof name !== "string" || !/^[A-Za-z0-9()[\]./\-'@_ ]{3,128}$/.test(name)) {
       throw new Ec2Error("InvalidParameterValue", "An image's name must be 3 to 128 letters, digits, spaces or ( ) [ ] . / - ' @ _.");
     }
-    if (!(kernel instanceof Uint8Array) || !(request.rootDisk instanceof Uint8Array)) throw new Ec2Error("MissingParameter", "Give a kernel file and a root disk file.");
+    if (!(kernel instanceof Uint8Array) || !(request.rootDisk instanceof Uint8Array))
+      throw new Ec2Error("MissingParameter", "Give a kernel file and a root disk file.");
     checkKernel(kernel);
     const rootDisk = checkRootDisk(request.rootDisk);
     const images = await this.#ctx.describeImages();
-    if (images.some((image) => image.name === name)) throw new Ec2Error("InvalidParameterValue", `An image named '${name}' already exists.`);
+    if (images.some((image) => image.name === name))
+      throw new Ec2Error("InvalidParameterValue", `An image named '${name}' already exists.`);
     const base = images.find((image) => image.source === "catalog" && image.rootDeviceType === "ebs");
-    if (!base) throw new Ec2Error("InvalidAMIID.Unavailable", "No catalog image is available to take the BIOS from (offline before the first download?).");
+    if (!base)
+      throw new Ec2Error(
+        "InvalidAMIID.Unavailable",
+        "No catalog image is available to take the BIOS from (offline before the first download?).",
+      );
     unwrap(await this.#ctx.images.download(base.imageId));
     const kernelCommandLine = request.kernelCommandLine ?? base.kernelCommandLine;
-    if (typeof kernelCommandLine !== "string" || kernelCommandLine.length > 2048) throw new Ec2Error("InvalidParameterValue", "The kernel command line must be text of at most 2048 characters.");
+    if (typeof kernelCommandLine !== "string" || kernelCommandLine.length > 2048)
+      throw new Ec2Error("InvalidParameterValue", "The kernel command line must be text of at most 2048 characters.");
     const file = async (path: string, bytes: Uint8Array) => ({
       path,
       encoding: "identity" as const,
@@ -210,9 +262,15 @@ export class StorageActions {
       sha256: await sha256Hex(bytes as Uint8Array<ArrayBuffer>),
       encodedSizeBytes: bytes.byteLength,
     });
-    const files = { bios: base.files.bios, vgaBios: base.files.vgaBios, kernel: await file("bzImage", kernel), rootVolume: await file("root.img", rootDisk) };
+    const files = {
+      bios: base.files.bios,
+      vgaBios: base.files.vgaBios,
+      kernel: await file("bzImage", kernel),
+      rootVolume: await file("root.img", rootDisk),
+    };
     const imageId = await imageIdFor(files, kernelCommandLine);
-    if (images.some((image) => image.imageId === imageId)) throw new Ec2Error("InvalidParameterValue", `These files are already registered as ${imageId}.`);
+    if (images.some((image) => image.imageId === imageId))
+      throw new Ec2Error("InvalidParameterValue", `These files are already registered as ${imageId}.`);
     const manifest: ImageManifest = {
       ...base,
       imageId,
@@ -228,10 +286,13 @@ export class StorageActions {
       files,
     };
     const copy = (bytes: Uint8Array) => bytes.slice().buffer;
-    await this.#ctx.images.register({ imageId, manifest: parsedManifest(manifest), source: "imported", registeredAt: manifest.creationDate, rootSnapshotId: null }, [
-      { sha256: files.kernel.sha256, sizeBytes: files.kernel.sizeBytes, bytes: copy(kernel) },
-      { sha256: files.rootVolume.sha256, sizeBytes: files.rootVolume.sizeBytes, bytes: copy(rootDisk) },
-    ]);
+    await this.#ctx.images.register(
+      { imageId, manifest: parsedManifest(manifest), source: "imported", registeredAt: manifest.creationDate, rootSnapshotId: null },
+      [
+        { sha256: files.kernel.sha256, sizeBytes: files.kernel.sizeBytes, bytes: copy(kernel) },
+        { sha256: files.rootVolume.sha256, sizeBytes: files.rootVolume.sizeBytes, bytes: copy(rootDisk) },
+      ],
+    );
     this.#ctx.changed();
     return (await this.#ctx.describeImages()).find((image) => image.imageId === imageId) as ImageDescription;
   }
@@ -241,7 +302,8 @@ export class StorageActions {
     const volume = this.#ctx.volumes.stored(volumeId);
     if (volume.attachment) await this.#ctx.flushWrites(volume.attachment.instanceId);
     const base = volume.base.kind === "blob" ? await this.#ctx.images.blob(volume.base.sha256) : null;
-    if (volume.base.kind === "blob" && !base) throw new Ec2Error("InvalidAMIID.Unavailable", `The image file under ${volumeId} is no longer in this browser.`);
+    if (volume.base.kind === "blob" && !base)
+      throw new Ec2Error("InvalidAMIID.Unavailable", `The image file under ${volumeId} is no longer in this browser.`);
     return this.#ctx.volumes.export(volumeId, base ?? null);
   }
 
@@ -260,9 +322,13 @@ export class StorageActions {
 
   #needsStopped(record: InstanceFacts, action: string): void {
     const state = record.state;
-    if (state !== "stopped") throw new Ec2Error("IncorrectInstanceState", `Cannot ${action} the instance ${record.instanceId}: it is ${state}; stop it first.`);
+    if (state !== "stopped")
+      throw new Ec2Error("IncorrectInstanceState", `Cannot ${action} the instance ${record.instanceId}: it is ${state}; stop it first.`);
     if (record.hibernated) {
-      throw new Ec2Error("IncorrectInstanceState", `Cannot ${action} the instance ${record.instanceId}: it is hibernated, with its disks in its saved memory. Start it and stop it without hibernating first.`);
+      throw new Ec2Error(
+        "IncorrectInstanceState",
+        `Cannot ${action} the instance ${record.instanceId}: it is hibernated, with its disks in its saved memory. Start it and stop it without hibernating first.`,
+      );
     }
   }
 }

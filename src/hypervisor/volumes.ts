@@ -78,9 +78,15 @@ export class VolumeRegistry {
   }
 
   async load(): Promise<void> {
-    const [volumes, snapshots, ledger] = await Promise.all([this.#store.volumes(), this.#store.snapshots(), this.#fleet.setting<number>(LEDGER_KEY)]);
+    const [volumes, snapshots, ledger] = await Promise.all([
+      this.#store.volumes(),
+      this.#store.snapshots(),
+      this.#fleet.setting<number>(LEDGER_KEY),
+    ]);
     const counts = await Promise.all(volumes.map((stored) => this.#store.volumeBlockCount(stored.volumeId)));
-    volumes.forEach((stored, i) => this.#volumes.set(stored.volumeId, { stored, blocks: null, writtenBytes: (counts[i] ?? 0) * OVERLAY_BLOCK_BYTES }));
+    volumes.forEach((stored, i) =>
+      this.#volumes.set(stored.volumeId, { stored, blocks: null, writtenBytes: (counts[i] ?? 0) * OVERLAY_BLOCK_BYTES }),
+    );
     for (const snapshot of snapshots) this.#snapshots.set(snapshot.snapshotId, snapshot);
     this.#deletedUsd = ledger ?? 0;
   }
@@ -100,7 +106,8 @@ export class VolumeRegistry {
   }
 
   snapshot(snapshotId: string): StoredSnapshot {
-    if (!isResourceId("snap", snapshotId)) throw new Ec2Error("InvalidSnapshotID.Malformed", `Invalid id: '${String(snapshotId)}' (expected snap- and 17 hex digits).`);
+    if (!isResourceId("snap", snapshotId))
+      throw new Ec2Error("InvalidSnapshotID.Malformed", `Invalid id: '${String(snapshotId)}' (expected snap- and 17 hex digits).`);
     const snapshot = this.#snapshots.get(snapshotId);
     if (!snapshot) throw new Ec2Error("InvalidSnapshot.NotFound", `The snapshot '${snapshotId}' does not exist.`);
     return snapshot;
@@ -108,7 +115,8 @@ export class VolumeRegistry {
 
   /** The volume attached to an instance at a device, if any. */
   attachedAt(instanceId: string, device: string): StoredVolume | undefined {
-    for (const { stored } of this.#volumes.values()) if (stored.attachment?.instanceId === instanceId && stored.attachment.device === device) return stored;
+    for (const { stored } of this.#volumes.values())
+      if (stored.attachment?.instanceId === instanceId && stored.attachment.device === device) return stored;
     return undefined;
   }
 
@@ -181,7 +189,9 @@ export class VolumeRegistry {
     }
     await this.#store.deleteVolume(volumeId);
     this.#volumes.delete(volumeId);
-    await this.#charge(storageCostUsd(entry.stored.sizeBytes, EBS_PRICE_PER_GIB_MONTH_USD, Date.parse(entry.stored.createTime), Date.now()));
+    await this.#charge(
+      storageCostUsd(entry.stored.sizeBytes, EBS_PRICE_PER_GIB_MONTH_USD, Date.parse(entry.stored.createTime), Date.now()),
+    );
   }
 
   /** A root volume deleted with its instance: billed on the instance's own meter. */
@@ -194,7 +204,8 @@ export class VolumeRegistry {
   /** Snapshots what is stored of the volume (flush first for a running instance's latest writes). */
   async createSnapshot(volumeId: string, description: string): Promise<Snapshot> {
     const { stored } = this.#entry(volumeId);
-    if (typeof description !== "string" || description.length > 255) throw new Ec2Error("InvalidParameterValue", "A snapshot's description is at most 255 characters.");
+    if (typeof description !== "string" || description.length > 255)
+      throw new Ec2Error("InvalidParameterValue", "A snapshot's description is at most 255 characters.");
     const snapshot = await this.#store.createSnapshot({
       snapshotId: this.#freshId("snap"),
       volumeId,
@@ -209,7 +220,8 @@ export class VolumeRegistry {
 
   async deleteSnapshot(snapshotId: string, usedBy: string | null): Promise<void> {
     const snapshot = this.snapshot(snapshotId);
-    if (usedBy) throw new Ec2Error("InvalidSnapshot.InUse", `The snapshot ${snapshotId} is the root of image ${usedBy}: deregister the image first.`);
+    if (usedBy)
+      throw new Ec2Error("InvalidSnapshot.InUse", `The snapshot ${snapshotId} is the root of image ${usedBy}: deregister the image first.`);
     await this.#store.deleteSnapshot(snapshotId);
     this.#snapshots.delete(snapshotId);
     await this.#charge(storageCostUsd(snapshot.storedBytes, SNAPSHOT_PRICE_PER_GIB_MONTH_USD, Date.parse(snapshot.startTime), Date.now()));
@@ -227,7 +239,10 @@ export class VolumeRegistry {
   /** A raw disk image as a new available volume: only its non-zero blocks are stored. */
   async import(bytes: Uint8Array, tags: StoredVolume["tags"]): Promise<StoredVolume> {
     if (bytes.byteLength === 0 || bytes.byteLength > MAX_VOLUME_MIB * 1024 * 1024) {
-      throw new Ec2Error("InvalidParameterValue", `A disk image must hold 1 byte to ${MAX_VOLUME_MIB} MiB; this one has ${bytes.byteLength} bytes.`);
+      throw new Ec2Error(
+        "InvalidParameterValue",
+        `A disk image must hold 1 byte to ${MAX_VOLUME_MIB} MiB; this one has ${bytes.byteLength} bytes.`,
+      );
     }
     const sizeBytes = Math.ceil(bytes.byteLength / OVERLAY_BLOCK_BYTES) * OVERLAY_BLOCK_BYTES;
     const blocks: WrittenBlocks = new Map();
@@ -259,7 +274,8 @@ export class VolumeRegistry {
       volumesUsd += storageCostUsd(stored.sizeBytes, EBS_PRICE_PER_GIB_MONTH_USD, Date.parse(stored.createTime), nowMs);
     }
     let snapshotsUsd = 0;
-    for (const snapshot of this.#snapshots.values()) snapshotsUsd += storageCostUsd(snapshot.storedBytes, SNAPSHOT_PRICE_PER_GIB_MONTH_USD, Date.parse(snapshot.startTime), nowMs);
+    for (const snapshot of this.#snapshots.values())
+      snapshotsUsd += storageCostUsd(snapshot.storedBytes, SNAPSHOT_PRICE_PER_GIB_MONTH_USD, Date.parse(snapshot.startTime), nowMs);
     return { volumesUsd, snapshotsUsd, totalUsd: volumesUsd + snapshotsUsd };
   }
 
@@ -269,7 +285,8 @@ export class VolumeRegistry {
   }
 
   #entry(volumeId: string): VolumeEntry {
-    if (!isResourceId("vol", volumeId)) throw new Ec2Error("InvalidVolumeID.Malformed", `Invalid id: '${String(volumeId)}' (expected vol- and 17 hex digits).`);
+    if (!isResourceId("vol", volumeId))
+      throw new Ec2Error("InvalidVolumeID.Malformed", `Invalid id: '${String(volumeId)}' (expected vol- and 17 hex digits).`);
     const entry = this.#volumes.get(volumeId);
     if (!entry) throw new Ec2Error("InvalidVolume.NotFound", `The volume '${volumeId}' does not exist.`);
     return entry;

@@ -73,7 +73,13 @@ describe("a damaged image", () => {
 });
 
 describe("verifyImageFile", () => {
-  const file = { path: "disk.img", encoding: "identity" as const, sizeBytes: 3, sha256: "039058c6f2c0cb492c533b0a4d14ef77cc0f78abccced5287d84a1a2011cfb81", encodedSizeBytes: 3 };
+  const file = {
+    path: "disk.img",
+    encoding: "identity" as const,
+    sizeBytes: 3,
+    sha256: "039058c6f2c0cb492c533b0a4d14ef77cc0f78abccced5287d84a1a2011cfb81",
+    encodedSizeBytes: 3,
+  };
 
   it("accepts the bytes the manifest describes", async () => {
     expect((await verifyImageFile(file, Uint8Array.of(1, 2, 3).buffer)).ok).toBe(true);

@@ -83,7 +83,9 @@ async function readBody(body: ReadableStream<Uint8Array>, file: ImageFile, onByt
       return reader.cancel(reason);
     },
   });
-  const decoded = gzip ? raw.pipeThrough(new DecompressionStream("gzip") as ReadableWritablePair<Uint8Array<ArrayBuffer>, Uint8Array<ArrayBuffer>>) : raw;
+  const decoded = gzip
+    ? raw.pipeThrough(new DecompressionStream("gzip") as ReadableWritablePair<Uint8Array<ArrayBuffer>, Uint8Array<ArrayBuffer>>)
+    : raw;
   return new Response(decoded).arrayBuffer();
 }
 
@@ -103,13 +105,17 @@ export async function fetchImageFile(
     if (signal?.aborted) return cancelled();
     return fail("ImageDownloadError", `Cannot download image file ${file.path}: ${toCloudError(error).message}`);
   }
-  if (!response.ok || !response.body) return fail("ImageDownloadError", `Cannot download image file ${file.path}: HTTP ${response.status}.`);
+  if (!response.ok || !response.body)
+    return fail("ImageDownloadError", `Cannot download image file ${file.path}: HTTP ${response.status}.`);
   let bytes: ArrayBuffer;
   try {
     bytes = await readBody(response.body, file, onBytes);
   } catch (error) {
     if (signal?.aborted) return cancelled();
-    return fail("ImageIntegrityError", `Image file ${file.path} cannot be read or decompressed (${toCloudError(error).message}): it is corrupt or truncated. Nothing was used.`);
+    return fail(
+      "ImageIntegrityError",
+      `Image file ${file.path} cannot be read or decompressed (${toCloudError(error).message}): it is corrupt or truncated. Nothing was used.`,
+    );
   }
   return verifyImageFile(file, bytes);
 }

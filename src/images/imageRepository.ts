@@ -38,7 +38,14 @@ export class ImageRepository {
   /** Files already read this session, by SHA-256: every launch shares them. */
   readonly #bytes = new Map<string, ArrayBuffer>();
   /** Downloads under way, by image id: a second caller joins the first, sees its progress and may cancel it. */
-  readonly #downloads = new Map<string, { readonly result: Promise<Result<void>>; readonly controller: AbortController; readonly listeners: Set<(progress: ImageLoadProgress) => void> }>();
+  readonly #downloads = new Map<
+    string,
+    {
+      readonly result: Promise<Result<void>>;
+      readonly controller: AbortController;
+      readonly listeners: Set<(progress: ImageLoadProgress) => void>;
+    }
+  >();
 
   constructor(catalogUrl: string, fetcher: ImageFetcher, cache: ImageCache) {
     this.#catalogUrl = catalogUrl;
@@ -54,16 +61,28 @@ export class ImageRepository {
     const [catalog, stored] = await Promise.all([this.#readCatalog(), this.#cache.images()]);
     if (!catalog.ok && stored.length === 0) return catalog;
     const storedById = new Map(stored.map((image) => [image.imageId, image]));
-    const present = await this.#cache.present([...new Set(stored.flatMap((image) => IMAGE_FILE_ROLES.map((role) => image.manifest.files[role].sha256)))]);
+    const present = await this.#cache.present([
+      ...new Set(stored.flatMap((image) => IMAGE_FILE_ROLES.map((role) => image.manifest.files[role].sha256))),
+    ]);
     const offline = (manifest: ImageManifest) => IMAGE_FILE_ROLES.every((role) => present.has(manifest.files[role].sha256));
     const described: ImageDescription[] = [];
     for (const entry of catalog.ok ? catalog.value.values() : []) {
       const held = storedById.get(entry.manifest.imageId);
-      described.push({ ...entry.manifest, source: "catalog", availableOffline: held !== undefined && offline(entry.manifest), rootSnapshotId: null });
+      described.push({
+        ...entry.manifest,
+        source: "catalog",
+        availableOffline: held !== undefined && offline(entry.manifest),
+        rootSnapshotId: null,
+      });
       storedById.delete(entry.manifest.imageId);
     }
     for (const image of storedById.values()) {
-      described.push({ ...image.manifest, source: image.source, availableOffline: offline(image.manifest), rootSnapshotId: image.rootSnapshotId });
+      described.push({
+        ...image.manifest,
+        source: image.source,
+        availableOffline: offline(image.manifest),
+        rootSnapshotId: image.rootSnapshotId,
+      });
     }
     return ok(described);
   }
@@ -77,9 +96,10 @@ export class ImageRepository {
     if (!pending) {
       const controller = new AbortController();
       const listeners = new Set<(progress: ImageLoadProgress) => void>();
-      const result = this.#download(imageId, { signal: controller.signal, onProgress: (progress) => listeners.forEach((listener) => listener(progress)) }).catch(
-        (error: unknown) => ({ ok: false as const, error: toCloudError(error, "StorageError") }),
-      );
+      const result = this.#download(imageId, {
+        signal: controller.signal,
+        onProgress: (progress) => listeners.forEach((listener) => listener(progress)),
+      }).catch((error: unknown) => ({ ok: false as const, error: toCloudError(error, "StorageError") }));
       pending = { result, controller, listeners };
       this.#downloads.set(imageId, pending);
       void result.finally(() => this.#downloads.delete(imageId));
@@ -107,7 +127,10 @@ export class ImageRepository {
     for (const role of roles) {
       const bytes = await this.blob(manifest.files[role].sha256);
       if (!bytes) {
-        return fail("InvalidAMIID.Unavailable", `The file ${manifest.files[role].path} of image ${manifest.name} is no longer in this browser. Download the image again (Images).`);
+        return fail(
+          "InvalidAMIID.Unavailable",
+          `The file ${manifest.files[role].path} of image ${manifest.name} is no longer in this browser. Download the image again (Images).`,
+        );
       }
       files[role] = bytes;
     }
@@ -169,14 +192,21 @@ export class ImageRepository {
     const entry = catalog.ok ? catalog.value.get(imageId) : undefined;
     const manifest = stored?.manifest ?? entry?.manifest;
     if (!manifest) {
-      if (!catalog.ok) return fail(catalog.error.code, `The image '${imageId}' is not in this browser and the catalog cannot be read: ${catalog.error.message}`);
+      if (!catalog.ok)
+        return fail(
+          catalog.error.code,
+          `The image '${imageId}' is not in this browser and the catalog cannot be read: ${catalog.error.message}`,
+        );
       return fail("InvalidAMIID.NotFound", `The image id '${imageId}' does not exist.`);
     }
     const present = await this.#cache.present(IMAGE_FILE_ROLES.map((role) => manifest.files[role].sha256));
     const missing = IMAGE_FILE_ROLES.filter((role) => !present.has(manifest.files[role].sha256));
     if (missing.length === 0 && stored) return ok(undefined);
     if (missing.length > 0 && !entry) {
-      return fail("InvalidAMIID.Unavailable", `The image ${manifest.name} is not fully in this browser and cannot be downloaded now (offline?).`);
+      return fail(
+        "InvalidAMIID.Unavailable",
+        `The image ${manifest.name} is not fully in this browser and cannot be downloaded now (offline?).`,
+      );
     }
     const totalBytes = missing.reduce((sum, role) => sum + manifest.files[role].encodedSizeBytes, 0);
     let loadedBytes = 0;
@@ -209,7 +239,8 @@ export class ImageRepository {
       let data: unknown;
       try {
         const response = await this.#fetcher(this.#catalogUrl);
-        if (!response.ok) return fail("ImageDownloadError", `Cannot download the image catalog ${this.#catalogUrl}: HTTP ${response.status}.`);
+        if (!response.ok)
+          return fail("ImageDownloadError", `Cannot download the image catalog ${this.#catalogUrl}: HTTP ${response.status}.`);
         data = await response.json();
       } catch (error) {
         return fail("ImageDownloadError", `Cannot read the image catalog ${this.#catalogUrl}: ${String(error)}`);

@@ -76,7 +76,11 @@ export function parseCatalog(data: unknown, source: string): Result<ImageCatalog
 }
 
 /** An image id derived from the image's content, so the same bytes always get the same id. */
-export async function imageIdFor(files: ImageManifest["files"], kernelCommandLine: string, rootDeviceType: ImageManifest["rootDeviceType"] = "ebs"): Promise<string> {
+export async function imageIdFor(
+  files: ImageManifest["files"],
+  kernelCommandLine: string,
+  rootDeviceType: ImageManifest["rootDeviceType"] = "ebs",
+): Promise<string> {
   // An EBS image's id leaves the root device out, so ids made before instance-store images existed stay the same.
   const root = rootDeviceType === "ebs" ? "" : `\nroot:${rootDeviceType}`;
   const text = IMAGE_FILE_ROLES.map((role) => `${role}:${files[role].sha256}`).join("\n") + `\ncmdline:${kernelCommandLine}` + root;

@@ -9,7 +9,9 @@ import { ImageFileSchema } from "./manifest.ts";
 export const VOLUME_TEMPLATE_SIZES_MIB = [16, 64, 256, 1024] as const;
 
 export const VolumeTemplatesSchema = v.object({
-  templates: v.array(v.object({ filesystem: v.literal("ext4"), sizeMib: v.pipe(v.number(), v.integer(), v.minValue(1)), file: ImageFileSchema })),
+  templates: v.array(
+    v.object({ filesystem: v.literal("ext4"), sizeMib: v.pipe(v.number(), v.integer(), v.minValue(1)), file: ImageFileSchema }),
+  ),
 });
 export type VolumeTemplates = v.InferOutput<typeof VolumeTemplatesSchema>;
 export type VolumeTemplate = VolumeTemplates["templates"][number];
@@ -17,5 +19,8 @@ export type VolumeTemplate = VolumeTemplates["templates"][number];
 export function parseVolumeTemplates(data: unknown, source: string): Result<VolumeTemplates> {
   const parsed = v.safeParse(VolumeTemplatesSchema, data);
   if (parsed.success) return ok(parsed.output);
-  return fail("InvalidParameterValue", `The volume templates ${source} are not valid: ${parsed.issues.map((issue) => `${v.getDotPath(issue) ?? "(top)"}: ${issue.message}`).join("; ")}`);
+  return fail(
+    "InvalidParameterValue",
+    `The volume templates ${source} are not valid: ${parsed.issues.map((issue) => `${v.getDotPath(issue) ?? "(top)"}: ${issue.message}`).join("; ")}`,
+  );
 }

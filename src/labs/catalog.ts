@@ -26,7 +26,12 @@ export type ImportResult = { readonly ok: true; readonly lab: Lab } | { readonly
  * A lab from a local file (its name and text), validated like the shipped ones and against
  * them: its id must be new and its prerequisites must exist.
  */
-export function importLab(fileName: string, text: string, known: readonly Lab[], options: Pick<ParseOptions, "imageNames"> = {}): ImportResult {
+export function importLab(
+  fileName: string,
+  text: string,
+  known: readonly Lab[],
+  options: Pick<ParseOptions, "imageNames"> = {},
+): ImportResult {
   const parsed = parseLab(fileName, text, options);
   if (!parsed.ok) return parsed;
   const errors = validateLabSet([...known, parsed.lab]).filter((error) => error.file === fileName);

@@ -33,7 +33,17 @@ const lab: Lab = {
 };
 
 let serial = 0;
-function instance(options: { name?: string; labTag?: boolean; state?: InstanceStateName; type?: string; booting?: boolean; launchTime?: string; hibernated?: boolean } = {}): Instance {
+function instance(
+  options: {
+    name?: string;
+    labTag?: boolean;
+    state?: InstanceStateName;
+    type?: string;
+    booting?: boolean;
+    launchTime?: string;
+    hibernated?: boolean;
+  } = {},
+): Instance {
   const state = options.state ?? "running";
   const id = `i-${(++serial).toString(16).padStart(17, "0")}`;
   return {
@@ -45,8 +55,16 @@ function instance(options: { name?: string; labTag?: boolean; state?: InstanceSt
     stateTransitionReason: "",
     stateReason: null,
     launchTime: options.launchTime ?? new Date(2026, 0, 1, 0, 0, serial).toISOString(),
-    tags: [...(options.name ? [{ key: "Name", value: options.name }] : []), ...(options.labTag ? [{ key: LAB_TAG_KEY, value: "demo" }] : [])],
-    statusChecks: state === "running" ? (options.booting ? { system: "ok", instance: "initializing" } : { system: "ok", instance: "ok" }) : { system: "not-applicable", instance: "not-applicable" },
+    tags: [
+      ...(options.name ? [{ key: "Name", value: options.name }] : []),
+      ...(options.labTag ? [{ key: LAB_TAG_KEY, value: "demo" }] : []),
+    ],
+    statusChecks:
+      state === "running"
+        ? options.booting
+          ? { system: "ok", instance: "initializing" }
+          : { system: "ok", instance: "ok" }
+        : { system: "not-applicable", instance: "not-applicable" },
     rootDeviceType: "ebs",
     rootDeviceName: "/dev/sda",
     disableApiTermination: false,
@@ -65,13 +83,22 @@ function volume(name: string, options: { sizeMib?: number; attachedTo?: string; 
     state: options.attachedTo ? "in-use" : "available",
     createTime: "",
     snapshotId: "",
-    attachments: options.attachedTo ? [{ instanceId: options.attachedTo, device: options.device ?? "/dev/sdb", state: "attached", deleteOnTermination: false }] : [],
+    attachments: options.attachedTo
+      ? [{ instanceId: options.attachedTo, device: options.device ?? "/dev/sdb", state: "attached", deleteOnTermination: false }]
+      : [],
     tags: [{ key: "Name", value: name }],
     writtenBytes: 0,
   };
 }
 
-const bill = (computeUsd: number, storageUsd: number): Bill => ({ computeUsd, storageUsd, creditsUsd: 0, totalUsd: computeUsd + storageUsd, billedSeconds: 60, accruing: true });
+const bill = (computeUsd: number, storageUsd: number): Bill => ({
+  computeUsd,
+  storageUsd,
+  creditsUsd: 0,
+  totalUsd: computeUsd + storageUsd,
+  billedSeconds: 60,
+  accruing: true,
+});
 
 interface Stub extends LabHost {
   commands: string[];
@@ -89,7 +116,9 @@ function stubHost(options: { instances?: Instance[]; volumes?: Volume[]; bills?:
           (!request.instanceIds || request.instanceIds.includes(i.instanceId)) &&
           (request.filters ?? []).every((filter) =>
             filter.values.some((value) =>
-              filter.name === "instance-id" ? i.instanceId === value : i.tags.some((tag) => `tag:${tag.key}` === filter.name && tag.value === value),
+              filter.name === "instance-id"
+                ? i.instanceId === value
+                : i.tags.some((tag) => `tag:${tag.key}` === filter.name && tag.value === value),
             ),
           ),
       ),
@@ -98,10 +127,18 @@ function stubHost(options: { instances?: Instance[]; volumes?: Volume[]; bills?:
     runCommand: (_id: string, command: string) => {
       commands.push(command);
       return new Promise((resolve) => {
-        execFile("/bin/sh", ["-c", command], (error, stdout, stderr) => resolve({ exitCode: error ? Number(error.code ?? 1) : 0, stdout, stderr }));
+        execFile("/bin/sh", ["-c", command], (error, stdout, stderr) =>
+          resolve({ exitCode: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
+        );
       });
     },
-    runInstances: () => (options.launch ?? (() => { throw new Ec2Error("DryRunOperation", "Request would have succeeded, but DryRun flag is set."); }))(),
+    runInstances: () =>
+      (
+        options.launch ??
+        (() => {
+          throw new Ec2Error("DryRunOperation", "Request would have succeeded, but DryRun flag is set.");
+        })
+      )(),
   };
   return host;
 }
@@ -142,7 +179,9 @@ describe("command checks", () => {
     expect((await results(stopped, [{ kind: "command", run: "true" }]))[0]?.message).toMatch(/is stopped: start it, then check again/);
     const booting = stubHost({ instances: [instance({ labTag: true, booting: true })] });
     expect((await results(booting, [{ kind: "command", run: "true" }]))[0]?.message).toMatch(/still booting/);
-    expect((await results(stubHost(), [{ kind: "command", run: "true" }]))[0]?.message).toBe("the lab's instance (demo) does not exist yet.");
+    expect((await results(stubHost(), [{ kind: "command", run: "true" }]))[0]?.message).toBe(
+      "the lab's instance (demo) does not exist yet.",
+    );
     expect(stopped.commands).toEqual([]);
   });
 
@@ -222,7 +261,11 @@ describe("volume checks", () => {
     const other = instance({ name: "other" });
     const host = stubHost({
       instances: [box, other],
-      volumes: [volume("data-1", { sizeMib: 32, attachedTo: box.instanceId }), volume("spare"), volume("root", { attachedTo: box.instanceId, device: "/dev/sda", sizeMib: 64 })],
+      volumes: [
+        volume("data-1", { sizeMib: 32, attachedTo: box.instanceId }),
+        volume("spare"),
+        volume("root", { attachedTo: box.instanceId, device: "/dev/sda", sizeMib: 64 }),
+      ],
     });
     const found = await results(host, [
       { kind: "volume", volume: "data-1", minSizeMib: 32 },
@@ -251,12 +294,20 @@ describe("bill checks", () => {
 
     // Within its first 60 s a running instance's compute charge stands still: it is still billed.
     const early = stubHost({ instances: [instance({ labTag: true })], bills: [bill(0.0002, 1e-9), bill(0.0002, 2e-9)] });
-    expect((await results(early, [{ kind: "bill", compute: "stopped" }]))[0]?.message).toMatch(/it is running, so it is still billed for compute/);
+    expect((await results(early, [{ kind: "bill", compute: "stopped" }]))[0]?.message).toMatch(
+      /it is running, so it is still billed for compute/,
+    );
 
-    const stopped = stubHost({ instances: [instance({ labTag: true, state: "stopped" })], bills: [bill(0.0003, 1e-9), bill(0.0003, 2e-9)] });
+    const stopped = stubHost({
+      instances: [instance({ labTag: true, state: "stopped" })],
+      bills: [bill(0.0003, 1e-9), bill(0.0003, 2e-9)],
+    });
     expect((await results(stopped, [{ kind: "bill", compute: "stopped", storage: "growing" }]))[0]?.passed).toBe(true);
 
-    const terminated = stubHost({ instances: [instance({ labTag: true, state: "terminated" })], bills: [bill(0.0003, 3e-9), bill(0.0003, 3e-9)] });
+    const terminated = stubHost({
+      instances: [instance({ labTag: true, state: "terminated" })],
+      bills: [bill(0.0003, 3e-9), bill(0.0003, 3e-9)],
+    });
     const [ended, stillGrowing] = await results(terminated, [
       { kind: "bill", compute: "stopped", storage: "stopped" },
       { kind: "bill", storage: "growing" },
@@ -295,7 +346,11 @@ describe("capacity checks", () => {
 
 describe("labLaunchRequest", () => {
   it("launches the lab's image and type with its Name, lab tag and user data", () => {
-    expect(labLaunchRequest({ ...lab, image: "tabcloud-linux", userData: "echo hi" }, [{ imageId: "ami-0123456789abcdef0", name: "tabcloud-linux" }])).toEqual({
+    expect(
+      labLaunchRequest({ ...lab, image: "tabcloud-linux", userData: "echo hi" }, [
+        { imageId: "ami-0123456789abcdef0", name: "tabcloud-linux" },
+      ]),
+    ).toEqual({
       imageId: "ami-0123456789abcdef0",
       instanceType: "t3.micro",
       tags: [

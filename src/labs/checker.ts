@@ -46,7 +46,13 @@ const DEFAULT_BILL_INTERVAL_MS = 1500;
 const DEFAULT_GUEST_TIMEOUT_MS = 10_000;
 
 /** Runs the checks of one step (by index from 0, or the step itself). */
-export async function checkStep(host: LabHost, lab: Lab, step: number | LabStep, context: LabContext = {}, options: CheckOptions = {}): Promise<StepCheckResult> {
+export async function checkStep(
+  host: LabHost,
+  lab: Lab,
+  step: number | LabStep,
+  context: LabContext = {},
+  options: CheckOptions = {},
+): Promise<StepCheckResult> {
   const started = performance.now();
   const theStep = typeof step === "number" ? lab.steps[step] : step;
   if (!theStep) throw new RangeError(`The lab ${lab.id} has no step ${String(step)}.`);
@@ -55,7 +61,13 @@ export async function checkStep(host: LabHost, lab: Lab, step: number | LabStep,
 }
 
 /** Runs a list of checks; the results come back in the same order. */
-export async function runChecks(host: LabHost, lab: Lab, checks: readonly Check[], context: LabContext = {}, options: CheckOptions = {}): Promise<CheckResult[]> {
+export async function runChecks(
+  host: LabHost,
+  lab: Lab,
+  checks: readonly Check[],
+  context: LabContext = {},
+  options: CheckOptions = {},
+): Promise<CheckResult[]> {
   // Host checks start at once; guest checks are grouped by the instance they run in.
   const results: (Promise<CheckResult> | ((outputs: ReadonlyMap<number, GuestOutput | string>) => CheckResult))[] = [];
   const guest = new Map<string, { instance: Instance; items: { index: number; check: CommandCheck | FileCheck }[] }>();
@@ -127,10 +139,22 @@ async function runGuestChecks(
     groups.map(async ({ instance, items }) => {
       try {
         const nonce = newNonce();
-        const run = await host.runCommand(instance.instanceId, batchScript(items.map((item) => checkSnippet(item.check)), nonce), { timeoutMs });
+        const run = await host.runCommand(
+          instance.instanceId,
+          batchScript(
+            items.map((item) => checkSnippet(item.check)),
+            nonce,
+          ),
+          { timeoutMs },
+        );
         const parsed = parseBatchOutput(run.stdout, run.stderr, nonce);
         // The script numbers its snippets by their place in this group.
-        items.forEach((item, position) => outputs.set(item.index, parsed.get(position) ?? `The check did not finish in ${instance.instanceId} (exit code ${run.exitCode}).`));
+        items.forEach((item, position) =>
+          outputs.set(
+            item.index,
+            parsed.get(position) ?? `The check did not finish in ${instance.instanceId} (exit code ${run.exitCode}).`,
+          ),
+        );
       } catch (error) {
         const message = `The instance ${instance.instanceId} did not answer the check: ${error instanceof Error ? error.message : String(error)}`;
         for (const item of items) outputs.set(item.index, message);
@@ -143,20 +167,27 @@ async function runGuestChecks(
 function notReadyForCommands(instance: Instance | undefined, who: string): string | null {
   if (!instance) return `${who} does not exist yet.`;
   const state = instance.state.name;
-  if (state === "terminated" || state === "shutting-down") return `${who} (${instance.instanceId}) is ${state}: its files are gone with it.`;
+  if (state === "terminated" || state === "shutting-down")
+    return `${who} (${instance.instanceId}) is ${state}: its files are gone with it.`;
   if (state === "stopped" || state === "stopping") return `${who} (${instance.instanceId}) is ${state}: start it, then check again.`;
   if (state === "pending") return `${who} (${instance.instanceId}) is still pending: wait until it is running.`;
-  if (instance.statusChecks.instance !== "ok") return `${who} (${instance.instanceId}) is still booting: wait for its status checks to pass.`;
+  if (instance.statusChecks.instance !== "ok")
+    return `${who} (${instance.instanceId}) is still booting: wait for its status checks to pass.`;
   return null;
 }
 
 function judgeCommand(check: CommandCheck, output: GuestOutput, result: Verdict): CheckResult {
   const expectedCode = check.exitCode ?? (check.stdout === undefined ? 0 : undefined);
   const problems: string[] = [];
-  if (expectedCode !== undefined && output.exitCode !== expectedCode) problems.push(`it exited with ${output.exitCode}, not ${expectedCode}`);
-  if (check.stdout !== undefined && !new RegExp(check.stdout, "m").test(output.stdout)) problems.push(`its output did not match /${check.stdout}/`);
-  if (problems.length === 0) return result(true, `\`${check.run}\` ${expectedCode !== undefined ? `exited with ${expectedCode}` : "printed what was expected"}.`);
-  const seen = [output.stdout.trim() && `output: ${clip(output.stdout)}`, output.stderr.trim() && `errors: ${clip(output.stderr)}`].filter(Boolean).join("; ");
+  if (expectedCode !== undefined && output.exitCode !== expectedCode)
+    problems.push(`it exited with ${output.exitCode}, not ${expectedCode}`);
+  if (check.stdout !== undefined && !new RegExp(check.stdout, "m").test(output.stdout))
+    problems.push(`its output did not match /${check.stdout}/`);
+  if (problems.length === 0)
+    return result(true, `\`${check.run}\` ${expectedCode !== undefined ? `exited with ${expectedCode}` : "printed what was expected"}.`);
+  const seen = [output.stdout.trim() && `output: ${clip(output.stdout)}`, output.stderr.trim() && `errors: ${clip(output.stderr)}`]
+    .filter(Boolean)
+    .join("; ");
   return result(false, `\`${check.run}\`: ${problems.join(" and ")}${seen ? ` (${seen})` : ""}.`);
 }
 
@@ -165,16 +196,21 @@ function judgeFile(check: FileCheck, output: GuestOutput, result: Verdict): Chec
   const path = check.path;
   const shouldExist = check.exists ?? true;
   if (!shouldExist) {
-    return facts.type === "missing" ? result(true, `${path} does not exist.`) : result(false, `${path} still exists (a ${facts.type}): remove it.`);
+    return facts.type === "missing"
+      ? result(true, `${path} does not exist.`)
+      : result(false, `${path} still exists (a ${facts.type}): remove it.`);
   }
   if (facts.type === "missing") return result(false, `${path} does not exist yet.`);
   if (check.type !== undefined && facts.type !== check.type) return result(false, `${path} is a ${facts.type}, not a ${check.type}.`);
   if (check.executable !== undefined && facts.executable !== check.executable) {
     return result(false, check.executable ? `${path} is not executable: chmod +x ${path}` : `${path} is executable, and should not be.`);
   }
-  if ((check.contains !== undefined || check.matches !== undefined) && facts.type !== "file") return result(false, `${path} is a ${facts.type}, not a file with text in it.`);
-  if (check.contains !== undefined && !facts.content.includes(check.contains)) return result(false, `${path} does not contain "${check.contains}" yet.`);
-  if (check.matches !== undefined && !new RegExp(check.matches, "m").test(facts.content)) return result(false, `${path} has no text matching /${check.matches}/ yet.`);
+  if ((check.contains !== undefined || check.matches !== undefined) && facts.type !== "file")
+    return result(false, `${path} is a ${facts.type}, not a file with text in it.`);
+  if (check.contains !== undefined && !facts.content.includes(check.contains))
+    return result(false, `${path} does not contain "${check.contains}" yet.`);
+  if (check.matches !== undefined && !new RegExp(check.matches, "m").test(facts.content))
+    return result(false, `${path} has no text matching /${check.matches}/ yet.`);
   return result(true, `${path} is there${check.contains !== undefined || check.matches !== undefined ? " with the expected text" : ""}.`);
 }
 
@@ -183,19 +219,23 @@ function judgeInstance(host: LabHost, lab: Lab, context: LabContext, check: Inst
   const shouldExist = check.exists ?? true;
   if (!instance) return shouldExist ? result(false, `${who} does not exist yet: launch it.`) : result(true, `${who} does not exist.`);
   if (!shouldExist) {
-    return instance.state.name === "terminated" ? result(true, `${who} is terminated.`) : result(false, `${who} (${instance.instanceId}) still exists: it is ${instance.state.name}.`);
+    return instance.state.name === "terminated"
+      ? result(true, `${who} is terminated.`)
+      : result(false, `${who} (${instance.instanceId}) still exists: it is ${instance.state.name}.`);
   }
   const problems: string[] = [];
   const states = check.state === undefined ? null : Array.isArray(check.state) ? check.state : [check.state];
   if (states && !states.includes(instance.state.name)) problems.push(`it is ${instance.state.name}, not ${states.join(" or ")}`);
-  if (check.instanceType !== undefined && instance.instanceType !== check.instanceType) problems.push(`its type is ${instance.instanceType}, not ${check.instanceType}`);
+  if (check.instanceType !== undefined && instance.instanceType !== check.instanceType)
+    problems.push(`its type is ${instance.instanceType}, not ${check.instanceType}`);
   if (check.statusChecks === "ok") {
     const { system, instance: own } = instance.statusChecks;
     const passed = (system === "ok" ? 1 : 0) + (own === "ok" ? 1 : 0);
     if (passed < 2) problems.push(`${passed}/2 status checks have passed (system: ${system}, instance: ${own})`);
   }
   if (check.hibernated !== undefined) {
-    if (instance.hibernated !== check.hibernated) problems.push(check.hibernated ? "it is not hibernated (stop it with Hibernate)" : "it is hibernated");
+    if (instance.hibernated !== check.hibernated)
+      problems.push(check.hibernated ? "it is not hibernated (stop it with Hibernate)" : "it is hibernated");
   }
   if (problems.length > 0) return result(false, `${who} (${instance.instanceId}): ${problems.join("; ")}.`);
   return result(true, `${who} (${instance.instanceId}) is ${instance.state.name}, ${instance.instanceType}.`);
@@ -210,28 +250,56 @@ function judgeVolume(host: LabHost, lab: Lab, context: LabContext, check: Volume
   const mib = (sizeBytes: number) => `${Math.round(sizeBytes / 1024 / 1024)} MiB`;
   if (check.volume !== undefined) {
     const named = volumes.filter((volume) => volume.tags.some((tag) => tag.key === "Name" && tag.value === check.volume));
-    const volume = named.find((candidate) => (attached ? candidate.attachments[0]?.instanceId === instance?.instanceId : candidate.state === "available")) ?? named[0];
+    const volume =
+      named.find((candidate) =>
+        attached ? candidate.attachments[0]?.instanceId === instance?.instanceId : candidate.state === "available",
+      ) ?? named[0];
     if (!volume) return result(false, `There is no volume named ${check.volume}: create one with that Name tag.`);
-    if (!sizeOk(volume.sizeBytes)) return result(false, `The volume ${check.volume} (${volume.volumeId}) is ${mib(volume.sizeBytes)}; it should be at least ${check.minSizeMib} MiB.`);
+    if (!sizeOk(volume.sizeBytes))
+      return result(
+        false,
+        `The volume ${check.volume} (${volume.volumeId}) is ${mib(volume.sizeBytes)}; it should be at least ${check.minSizeMib} MiB.`,
+      );
     const attachment = volume.attachments[0];
     if (!attached) {
-      return attachment ? result(false, `The volume ${check.volume} is still attached to ${attachment.instanceId}: detach it (the instance must be stopped).`) : result(true, `The volume ${check.volume} (${volume.volumeId}) is available.`);
+      return attachment
+        ? result(
+            false,
+            `The volume ${check.volume} is still attached to ${attachment.instanceId}: detach it (the instance must be stopped).`,
+          )
+        : result(true, `The volume ${check.volume} (${volume.volumeId}) is available.`);
     }
     if (!instance) return result(false, `${who} does not exist yet.`);
     if (attachment?.instanceId !== instance.instanceId || (check.device !== undefined && attachment.device !== device)) {
-      return result(false, `The volume ${check.volume} (${volume.volumeId}) is ${attachment ? `attached to ${attachment.instanceId}` : "not attached"}: attach it to ${who} (${instance.instanceId}) while that is stopped.`);
+      return result(
+        false,
+        `The volume ${check.volume} (${volume.volumeId}) is ${attachment ? `attached to ${attachment.instanceId}` : "not attached"}: attach it to ${who} (${instance.instanceId}) while that is stopped.`,
+      );
     }
     return result(true, `The volume ${check.volume} (${volume.volumeId}) is attached to ${who} at ${attachment.device}.`);
   }
-  if (!instance) return attached ? result(false, `${who} does not exist yet.`) : result(true, `${who} does not exist, so nothing is attached to it.`);
+  if (!instance)
+    return attached ? result(false, `${who} does not exist yet.`) : result(true, `${who} does not exist, so nothing is attached to it.`);
   const there = volumes.find((volume) => volume.attachments.some((a) => a.instanceId === instance.instanceId && a.device === device));
-  if (!attached) return there ? result(false, `${who} still has ${there.volumeId} at ${device}.`) : result(true, `${who} has no volume at ${device}.`);
+  if (!attached)
+    return there ? result(false, `${who} still has ${there.volumeId} at ${device}.`) : result(true, `${who} has no volume at ${device}.`);
   if (!there) return result(false, `${who} (${instance.instanceId}) has no volume at ${device}: attach one while it is stopped.`);
-  if (!sizeOk(there.sizeBytes)) return result(false, `The volume at ${device} (${there.volumeId}) is ${mib(there.sizeBytes)}; it should be at least ${check.minSizeMib} MiB.`);
+  if (!sizeOk(there.sizeBytes))
+    return result(
+      false,
+      `The volume at ${device} (${there.volumeId}) is ${mib(there.sizeBytes)}; it should be at least ${check.minSizeMib} MiB.`,
+    );
   return result(true, `${who} has ${there.volumeId} (${mib(there.sizeBytes)}) at ${device}.`);
 }
 
-async function judgeBill(host: LabHost, lab: Lab, context: LabContext, check: BillCheck, options: CheckOptions, result: Verdict): Promise<CheckResult> {
+async function judgeBill(
+  host: LabHost,
+  lab: Lab,
+  context: LabContext,
+  check: BillCheck,
+  options: CheckOptions,
+  result: Verdict,
+): Promise<CheckResult> {
   const { instance, who } = targetInstance(host, lab, context, check.instance);
   if (!instance) return result(false, `${who} does not exist yet: launch it.`);
   const read = (): Bill | null => {
@@ -260,13 +328,20 @@ async function judgeBill(host: LabHost, lab: Lab, context: LabContext, check: Bi
   }
   if (check.compute === "stopped") {
     const billedState = state === "pending" || state === "running" || state === "stopping";
-    if (second.computeUsd !== first.computeUsd) problems.push(`its compute charge is still growing (${usd(first.computeUsd)} -> ${usd(second.computeUsd)}): it is ${state}`);
-    else if (billedState) problems.push(`it is ${state}, so it is still billed for compute (a start is billed for at least 60 s, so the meter can stand still for a while): stop it`);
+    if (second.computeUsd !== first.computeUsd)
+      problems.push(`its compute charge is still growing (${usd(first.computeUsd)} -> ${usd(second.computeUsd)}): it is ${state}`);
+    else if (billedState)
+      problems.push(
+        `it is ${state}, so it is still billed for compute (a start is billed for at least 60 s, so the meter can stand still for a while): stop it`,
+      );
     else found.push(`compute stopped at ${usd(second.computeUsd)}`);
   }
   if (check.storage === "growing") {
     if (second.storageUsd > first.storageUsd) found.push(`storage growing (${usd(second.storageUsd)})`);
-    else problems.push(`its storage charge did not grow: ${state === "terminated" ? "it is terminated and its root volume deleted" : "its root volume is gone"}`);
+    else
+      problems.push(
+        `its storage charge did not grow: ${state === "terminated" ? "it is terminated and its root volume deleted" : "its root volume is gone"}`,
+      );
   }
   if (check.storage === "stopped") {
     if (second.storageUsd === first.storageUsd) found.push(`storage stopped at ${usd(second.storageUsd)}`);
@@ -289,10 +364,14 @@ async function judgeCapacity(host: LabHost, check: CapacityCheck, result: Verdic
     message = error instanceof Error ? error.message : String(error);
   }
   if (code === "DryRunOperation") {
-    return check.expect === "accepted" ? result(true, `A launch of ${what} would succeed: the host has room.`) : result(false, `A launch of ${what} would still succeed: the host has room for it.`);
+    return check.expect === "accepted"
+      ? result(true, `A launch of ${what} would succeed: the host has room.`)
+      : result(false, `A launch of ${what} would still succeed: the host has room for it.`);
   }
   if (code === "InsufficientInstanceCapacity") {
-    return check.expect === "refused" ? result(true, `A launch of ${what} is refused: ${message}`) : result(false, `A launch of ${what} is refused: ${message}`);
+    return check.expect === "refused"
+      ? result(true, `A launch of ${what} is refused: ${message}`)
+      : result(false, `A launch of ${what} is refused: ${message}`);
   }
   return result(false, `A dry-run launch of ${what} failed with ${code ?? "an error"}: ${message}`);
 }
@@ -302,7 +381,10 @@ export function describeCheck(check: Check, lab: Lab): string {
   const on = (name: string | undefined) => (name === undefined ? "the lab's instance" : `the instance named ${name}`);
   switch (check.kind) {
     case "command": {
-      const expects = [check.exitCode !== undefined || check.stdout === undefined ? `exits with ${check.exitCode ?? 0}` : "", check.stdout !== undefined ? `prints text matching /${check.stdout}/` : ""];
+      const expects = [
+        check.exitCode !== undefined || check.stdout === undefined ? `exits with ${check.exitCode ?? 0}` : "",
+        check.stdout !== undefined ? `prints text matching /${check.stdout}/` : "",
+      ];
       return `\`${check.run}\` ${expects.filter(Boolean).join(" and ")} on ${on(check.instance)}`;
     }
     case "file": {
@@ -326,10 +408,14 @@ export function describeCheck(check: Check, lab: Lab): string {
     case "volume": {
       const size = check.minSizeMib !== undefined ? ` of at least ${check.minSizeMib} MiB` : "";
       if (check.volume !== undefined) {
-        return check.attached === false ? `The volume ${check.volume}${size} is available (attached to nothing)` : `The volume ${check.volume}${size} is attached to ${on(check.instance)}`;
+        return check.attached === false
+          ? `The volume ${check.volume}${size} is available (attached to nothing)`
+          : `The volume ${check.volume}${size} is attached to ${on(check.instance)}`;
       }
       const device = check.device ?? "/dev/sdb";
-      return check.attached === false ? `Nothing is attached at ${device} of ${on(check.instance)}` : `A volume${size} is attached at ${device} of ${on(check.instance)}`;
+      return check.attached === false
+        ? `Nothing is attached at ${device} of ${on(check.instance)}`
+        : `A volume${size} is attached at ${device} of ${on(check.instance)}`;
     }
     case "bill": {
       const parts = [

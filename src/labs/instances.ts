@@ -21,7 +21,10 @@ export interface InstanceFinder {
 }
 
 /** The request that launches the lab's instance: its image and type, Name, lab tag and user data. */
-export function labLaunchRequest(lab: Lab, images: readonly { readonly imageId: string; readonly name: string }[] = []): RunInstancesRequest {
+export function labLaunchRequest(
+  lab: Lab,
+  images: readonly { readonly imageId: string; readonly name: string }[] = [],
+): RunInstancesRequest {
   const image = lab.image === "default" ? undefined : images.find((candidate) => candidate.name === lab.image);
   return {
     ...(image ? { imageId: image.imageId } : {}),
@@ -43,7 +46,10 @@ export function findLabInstance(host: InstanceFinder, lab: Lab, context: LabCont
       // Gone (a terminated instance's listing expires): look for it by its tags.
     }
   }
-  return newest(host.describeInstances({ filters: [{ name: `tag:${LAB_TAG_KEY}`, values: [lab.id] }] })) ?? findInstanceByName(host, lab.instanceName);
+  return (
+    newest(host.describeInstances({ filters: [{ name: `tag:${LAB_TAG_KEY}`, values: [lab.id] }] })) ??
+    findInstanceByName(host, lab.instanceName)
+  );
 }
 
 export function findInstanceByName(host: InstanceFinder, name: string): Instance | undefined {
@@ -51,7 +57,12 @@ export function findInstanceByName(host: InstanceFinder, name: string): Instance
 }
 
 /** The instance a check or action means: the one with this Name tag, or the lab's own. */
-export function targetInstance(host: InstanceFinder, lab: Lab, context: LabContext, name: string | undefined): { instance: Instance | undefined; who: string } {
+export function targetInstance(
+  host: InstanceFinder,
+  lab: Lab,
+  context: LabContext,
+  name: string | undefined,
+): { instance: Instance | undefined; who: string } {
   if (name !== undefined) return { instance: findInstanceByName(host, name), who: `the instance named ${name}` };
   return { instance: findLabInstance(host, lab, context), who: `the lab's instance (${lab.instanceName})` };
 }

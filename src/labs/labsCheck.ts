@@ -11,7 +11,9 @@ const contentDir = fileURLToPath(new URL("./content/", import.meta.url));
 const catalogFile = fileURLToPath(new URL("../../public/images/index.json", import.meta.url));
 
 const names = (await readdir(contentDir)).filter((name) => name.endsWith(".md")).sort();
-const files = await Promise.all(names.map(async (name) => ({ file: `labs/${name}`, text: await readFile(`${contentDir}${name}`, "utf8") })));
+const files = await Promise.all(
+  names.map(async (name) => ({ file: `labs/${name}`, text: await readFile(`${contentDir}${name}`, "utf8") })),
+);
 const catalog = JSON.parse(await readFile(catalogFile, "utf8")) as { images: { name: string }[] };
 const { labs, errors } = parseLabs(files, { imageNames: catalog.images.map((image) => image.name), fileNameMatchesId: true });
 

@@ -102,7 +102,8 @@ export function parseLab(file: string, text: string, options: ParseOptions = {})
     if (frontMatter.image !== "default" && options.imageNames && !options.imageNames.includes(frontMatter.image)) {
       fileError("image", `there is no image named ${frontMatter.image}: use "default" or one of ${options.imageNames.join(", ")}`);
     }
-    if (options.fileNameMatchesId && baseName(file) !== `${frontMatter.id}.md`) fileError("id", `is ${frontMatter.id}, so the file must be called ${frontMatter.id}.md`);
+    if (options.fileNameMatchesId && baseName(file) !== `${frontMatter.id}.md`)
+      fileError("id", `is ${frontMatter.id}, so the file must be called ${frontMatter.id}.md`);
     if (frontMatter.prerequisites.includes(frontMatter.id)) fileError("prerequisites", "a lab cannot be its own prerequisite");
   }
 
@@ -145,12 +146,19 @@ export function validateLabSet(labs: readonly Lab[]): LabError[] {
   const byId = new Map<string, Lab>();
   for (const lab of labs) {
     const other = byId.get(lab.id);
-    if (other) errors.push({ file: lab.source, step: null, field: "id", message: `${lab.id} is also the id of ${other.source}: ids must be unique` });
+    if (other)
+      errors.push({
+        file: lab.source,
+        step: null,
+        field: "id",
+        message: `${lab.id} is also the id of ${other.source}: ids must be unique`,
+      });
     else byId.set(lab.id, lab);
   }
   for (const lab of labs) {
     lab.prerequisites.forEach((id, i) => {
-      if (!byId.has(id)) errors.push({ file: lab.source, step: null, field: `prerequisites[${i}]`, message: `there is no lab with the id ${id}` });
+      if (!byId.has(id))
+        errors.push({ file: lab.source, step: null, field: `prerequisites[${i}]`, message: `there is no lab with the id ${id}` });
     });
   }
   for (const lab of byId.values()) {
@@ -261,7 +269,8 @@ function splitSteps(body: string): { introduction: string; steps: RawStep[] } {
 function parseStep(file: string, number: number, raw: RawStep, errors: LabError[]): LabStep | null {
   const title = raw.title;
   const before = errors.length;
-  const stepError = (field: string, message: string) => errors.push({ file, step: { number, title: title || "(untitled)" }, field, message });
+  const stepError = (field: string, message: string) =>
+    errors.push({ file, step: { number, title: title || "(untitled)" }, field, message });
   if (!title) stepError("title", 'is empty: write the step\'s title after "## "');
   const instructions = raw.instructions.join("\n").trim();
   if (!instructions) stepError("instructions", 'are empty: say what to do between the "## " heading and "### Check"');
@@ -271,7 +280,12 @@ function parseStep(file: string, number: number, raw: RawStep, errors: LabError[
   const solutionSections = raw.sections.filter((section) => section.kind === "solution");
   let checks: Check[] = [];
   if (checkSections.length !== 1) {
-    stepError("checks", checkSections.length === 0 ? 'a step needs a "### Check" section holding a ```yaml list of checks' : 'a step has one "### Check" section; put every check in its list');
+    stepError(
+      "checks",
+      checkSections.length === 0
+        ? 'a step needs a "### Check" section holding a ```yaml list of checks'
+        : 'a step has one "### Check" section; put every check in its list',
+    );
   } else {
     const blocks = yamlBlocks((checkSections[0] as RawStep["sections"][number]).lines);
     if (blocks.blocks.length !== 1 || blocks.rest.trim() !== "") {
@@ -286,7 +300,11 @@ function parseStep(file: string, number: number, raw: RawStep, errors: LabError[
     }
   }
   checks.forEach((check, i) => {
-    if ((check.kind === "instance" || check.kind === "capacity") && check.instanceType !== undefined && !findInstanceType(check.instanceType)) {
+    if (
+      (check.kind === "instance" || check.kind === "capacity") &&
+      check.instanceType !== undefined &&
+      !findInstanceType(check.instanceType)
+    ) {
       stepError(`checks[${i}].instanceType`, unknownType(check.instanceType));
     }
   });
@@ -300,7 +318,10 @@ function parseStep(file: string, number: number, raw: RawStep, errors: LabError[
   let solution = "";
   let actions: Action[] = [];
   if (solutionSections.length !== 1) {
-    stepError("solution", solutionSections.length === 0 ? 'a step needs a "### Solution" section' : 'a step has one "### Solution" section');
+    stepError(
+      "solution",
+      solutionSections.length === 0 ? 'a step needs a "### Solution" section' : 'a step has one "### Solution" section',
+    );
   } else {
     const blocks = yamlBlocks((solutionSections[0] as RawStep["sections"][number]).lines);
     solution = blocks.rest.trim();
@@ -317,7 +338,11 @@ function parseStep(file: string, number: number, raw: RawStep, errors: LabError[
     }
   }
   actions.forEach((action, i) => {
-    if ((action.action === "launch" || action.action === "modifyInstanceType") && action.instanceType !== undefined && !findInstanceType(action.instanceType)) {
+    if (
+      (action.action === "launch" || action.action === "modifyInstanceType") &&
+      action.instanceType !== undefined &&
+      !findInstanceType(action.instanceType)
+    ) {
       stepError(`actions[${i}].instanceType`, unknownType(action.instanceType));
     }
   });

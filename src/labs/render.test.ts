@@ -7,12 +7,16 @@ describe("createLabRenderer", () => {
   const render = createLabRenderer(window);
 
   it("renders Markdown and numbers the command blocks as LabStep.commands does", () => {
-    const markdown = "Some **bold** text.\n\n```sh\nls -l\n```\n\n```text\nnot a command\n```\n\n1. a list\n\n   ```bash\n   echo one\n   ```\n";
+    const markdown =
+      "Some **bold** text.\n\n```sh\nls -l\n```\n\n```text\nnot a command\n```\n\n1. a list\n\n   ```bash\n   echo one\n   ```\n";
     const html = render(markdown);
     expect(html).toContain("<strong>bold</strong>");
     const page = document.createElement("div");
     page.innerHTML = html;
-    const blocks = [...page.querySelectorAll("pre[data-lab-command]")].map((pre) => [pre.getAttribute("data-lab-command"), pre.textContent]);
+    const blocks = [...page.querySelectorAll("pre[data-lab-command]")].map((pre) => [
+      pre.getAttribute("data-lab-command"),
+      pre.textContent,
+    ]);
     expect(blocks).toEqual([
       ["0", "ls -l"],
       ["1", "echo one"],
@@ -24,7 +28,7 @@ describe("createLabRenderer", () => {
     const attacks = [
       "<script>window.pwned = 1</script>",
       '<img src="x" onerror="window.pwned = 1">',
-      "Inline <b onmouseover=\"window.pwned = 1\">bold</b>",
+      'Inline <b onmouseover="window.pwned = 1">bold</b>',
       "[click](javascript:window.pwned=1)",
       "![pic](javascript:window.pwned=1)",
       '<iframe src="data:text/html,<script>parent.pwned=1</script>"></iframe>',

@@ -11,7 +11,8 @@ import { COMMAND_LANGUAGES } from "./parse.ts";
 /** Turns lab Markdown into sanitized HTML. */
 export type LabMarkdownRenderer = (markdown: string) => string;
 
-const escapeHtml = (text: string) => text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;").replace(/'/g, "&#39;");
+const escapeHtml = (text: string) =>
+  text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;").replace(/'/g, "&#39;");
 
 /**
  * Makes a renderer for a window (the page's by default). Code blocks in sh, shell, bash or

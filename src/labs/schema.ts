@@ -12,20 +12,28 @@ export const LAB_ID_PATTERN = /^[a-z0-9]+(-[a-z0-9]+)*$/;
 
 const text = (what: string) => v.pipe(v.string(`must be ${what}`), v.trim(), v.nonEmpty(`must be ${what}`));
 const wholeNumber = (min: number, max: number) =>
-  v.pipe(v.number("must be a whole number"), v.integer("must be a whole number"), v.minValue(min, `must be at least ${min}`), v.maxValue(max, `must be at most ${max}`));
+  v.pipe(
+    v.number("must be a whole number"),
+    v.integer("must be a whole number"),
+    v.minValue(min, `must be at least ${min}`),
+    v.maxValue(max, `must be at most ${max}`),
+  );
 const bool = v.boolean("must be true or false");
 /** A JavaScript regular expression, tested when the lab loads so a bad one is an error then, not at Check. */
 const pattern = v.pipe(
   v.string("must be a regular expression in quotes"),
   v.nonEmpty("must be a regular expression in quotes"),
-  v.check((source) => {
-    try {
-      new RegExp(source, "m");
-      return true;
-    } catch {
-      return false;
-    }
-  }, (issue) => `is not a valid regular expression: ${String(issue.input)}`),
+  v.check(
+    (source) => {
+      try {
+        new RegExp(source, "m");
+        return true;
+      } catch {
+        return false;
+      }
+    },
+    (issue) => `is not a valid regular expression: ${String(issue.input)}`,
+  ),
 );
 const absolutePath = v.pipe(
   v.string("must be an absolute path, like /root/notes.txt"),
@@ -89,7 +97,12 @@ const InstanceCheck = v.strictObject(
     /** true (default): the instance must exist (a terminated one still exists while it is listed). */
     exists: v.optional(bool),
     /** The state, or one of several. */
-    state: v.optional(v.union([stateName, v.pipe(v.array(stateName), v.minLength(1, "must list at least one state"))], `must be a state or a list of states: ${INSTANCE_STATES.join(", ")}`)),
+    state: v.optional(
+      v.union(
+        [stateName, v.pipe(v.array(stateName), v.minLength(1, "must list at least one state"))],
+        `must be a state or a list of states: ${INSTANCE_STATES.join(", ")}`,
+      ),
+    ),
     instanceType: v.optional(text("an instance type")),
     /** ok: both status checks (system and instance) passed. */
     statusChecks: v.optional(v.literal("ok", "must be ok")),
@@ -150,9 +163,16 @@ const CapacityCheck = v.strictObject(
 export const CHECK_KINDS = ["command", "file", "instance", "volume", "bill", "capacity"] as const;
 
 export const CheckSchema = v.variant("kind", [CommandCheck, FileCheck, InstanceCheck, VolumeCheck, BillCheck, CapacityCheck], (issue) =>
-  issue.expected === "Object" ? "must be a check: fields written as name: value" : issue.input === undefined ? `is missing: one of ${CHECK_KINDS.join(", ")}` : `must be one of ${CHECK_KINDS.join(", ")}`,
+  issue.expected === "Object"
+    ? "must be a check: fields written as name: value"
+    : issue.input === undefined
+      ? `is missing: one of ${CHECK_KINDS.join(", ")}`
+      : `must be one of ${CHECK_KINDS.join(", ")}`,
 );
-export const ChecksSchema = v.pipe(v.array(CheckSchema, "must be a list of checks (each starting with - kind: ...)"), v.minLength(1, "a step needs at least one check"));
+export const ChecksSchema = v.pipe(
+  v.array(CheckSchema, "must be a list of checks (each starting with - kind: ...)"),
+  v.minLength(1, "a step needs at least one check"),
+);
 
 export type Check = v.InferOutput<typeof CheckSchema>;
 export type CheckKind = Check["kind"];
@@ -185,11 +205,29 @@ export const ActionSchema = v.variant(
   "action",
   [
     /** Runs a shell command in the guest; its exit code must be exitCode (default 0). */
-    v.strictObject({ action: v.literal("run"), ...on, command: text("a shell command"), exitCode: v.optional(wholeNumber(0, 255)), timeoutMs: v.optional(wholeNumber(1, 600_000)) }, fields("an action")),
-    /** Launches an instance with a Name tag (the lab's image and type unless given); waits for both status checks unless wait is false. */
-    v.strictObject({ action: v.literal("launch"), name: text("a Name tag"), instanceType: v.optional(text("an instance type")), wait: v.optional(bool) }, fields("an action")),
     v.strictObject(
-      { action: v.literal("waitFor"), ...on, state: v.optional(stateName), statusChecks: v.optional(v.literal("ok", "must be ok")), timeoutMs: v.optional(wholeNumber(1, 600_000)) },
+      {
+        action: v.literal("run"),
+        ...on,
+        command: text("a shell command"),
+        exitCode: v.optional(wholeNumber(0, 255)),
+        timeoutMs: v.optional(wholeNumber(1, 600_000)),
+      },
+      fields("an action"),
+    ),
+    /** Launches an instance with a Name tag (the lab's image and type unless given); waits for both status checks unless wait is false. */
+    v.strictObject(
+      { action: v.literal("launch"), name: text("a Name tag"), instanceType: v.optional(text("an instance type")), wait: v.optional(bool) },
+      fields("an action"),
+    ),
+    v.strictObject(
+      {
+        action: v.literal("waitFor"),
+        ...on,
+        state: v.optional(stateName),
+        statusChecks: v.optional(v.literal("ok", "must be ok")),
+        timeoutMs: v.optional(wholeNumber(1, 600_000)),
+      },
       fields("an action"),
     ),
     v.strictObject({ action: v.literal("stop"), ...on, hibernate: v.optional(bool), force: v.optional(bool) }, fields("an action")),
@@ -205,9 +243,16 @@ export const ActionSchema = v.variant(
     v.strictObject({ action: v.literal("wait"), ms: wholeNumber(1, 120_000) }, fields("an action")),
   ],
   (issue) =>
-    issue.expected === "Object" ? "must be an action: fields written as name: value" : issue.input === undefined ? `is missing: one of ${ACTION_KINDS.join(", ")}` : `must be one of ${ACTION_KINDS.join(", ")}`,
+    issue.expected === "Object"
+      ? "must be an action: fields written as name: value"
+      : issue.input === undefined
+        ? `is missing: one of ${ACTION_KINDS.join(", ")}`
+        : `must be one of ${ACTION_KINDS.join(", ")}`,
 );
-export const ActionsSchema = v.pipe(v.array(ActionSchema, "must be a list of actions (each starting with - action: ...)"), v.minLength(1, "a solution needs at least one action"));
+export const ActionsSchema = v.pipe(
+  v.array(ActionSchema, "must be a list of actions (each starting with - action: ...)"),
+  v.minLength(1, "a solution needs at least one action"),
+);
 
 export type Action = v.InferOutput<typeof ActionSchema>;
 
@@ -223,7 +268,10 @@ export const FrontMatterSchema = v.strictObject(
     /** An image's name, or "default" for the first image of the catalog. */
     image: text('an image name or "default"'),
     instanceType: text("an instance type"),
-    prerequisites: v.optional(v.array(v.pipe(v.string("must be a lab id"), v.regex(LAB_ID_PATTERN, "must be a lab id")), "must be a list of lab ids"), []),
+    prerequisites: v.optional(
+      v.array(v.pipe(v.string("must be a lab id"), v.regex(LAB_ID_PATTERN, "must be a lab id")), "must be a list of lab ids"),
+      [],
+    ),
     /** true (default): the player launches the lab's instance before step 1; false: a step has the person launch it. */
     launch: v.optional(bool, true),
     /** The lab's instance's Name tag (default: the lab's id). */

@@ -39,7 +39,13 @@ export class LabActionError extends Error {
 
 const POLL_MS = 200;
 
-export async function playActions(host: LabActionHost, lab: Lab, actions: readonly Action[], context: LabContext = {}, options: PlayOptions = {}): Promise<void> {
+export async function playActions(
+  host: LabActionHost,
+  lab: Lab,
+  actions: readonly Action[],
+  context: LabContext = {},
+  options: PlayOptions = {},
+): Promise<void> {
   for (const [index, action] of actions.entries()) {
     options.onAction?.(action, index);
     try {
@@ -57,13 +63,17 @@ async function play(host: LabActionHost, lab: Lab, action: Action, context: LabC
     if (!instance) throw new Error(`${who} does not exist`);
     return instance;
   };
-  const ready = (instance: Instance) => instance.state.name === "running" && instance.statusChecks.system === "ok" && instance.statusChecks.instance === "ok";
+  const ready = (instance: Instance) =>
+    instance.state.name === "running" && instance.statusChecks.system === "ok" && instance.statusChecks.instance === "ok";
   switch (action.action) {
     case "run": {
       const instance = target(action.instance);
-      const result = await host.runCommand(instance.instanceId, `${GUEST_ENVIRONMENT}\ncd /root\n${action.command}`, { timeoutMs: action.timeoutMs ?? 60_000 });
+      const result = await host.runCommand(instance.instanceId, `${GUEST_ENVIRONMENT}\ncd /root\n${action.command}`, {
+        timeoutMs: action.timeoutMs ?? 60_000,
+      });
       const expected = action.exitCode ?? 0;
-      if (result.exitCode !== expected) throw new Error(`\`${action.command}\` exited with ${result.exitCode}, not ${expected}: ${result.stderr || result.stdout}`);
+      if (result.exitCode !== expected)
+        throw new Error(`\`${action.command}\` exited with ${result.exitCode}, not ${expected}: ${result.stderr || result.stdout}`);
       return;
     }
     case "launch": {
@@ -74,13 +84,22 @@ async function play(host: LabActionHost, lab: Lab, action: Action, context: LabC
         instanceType: action.instanceType ?? lab.instanceType,
         tags: [{ key: "Name", value: action.name }],
       });
-      if (instance && action.wait !== false) await waitUntil(host, instance.instanceId, ready, "running with both status checks passed", timeoutMs);
+      if (instance && action.wait !== false)
+        await waitUntil(host, instance.instanceId, ready, "running with both status checks passed", timeoutMs);
       return;
     }
     case "waitFor": {
       const instance = target(action.instance);
-      const want = (i: Instance) => (action.state === undefined || i.state.name === action.state) && (action.statusChecks === undefined || (i.statusChecks.system === "ok" && i.statusChecks.instance === "ok"));
-      await waitUntil(host, instance.instanceId, want, [action.state, action.statusChecks && "status checks ok"].filter(Boolean).join(", "), action.timeoutMs ?? timeoutMs);
+      const want = (i: Instance) =>
+        (action.state === undefined || i.state.name === action.state) &&
+        (action.statusChecks === undefined || (i.statusChecks.system === "ok" && i.statusChecks.instance === "ok"));
+      await waitUntil(
+        host,
+        instance.instanceId,
+        want,
+        [action.state, action.statusChecks && "status checks ok"].filter(Boolean).join(", "),
+        action.timeoutMs ?? timeoutMs,
+      );
       return;
     }
     case "stop": {
@@ -114,13 +133,21 @@ async function play(host: LabActionHost, lab: Lab, action: Action, context: LabC
       await host.createVolume({ sizeMib: action.sizeMib, tags: [{ key: "Name", value: action.name }] });
       return;
     case "attachVolume": {
-      const volume = host.describeVolumes().find((candidate) => candidate.state === "available" && candidate.tags.some((tag) => tag.key === "Name" && tag.value === action.volume));
+      const volume = host
+        .describeVolumes()
+        .find(
+          (candidate) => candidate.state === "available" && candidate.tags.some((tag) => tag.key === "Name" && tag.value === action.volume),
+        );
       if (!volume) throw new Error(`no available volume is named ${action.volume}`);
       await host.attachVolume(volume.volumeId, target(action.instance).instanceId);
       return;
     }
     case "detachVolume": {
-      const volume = host.describeVolumes().find((candidate) => candidate.state === "in-use" && candidate.tags.some((tag) => tag.key === "Name" && tag.value === action.volume));
+      const volume = host
+        .describeVolumes()
+        .find(
+          (candidate) => candidate.state === "in-use" && candidate.tags.some((tag) => tag.key === "Name" && tag.value === action.volume),
+        );
       if (!volume) throw new Error(`no attached volume is named ${action.volume}`);
       await host.detachVolume(volume.volumeId);
       return;
@@ -134,12 +161,19 @@ async function play(host: LabActionHost, lab: Lab, action: Action, context: LabC
   }
 }
 
-async function waitUntil(host: LabHost, instanceId: string, predicate: (instance: Instance) => boolean, what: string, timeoutMs: number): Promise<Instance> {
+async function waitUntil(
+  host: LabHost,
+  instanceId: string,
+  predicate: (instance: Instance) => boolean,
+  what: string,
+  timeoutMs: number,
+): Promise<Instance> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const [instance] = host.describeInstances({ instanceIds: [instanceId] });
     if (instance && predicate(instance)) return instance;
-    if (Date.now() > deadline) throw new Error(`${instanceId} was not ${what} within ${timeoutMs} ms (it is ${instance?.state.name ?? "gone"})`);
+    if (Date.now() > deadline)
+      throw new Error(`${instanceId} was not ${what} within ${timeoutMs} ms (it is ${instance?.state.name ?? "gone"})`);
     await sleep(POLL_MS);
   }
 }

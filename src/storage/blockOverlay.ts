@@ -27,7 +27,13 @@ export class BlockOverlay {
   /** base: the image's bytes, or a size in bytes for a volume that starts as zeros. */
   constructor(base: Uint8Array | number, written: WrittenBlocks = new Map(), blockBytes = OVERLAY_BLOCK_BYTES) {
     const sizeBytes = typeof base === "number" ? base : base.byteLength;
-    if (!Number.isInteger(blockBytes) || blockBytes <= 0 || !Number.isInteger(sizeBytes) || sizeBytes <= 0 || sizeBytes % blockBytes !== 0) {
+    if (
+      !Number.isInteger(blockBytes) ||
+      blockBytes <= 0 ||
+      !Number.isInteger(sizeBytes) ||
+      sizeBytes <= 0 ||
+      sizeBytes % blockBytes !== 0
+    ) {
       throw new RangeError(`A ${sizeBytes}-byte disk cannot be cut into ${blockBytes}-byte blocks.`);
     }
     this.#base = typeof base === "number" ? null : base;
@@ -119,7 +125,13 @@ export class BlockOverlay {
   #checkBlocks(written: WrittenBlocks): void {
     const blocks = this.#sizeBytes / this.blockBytes;
     for (const [index, block] of written) {
-      if (!Number.isInteger(index) || index < 0 || index >= blocks || !(block instanceof Uint8Array) || block.byteLength !== this.blockBytes) {
+      if (
+        !Number.isInteger(index) ||
+        index < 0 ||
+        index >= blocks ||
+        !(block instanceof Uint8Array) ||
+        block.byteLength !== this.blockBytes
+      ) {
         throw new RangeError(`Written block ${index} does not fit this ${this.#sizeBytes}-byte disk.`);
       }
     }

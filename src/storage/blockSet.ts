@@ -36,7 +36,8 @@ export function decodeBlockSet(bytes: Uint8Array, blockBytes: number): WrittenBl
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   if (view.getUint32(MAGIC.length, true) !== blockBytes) throw new RangeError(`The block set's blocks are not ${blockBytes} bytes.`);
   const count = view.getUint32(MAGIC.length + 4, true);
-  if (bytes.byteLength !== HEADER_BYTES + count * (4 + blockBytes)) throw new RangeError("The block set is truncated or has bytes after its end.");
+  if (bytes.byteLength !== HEADER_BYTES + count * (4 + blockBytes))
+    throw new RangeError("The block set is truncated or has bytes after its end.");
   const blocks: WrittenBlocks = new Map();
   for (let i = 0, at = HEADER_BYTES; i < count; i++, at += 4 + blockBytes) {
     blocks.set(view.getUint32(at, true), bytes.slice(at + 4, at + 4 + blockBytes));

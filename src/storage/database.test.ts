@@ -39,16 +39,37 @@ describe("the database schema", () => {
     const v1 = await openTabcloudDatabase({ name }, 1);
     expect([...v1.objectStoreNames].sort()).toEqual(["blobs", "images"]);
     // Version 1's image record, as it wrote it.
-    const old = { imageId: "ami-0123456789abcdef0", manifest: manifest("ami-0123456789abcdef0", "k", "r"), cachedAt: "2026-05-01T10:00:00.000Z" };
+    const old = {
+      imageId: "ami-0123456789abcdef0",
+      manifest: manifest("ami-0123456789abcdef0", "k", "r"),
+      cachedAt: "2026-05-01T10:00:00.000Z",
+    };
     await v1.put("images", old as never);
     await v1.put("blobs", blob("k"));
     v1.close();
 
     const current = await openTabcloudDatabase({ name });
     expect(current.version).toBe(DATABASE_VERSION);
-    expect([...current.objectStoreNames].sort()).toEqual(["blobs", "hibernations", "images", "instances", "labProgress", "settings", "snapshotBlocks", "snapshots", "volumeBlocks", "volumes"]);
+    expect([...current.objectStoreNames].sort()).toEqual([
+      "blobs",
+      "hibernations",
+      "images",
+      "instances",
+      "labProgress",
+      "settings",
+      "snapshotBlocks",
+      "snapshots",
+      "volumeBlocks",
+      "volumes",
+    ]);
     const image = await current.get("images", old.imageId);
-    expect(image).toEqual({ imageId: old.imageId, manifest: old.manifest, source: "catalog", registeredAt: old.cachedAt, rootSnapshotId: null });
+    expect(image).toEqual({
+      imageId: old.imageId,
+      manifest: old.manifest,
+      source: "catalog",
+      registeredAt: old.cachedAt,
+      rootSnapshotId: null,
+    });
     expect((await current.get("blobs", blob("k").sha256))?.sizeBytes).toBe(4);
     current.close();
   });
@@ -65,8 +86,14 @@ describe("the image cache", () => {
     const db = await openTabcloudDatabase({ name: freshName() });
     const cache = new ImageCache(db);
     const shared = [blob("b"), blob("v"), blob("k")];
-    await cache.putImage({ imageId: "ami-a", manifest: manifest("ami-a", "k", "r"), source: "catalog", registeredAt: "", rootSnapshotId: null }, [...shared, blob("r")]);
-    await cache.putImage({ imageId: "ami-b", manifest: manifest("ami-b", "k", "s"), source: "catalog", registeredAt: "", rootSnapshotId: null }, [blob("s")]);
+    await cache.putImage(
+      { imageId: "ami-a", manifest: manifest("ami-a", "k", "r"), source: "catalog", registeredAt: "", rootSnapshotId: null },
+      [...shared, blob("r")],
+    );
+    await cache.putImage(
+      { imageId: "ami-b", manifest: manifest("ami-b", "k", "s"), source: "catalog", registeredAt: "", rootSnapshotId: null },
+      [blob("s")],
+    );
     expect(await db.count("blobs")).toBe(5);
 
     expect(await cache.removeImage("ami-a")).toBe(4); // only its own root volume file goes
@@ -74,7 +101,16 @@ describe("the image cache", () => {
     expect(await cache.present([blob("r").sha256])).toEqual(new Set());
 
     // A volume still reading from an image's file keeps it.
-    const volume: StoredVolume = { volumeId: "vol-1", sizeBytes: 4096, volumeType: "gp3", createTime: "", base: { kind: "blob", sha256: blob("s").sha256 }, snapshotId: "", attachment: null, tags: [] };
+    const volume: StoredVolume = {
+      volumeId: "vol-1",
+      sizeBytes: 4096,
+      volumeType: "gp3",
+      createTime: "",
+      base: { kind: "blob", sha256: blob("s").sha256 },
+      snapshotId: "",
+      attachment: null,
+      tags: [],
+    };
     await new VolumeStore(db).createVolume(volume, new Map());
     expect(await cache.removeImage("ami-b")).toBe(12);
     expect(await cache.present([blob("s").sha256])).toEqual(new Set([blob("s").sha256]));
@@ -84,7 +120,16 @@ describe("the image cache", () => {
 });
 
 describe("the volume store", () => {
-  const volume = (volumeId: string): StoredVolume => ({ volumeId, sizeBytes: 4 * 4096, volumeType: "gp3", createTime: "", base: { kind: "zero" }, snapshotId: "", attachment: null, tags: [] });
+  const volume = (volumeId: string): StoredVolume => ({
+    volumeId,
+    sizeBytes: 4 * 4096,
+    volumeType: "gp3",
+    createTime: "",
+    base: { kind: "zero" },
+    snapshotId: "",
+    attachment: null,
+    tags: [],
+  });
   const block = (fill: number) => new Uint8Array(4096).fill(fill);
 
   it("keeps each volume's blocks apart, flushes overwrite, and a snapshot does not change with later writes", async () => {
@@ -92,13 +137,26 @@ describe("the volume store", () => {
     const store = new VolumeStore(db);
     await store.createVolume(volume("vol-a"), new Map([[0, block(1)]]));
     await store.createVolume(volume("vol-b"), new Map());
-    await store.writeBlocks("vol-a", new Map([[0, block(2)], [3, block(3)]]));
+    await store.writeBlocks(
+      "vol-a",
+      new Map([
+        [0, block(2)],
+        [3, block(3)],
+      ]),
+    );
     await store.writeBlocks("vol-b", new Map([[1, block(9)]]));
     const a = await store.volumeBlocks("vol-a");
     expect([...a.keys()]).toEqual([0, 3]);
     expect(a.get(0)?.[0]).toBe(2);
 
-    const snapshot = await store.createSnapshot({ snapshotId: "snap-1", volumeId: "vol-a", sizeBytes: 4 * 4096, base: { kind: "zero" }, startTime: "", description: "" });
+    const snapshot = await store.createSnapshot({
+      snapshotId: "snap-1",
+      volumeId: "vol-a",
+      sizeBytes: 4 * 4096,
+      base: { kind: "zero" },
+      startTime: "",
+      description: "",
+    });
     expect(snapshot.storedBytes).toBe(2 * 4096);
     await store.writeBlocks("vol-a", new Map([[0, block(7)]]));
     expect((await store.snapshotBlocks("snap-1")).get(0)?.[0]).toBe(2);

@@ -135,7 +135,13 @@ const UPGRADES: readonly ((db: TabcloudDatabase, transaction: UpgradeTransaction
     const images = transaction.objectStore("images");
     for (let cursor = await images.openCursor(); cursor; cursor = await cursor.continue()) {
       const old = cursor.value as unknown as ImageRecordV1;
-      const upgraded: StoredImage = { imageId: old.imageId, manifest: old.manifest, source: "catalog", registeredAt: old.cachedAt, rootSnapshotId: null };
+      const upgraded: StoredImage = {
+        imageId: old.imageId,
+        manifest: old.manifest,
+        source: "catalog",
+        registeredAt: old.cachedAt,
+        rootSnapshotId: null,
+      };
       await cursor.update(upgraded);
     }
   },

@@ -65,7 +65,8 @@ export class ImageCache {
     }
     await tx.objectStore("images").delete(imageId);
     const used = new Set<string>();
-    for (const other of await tx.objectStore("images").getAll()) for (const role of IMAGE_FILE_ROLES) used.add(other.manifest.files[role].sha256);
+    for (const other of await tx.objectStore("images").getAll())
+      for (const role of IMAGE_FILE_ROLES) used.add(other.manifest.files[role].sha256);
     for (const volume of await tx.objectStore("volumes").getAll()) if (volume.base.kind === "blob") used.add(volume.base.sha256);
     for (const snapshot of await tx.objectStore("snapshots").getAll()) if (snapshot.base.kind === "blob") used.add(snapshot.base.sha256);
     for (const stored of await tx.objectStore("instances").getAll()) {

@@ -101,7 +101,11 @@ export class VolumeStore {
 
   async deleteSnapshot(snapshotId: string): Promise<void> {
     const tx = this.#db.transaction(["snapshots", "snapshotBlocks"], "readwrite");
-    await Promise.all([tx.objectStore("snapshots").delete(snapshotId), tx.objectStore("snapshotBlocks").delete(blockRange(snapshotId)), tx.done]);
+    await Promise.all([
+      tx.objectStore("snapshots").delete(snapshotId),
+      tx.objectStore("snapshotBlocks").delete(blockRange(snapshotId)),
+      tx.done,
+    ]);
   }
 
   async #readBlocks(store: BlockStore, id: string): Promise<WrittenBlocks> {

@@ -62,7 +62,9 @@ export class LabPlayer {
   readonly hintsShown = $derived(this.viewed >= 0 ? (this.progress?.hintsShown[this.viewed] ?? 0) : 0);
   readonly solutionShown = $derived(this.progress?.solutionsShown.includes(this.viewed) ?? false);
   /** The furthest page the person may open: the current step, or the completion page once done. */
-  readonly reachable = $derived(this.progress === null ? -1 : this.progress.completedAt !== null ? this.steps : Math.min(this.progress.currentStep, this.steps - 1));
+  readonly reachable = $derived(
+    this.progress === null ? -1 : this.progress.completedAt !== null ? this.steps : Math.min(this.progress.currentStep, this.steps - 1),
+  );
 
   /** How many steps the lab has. */
   get steps(): number {

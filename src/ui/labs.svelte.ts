@@ -26,7 +26,10 @@ export function isLabsHash(hash: string): boolean {
 }
 
 /** Where a person is in a lab, as the catalog says it. */
-export type LabStanding = { readonly kind: "not-started" } | { readonly kind: "in-progress"; readonly step: number; readonly of: number } | { readonly kind: "completed" };
+export type LabStanding =
+  | { readonly kind: "not-started" }
+  | { readonly kind: "in-progress"; readonly step: number; readonly of: number }
+  | { readonly kind: "completed" };
 
 export class LabsState {
   readonly #fleet: Fleet;

@@ -109,7 +109,12 @@ export class StorageState {
     });
   }
 
-  importImage(request: { name: string; kernel: Uint8Array; rootDisk: Uint8Array; kernelCommandLine: string }): Promise<Result<ImageDescription>> {
+  importImage(request: {
+    name: string;
+    kernel: Uint8Array;
+    rootDisk: Uint8Array;
+    kernelCommandLine: string;
+  }): Promise<Result<ImageDescription>> {
     const commandLine = request.kernelCommandLine.trim();
     return this.#attempt(async () => {
       const image = await this.#hypervisor.importImage({

@@ -20,7 +20,11 @@ describe("ByteBatcher", () => {
     const batcher = new ByteBatcher((bytes) => batches.push(bytes), { maxBytes: 4 });
     for (let i = 0; i < 10; i++) batcher.push(i);
     await endOfSlice();
-    expect(batches.map((batch) => [...batch])).toEqual([[0, 1, 2, 3], [4, 5, 6, 7], [8, 9]]);
+    expect(batches.map((batch) => [...batch])).toEqual([
+      [0, 1, 2, 3],
+      [4, 5, 6, 7],
+      [8, 9],
+    ]);
   });
 
   it("hands over copies the caller may keep or transfer", async () => {

@@ -84,12 +84,14 @@ describe("CpuGate turns", () => {
       return runTimes(gate, 10 * CPU_PERIOD_MS);
     });
     const owner = new Map<number, number>();
-    runs.forEach((times, i) => times.forEach((t) => {
-      // Slices are 0.25 ms: two instances on one quarter-millisecond would be running together.
-      const key = Math.round(t * 4);
-      expect(owner.get(key), `instances ${owner.get(key)} and ${i} both run at ${t} ms`).toBeUndefined();
-      owner.set(key, i);
-    }));
+    runs.forEach((times, i) =>
+      times.forEach((t) => {
+        // Slices are 0.25 ms: two instances on one quarter-millisecond would be running together.
+        const key = Math.round(t * 4);
+        expect(owner.get(key), `instances ${owner.get(key)} and ${i} both run at ${t} ms`).toBeUndefined();
+        owner.set(key, i);
+      }),
+    );
   });
 
   it("wraps a window past the period's end", () => {

@@ -7,7 +7,15 @@ import { V86, type V86Options } from "v86";
 import { AgentClient, type ExecResult } from "../guest/agentClient.ts";
 import type { ShutdownKind } from "../guest/protocol.ts";
 import { fail, ok, toCloudError, type CloudError, type Result } from "../shared/errors.ts";
-import type { BootSpec, DirtyBlocks, Hibernation, InstanceChannelMessage, InstanceStats, InstanceWorkerApi, ShutdownOutcome } from "./api.ts";
+import type {
+  BootSpec,
+  DirtyBlocks,
+  Hibernation,
+  InstanceChannelMessage,
+  InstanceStats,
+  InstanceWorkerApi,
+  ShutdownOutcome,
+} from "./api.ts";
 import { ByteBatcher } from "./byteBatcher.ts";
 import { CpuGate } from "./cpuGate.ts";
 import { InstructionCounter } from "./instructionCounter.ts";
@@ -167,7 +175,10 @@ export class InstanceWorker implements InstanceWorkerApi {
       this.#sampler = setInterval(() => this.#sample(), COUNTER_SAMPLE_MS);
       return ok(undefined);
     } catch (error) {
-      const cloudError: CloudError = { code: "InstanceBootFailure", message: `The emulator could not start: ${toCloudError(error).message}` };
+      const cloudError: CloudError = {
+        code: "InstanceBootFailure",
+        message: `The emulator could not start: ${toCloudError(error).message}`,
+      };
       await this.destroy();
       return { ok: false, error: cloudError };
     }

@@ -10,4 +10,7 @@ if (!parentPort) throw new Error("nodeEntry.ts runs only as a worker thread");
 
 const wasmPath = createRequire(import.meta.url).resolve("v86/build/v86.wasm");
 
-expose(new InstanceWorker({ loadWasm: async () => WebAssembly.compile(await readFile(wasmPath)), sameThreadYield: true }), nodeEndpoint(parentPort));
+expose(
+  new InstanceWorker({ loadWasm: async () => WebAssembly.compile(await readFile(wasmPath)), sameThreadYield: true }),
+  nodeEndpoint(parentPort),
+);

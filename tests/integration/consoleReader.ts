@@ -34,7 +34,8 @@ export class ConsoleReader {
     for (;;) {
       const text = this.text.slice(from);
       if (pattern.test(text)) return text;
-      if (Date.now() > deadline) throw new Error(`console did not show ${pattern} within ${timeoutMs} ms; last output:\n${text.slice(-800)}`);
+      if (Date.now() > deadline)
+        throw new Error(`console did not show ${pattern} within ${timeoutMs} ms; last output:\n${text.slice(-800)}`);
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
   }

@@ -28,7 +28,9 @@ describe("the memory budget", () => {
       message: expect.stringMatching(/t3\.micro.*in use/),
     });
     // A dry run asks the same question and launches nothing either way.
-    await expect(hypervisor.runInstances({ instanceType: "t3.micro", dryRun: true })).rejects.toMatchObject({ code: "InsufficientInstanceCapacity" });
+    await expect(hypervisor.runInstances({ instanceType: "t3.micro", dryRun: true })).rejects.toMatchObject({
+      code: "InsufficientInstanceCapacity",
+    });
     expect(hypervisor.describeInstances().map((i) => i.instanceId)).toEqual(before);
 
     await waitForInstance(hypervisor, first.instanceId, ready);

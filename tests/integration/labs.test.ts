@@ -17,9 +17,12 @@ import { waitForInstance } from "./waitFor.ts";
 
 const contentDir = fileURLToPath(new URL("../../src/labs/content/", import.meta.url));
 const names = (await readdir(contentDir)).filter((name) => name.endsWith(".md")).sort();
-const { labs, errors } = parseLabs(await Promise.all(names.map(async (name) => ({ file: `labs/${name}`, text: await readFile(`${contentDir}${name}`, "utf8") }))), {
-  fileNameMatchesId: true,
-});
+const { labs, errors } = parseLabs(
+  await Promise.all(names.map(async (name) => ({ file: `labs/${name}`, text: await readFile(`${contentDir}${name}`, "utf8") }))),
+  {
+    fileNameMatchesId: true,
+  },
+);
 const only = process.env.LAB ? labs.filter((lab) => process.env.LAB?.split(",").includes(lab.id)) : labs;
 
 /** Times of steps' checks that looked inside a running instance (one agent round trip each). */
@@ -55,9 +58,15 @@ describe("the shipped labs, played through the hypervisor", () => {
     memoryBudgetMib = hypervisor.describeHostCapacity().memoryBudgetMib;
   });
   afterAll(async () => {
-    console.log(`LAB_CHECK_MEDIAN_MS=${median(guestCheckTimesMs)} (steps whose checks look inside the guest; n=${guestCheckTimesMs.length}, max ${Math.max(...guestCheckTimesMs).toFixed(1)} ms)`);
-    console.log(`LAB_RECHECK_MEDIAN_MS=${median(recheckTimesMs)} (a settled instance's last step checked again; n=${recheckTimesMs.length})`);
-    console.log(`LAB_HOST_CHECK_MEDIAN_MS=${median(hostCheckTimesMs)} (steps whose checks only ask the hypervisor; n=${hostCheckTimesMs.length})`);
+    console.log(
+      `LAB_CHECK_MEDIAN_MS=${median(guestCheckTimesMs)} (steps whose checks look inside the guest; n=${guestCheckTimesMs.length}, max ${Math.max(...guestCheckTimesMs).toFixed(1)} ms)`,
+    );
+    console.log(
+      `LAB_RECHECK_MEDIAN_MS=${median(recheckTimesMs)} (a settled instance's last step checked again; n=${recheckTimesMs.length})`,
+    );
+    console.log(
+      `LAB_HOST_CHECK_MEDIAN_MS=${median(hostCheckTimesMs)} (steps whose checks only ask the hypervisor; n=${hostCheckTimesMs.length})`,
+    );
     console.log(`LAB_AGENT_RTT_MEDIAN_MS=${median(agentRoundTripsMs)} (runCommand "true", for comparison; n=${agentRoundTripsMs.length})`);
     await hypervisor?.shutdownAll();
   });

@@ -113,7 +113,9 @@ describe("shutdown behaviour, termination protection and bad requests", () => {
     const byTag = hypervisor.describeInstances({ filters: [{ name: "tag:Name", values: ["web-1"] }] });
     expect(byTag.map((i) => i.instanceId)).toEqual([tagged.instanceId]);
     expect(hypervisor.describeInstances({ filters: [{ name: "instance-type", values: ["t3.nano"] }] })).toHaveLength(1);
-    expect(hypervisor.describeInstances({ filters: [{ name: "instance-state-name", values: ["terminated"] }] }).length).toBeGreaterThanOrEqual(2);
+    expect(
+      hypervisor.describeInstances({ filters: [{ name: "instance-state-name", values: ["terminated"] }] }).length,
+    ).toBeGreaterThanOrEqual(2);
     expect(() => hypervisor.describeInstances({ filters: [{ name: "colour", values: ["blue"] }] })).toThrow(/colour/);
     await hypervisor.terminateInstances([tagged.instanceId]);
   });
@@ -138,7 +140,9 @@ describe("hibernation", () => {
     const [change] = await hypervisor.stopInstances([id], { hibernate: true });
     expect(change?.currentState.name).toBe("stopped");
     expect(hypervisor.describeInstances({ instanceIds: [id] })[0]?.stateReason?.code).toBe("Client.UserInitiatedHibernate");
-    await expect(hypervisor.modifyInstanceAttribute(id, { instanceType: "t3.small" })).rejects.toMatchObject({ code: "UnsupportedOperation" });
+    await expect(hypervisor.modifyInstanceAttribute(id, { instanceType: "t3.small" })).rejects.toMatchObject({
+      code: "UnsupportedOperation",
+    });
 
     await hypervisor.startInstances([id]);
     await waitForInstance(hypervisor, id, agentReady);
@@ -162,7 +166,10 @@ describe("an instance-store-backed instance", () => {
     await waitForInstance(hypervisor, id, agentReady);
     expect(hypervisor.describeVolumes()).toEqual([]);
 
-    await expect(hypervisor.stopInstances([id])).rejects.toMatchObject({ code: "UnsupportedOperation", message: expect.stringMatching(/instance-store/) });
+    await expect(hypervisor.stopInstances([id])).rejects.toMatchObject({
+      code: "UnsupportedOperation",
+      message: expect.stringMatching(/instance-store/),
+    });
     await expect(hypervisor.stopInstances([id], { hibernate: true })).rejects.toMatchObject({ code: "UnsupportedOperation" });
     expect(hypervisor.describeInstances({ instanceIds: [id] })[0]?.state.name).toBe("running");
 

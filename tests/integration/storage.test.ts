@@ -28,7 +28,9 @@ async function launchReady(hypervisor: Hypervisor, request: Parameters<Hyperviso
 }
 
 function rootVolumeOf(hypervisor: Hypervisor, instanceId: string): string {
-  const volume = hypervisor.describeVolumes().find((v) => v.attachments[0]?.instanceId === instanceId && v.attachments[0].device === "/dev/sda");
+  const volume = hypervisor
+    .describeVolumes()
+    .find((v) => v.attachments[0]?.instanceId === instanceId && v.attachments[0].device === "/dev/sda");
   if (!volume) throw new Error(`no root volume for ${instanceId}`);
   return volume.volumeId;
 }
@@ -165,7 +167,10 @@ describe("images, snapshots and volumes", () => {
     await hypervisor.startInstances([first]);
     await waitForInstance(hypervisor, first, agentReady);
     expect((await hypervisor.runCommand(first, "cat /proc/partitions")).stdout).toMatch(/\s16384 sdb\n/);
-    const formatted = await hypervisor.runCommand(first, "mke2fs -q /dev/sdb && mkdir -p /mnt/data && mount /dev/sdb /mnt/data && echo on-the-data-volume > /mnt/data/note && umount /mnt/data && echo done");
+    const formatted = await hypervisor.runCommand(
+      first,
+      "mke2fs -q /dev/sdb && mkdir -p /mnt/data && mount /dev/sdb /mnt/data && echo on-the-data-volume > /mnt/data/note && umount /mnt/data && echo done",
+    );
     expect(formatted.stdout).toContain("done");
     await hypervisor.stopInstances([first]);
     await hypervisor.detachVolume(volume.volumeId);
@@ -175,7 +180,9 @@ describe("images, snapshots and volumes", () => {
     await hypervisor.attachVolume(volume.volumeId, second);
     await hypervisor.startInstances([second]);
     await waitForInstance(hypervisor, second, agentReady);
-    expect((await hypervisor.runCommand(second, "mkdir -p /mnt/data && mount /dev/sdb /mnt/data && cat /mnt/data/note")).stdout).toBe("on-the-data-volume\n");
+    expect((await hypervisor.runCommand(second, "mkdir -p /mnt/data && mount /dev/sdb /mnt/data && cat /mnt/data/note")).stdout).toBe(
+      "on-the-data-volume\n",
+    );
     // Not deleted with the instance: a data volume's DeleteOnTermination is false.
     await hypervisor.terminateInstances([second]);
     await waitForInstance(hypervisor, second, (i) => i.state.name === "terminated");
@@ -196,7 +203,10 @@ describe("images, snapshots and volumes", () => {
     expect(mounted.exitCode).toBe(0);
     expect(mounted.stdout).toMatch(/\/dev\/sdb\s+\d+/);
     expect(mounted.stdout).toContain("lost+found");
-    await expect(hypervisor.createVolume({ sizeMib: 100, filesystem: "ext4" })).rejects.toMatchObject({ code: "InvalidParameterValue", message: expect.stringMatching(/16, 64, 256, 1024 MiB/) });
+    await expect(hypervisor.createVolume({ sizeMib: 100, filesystem: "ext4" })).rejects.toMatchObject({
+      code: "InvalidParameterValue",
+      message: expect.stringMatching(/16, 64, 256, 1024 MiB/),
+    });
   });
 
   it("imports a kernel and a root disk as a new image that boots, and refuses files that are not", async () => {
@@ -208,9 +218,16 @@ describe("images, snapshots and volumes", () => {
       code: "InvalidParameterValue",
       message: expect.stringMatching(/not a Linux bzImage/),
     });
-    await expect(hypervisor.importImage({ name: "bad-disk", kernel, rootDisk: new Uint8Array(8192) })).rejects.toMatchObject({ message: expect.stringMatching(/no ext2\/3\/4 file system/) });
+    await expect(hypervisor.importImage({ name: "bad-disk", kernel, rootDisk: new Uint8Array(8192) })).rejects.toMatchObject({
+      message: expect.stringMatching(/no ext2\/3\/4 file system/),
+    });
     // A different command line makes it a different image of the same files.
-    const image = await hypervisor.importImage({ name: "my-own-linux", kernel, rootDisk, kernelCommandLine: "console=ttyS0 root=/dev/sda rw rootfstype=ext4 lapic quiet loglevel=3" });
+    const image = await hypervisor.importImage({
+      name: "my-own-linux",
+      kernel,
+      rootDisk,
+      kernelCommandLine: "console=ttyS0 root=/dev/sda rw rootfstype=ext4 lapic quiet loglevel=3",
+    });
     expect(image).toMatchObject({ source: "imported", availableOffline: true, rootDeviceType: "ebs" });
     const id = await launchReady(hypervisor, { imageId: image.imageId });
     expect((await hypervisor.runCommand(id, "cat /proc/cmdline")).stdout).toContain("quiet loglevel=3");
@@ -220,8 +237,12 @@ describe("images, snapshots and volumes", () => {
     hypervisor = await hypervisorOn(freshDatabase());
     await expect(hypervisor.createVolume({ sizeMib: 0 })).rejects.toMatchObject({ code: "InvalidParameterValue" });
     await expect(hypervisor.createVolume({})).rejects.toMatchObject({ code: "MissingParameter" });
-    await expect(hypervisor.createVolume({ snapshotId: "snap-00000000000000000" })).rejects.toMatchObject({ code: "InvalidSnapshot.NotFound" });
+    await expect(hypervisor.createVolume({ snapshotId: "snap-00000000000000000" })).rejects.toMatchObject({
+      code: "InvalidSnapshot.NotFound",
+    });
     await expect(hypervisor.deleteVolume("vol-123")).rejects.toMatchObject({ code: "InvalidVolumeID.Malformed" });
-    await expect(hypervisor.attachVolume("vol-00000000000000000", "i-00000000000000000")).rejects.toMatchObject({ code: "InvalidVolume.NotFound" });
+    await expect(hypervisor.attachVolume("vol-00000000000000000", "i-00000000000000000")).rejects.toMatchObject({
+      code: "InvalidVolume.NotFound",
+    });
   });
 });

@@ -2,7 +2,12 @@ import type { Hypervisor } from "../../src/hypervisor/hypervisor.ts";
 import type { Instance } from "../../src/hypervisor/instance.ts";
 
 /** Waits until the instance satisfies the predicate, by the hypervisor's own events. */
-export function waitForInstance(hypervisor: Hypervisor, instanceId: string, predicate: (instance: Instance) => boolean, timeoutMs = 60_000): Promise<Instance> {
+export function waitForInstance(
+  hypervisor: Hypervisor,
+  instanceId: string,
+  predicate: (instance: Instance) => boolean,
+  timeoutMs = 60_000,
+): Promise<Instance> {
   return new Promise((resolve, reject) => {
     const check = (instance: Instance) => {
       if (instance.instanceId !== instanceId || !predicate(instance)) return false;
