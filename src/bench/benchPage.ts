@@ -5,13 +5,13 @@
 import wasmUrl from "v86/build/v86.wasm?url";
 import { createBrowserHypervisor } from "../hypervisor/browserHypervisor.ts";
 import { instanceKernelCommandLine, DEFAULT_TERMINAL_SIZE } from "../hypervisor/kernelCommandLine.ts";
-import { newInstanceId } from "../hypervisor/instanceId.ts";
+import { newInstanceId } from "../hypervisor/resourceIds.ts";
 import { ImageRepository } from "../images/imageRepository.ts";
 import { unwrap } from "../shared/errors.ts";
 import type { InstanceChannelMessage } from "../worker/api.ts";
 import { InstanceWorker } from "../worker/instanceWorker.ts";
 import { PromptWatcher } from "./promptWatcher.ts";
-import { openLabStorage } from "../storage/labStorage.ts";
+import { openPersistence } from "../persistence/persistence.ts";
 import { storageBench } from "./storageBench.ts";
 
 /** The benchmarks keep their instances and images apart from the lab's own. */
@@ -62,7 +62,7 @@ async function inWorker(): Promise<RunFigures> {
 }
 
 async function onPage(): Promise<RunFigures> {
-  const storage = await openLabStorage({ name: BENCH_DATABASE });
+  const storage = await openPersistence({ name: BENCH_DATABASE });
   const images = new ImageRepository(new URL("images/index.json", document.baseURI).href, (url) => fetch(url), storage.images);
   const [image] = unwrap(await images.describeImages());
   if (!image) throw new Error("no image");

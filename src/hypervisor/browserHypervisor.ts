@@ -1,6 +1,6 @@
 /** The hypervisor as the page runs it: Web Workers, images served beside the app, storage in IndexedDB, budgets from the device. */
 import { ImageRepository } from "../images/imageRepository.ts";
-import { openLabStorage } from "../storage/labStorage.ts";
+import { openPersistence } from "../persistence/persistence.ts";
 import { BrowserWorkerHost } from "./browserWorkerHost.ts";
 import { Hypervisor } from "./hypervisor.ts";
 import { defaultMemoryBudgetMib } from "./memoryBudget.ts";
@@ -17,7 +17,7 @@ export interface BrowserHypervisorOptions {
 /** Opens the lab's storage and brings back the fleet kept in it. */
 export async function createBrowserHypervisor(baseUrl: string, options: BrowserHypervisorOptions = {}): Promise<Hypervisor> {
   const catalogUrl = new URL("images/index.json", baseUrl).href;
-  const storage = await openLabStorage({
+  const storage = await openPersistence({
     ...(options.databaseName ? { name: options.databaseName } : {}),
     ...(options.onStorageLost ? { onTerminated: options.onStorageLost } : {}),
   });

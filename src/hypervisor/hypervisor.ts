@@ -8,9 +8,9 @@ import type { ExecResult } from "../guest/agentClient.ts";
 import { bytesToBase64 } from "../guest/base64.ts";
 import type { ImageDescription, ImageRepository, LoadOptions } from "../images/imageRepository.ts";
 import type { ImageFileRole, ImageManifest } from "../images/manifest.ts";
-import type { LabStorage } from "../storage/labStorage.ts";
-import type { LabProgressStore } from "../storage/labProgressStore.ts";
-import type { StoredInstance } from "../storage/database.ts";
+import type { Persistence } from "../persistence/persistence.ts";
+import type { LabProgressStore } from "../persistence/labProgressStore.ts";
+import type { StoredInstance } from "../persistence/database.ts";
 import { Ec2Error, toCloudError, unwrap, type CloudError, type Result } from "../shared/errors.ts";
 import type { BootSpec, DirtyBlocks, InstanceChannelMessage, InstanceStats, ShutdownOutcome, VolumeSpec } from "../worker/api.ts";
 import { ConsoleLog } from "./consoleLog.ts";
@@ -22,7 +22,7 @@ import {
   type InstanceStateName,
   type StateReason,
 } from "./instance.ts";
-import { isInstanceId, newInstanceId } from "./instanceId.ts";
+import { isInstanceId, newInstanceId } from "./resourceIds.ts";
 import { findInstanceType, INSTANCE_TYPES, type InstanceType } from "./instanceTypes.ts";
 import { decide, type LifecycleAction } from "./lifecycle.ts";
 import { launchSpec, type RunInstancesRequest } from "./launchSpec.ts";
@@ -31,7 +31,7 @@ import { CreditAccount } from "./cpuCredits.ts";
 import { admit, instanceFootprintMib } from "./memoryBudget.ts";
 import { InstanceMeter, type Bill, type MeterState } from "./meter.ts";
 import { METRIC_SAMPLES_KEPT, rates, type CounterReading, type MetricSample } from "./monitoring.ts";
-import type { WrittenBlocks } from "../storage/blockOverlay.ts";
+import type { WrittenBlocks } from "../persistence/blockOverlay.ts";
 import { StorageActions, type InstanceFacts } from "./storageActions.ts";
 import { restoredState } from "./restoredState.ts";
 import { DATA_DEVICE, ROOT_DEVICE, VolumeRegistry, type Snapshot, type StorageBill, type Volume } from "./volumes.ts";
@@ -81,7 +81,7 @@ export interface HypervisorOptions {
   readonly workerHost: WorkerHost;
   readonly images: ImageRepository;
   /** Where images, volumes, snapshots and the fleet are kept (IndexedDB). */
-  readonly storage: LabStorage;
+  readonly storage: Persistence;
   /** How often a running instance's new disk writes are stored: a reload loses at most this much. */
   readonly flushIntervalMs?: number;
   /** Most instances that may exist at once, terminated ones excluded (EC2's InstanceLimitExceeded). */
@@ -153,7 +153,7 @@ interface InstanceRecord {
 export class Hypervisor {
   readonly #workerHost: WorkerHost;
   readonly #images: ImageRepository;
-  readonly #storage: LabStorage;
+  readonly #storage: Persistence;
   readonly #volumes: VolumeRegistry;
   readonly #storageActions: StorageActions;
   readonly #flushIntervalMs: number;

@@ -9,12 +9,12 @@ import { availableParallelism, totalmem } from "node:os";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { ImageRepository } from "../images/imageRepository.ts";
 import type { ImageFetcher } from "../images/imageLoader.ts";
-import { openLabStorage } from "../storage/labStorage.ts";
+import { openPersistence } from "../persistence/persistence.ts";
 import { Hypervisor, type HypervisorOptions } from "./hypervisor.ts";
 import { defaultMemoryBudgetMib } from "./memoryBudget.ts";
 import { defaultCpuCores } from "./cpuAllocation.ts";
 import { NodeWorkerHost } from "./nodeWorkerHost.ts";
-import { newResourceId } from "./instanceId.ts";
+import { newResourceId } from "./resourceIds.ts";
 
 /** Reads file: URLs from disk, answering as fetch would. */
 export const fileFetcher: ImageFetcher = async (url) => {
@@ -40,7 +40,7 @@ export interface NodeHypervisorOptions extends Partial<Omit<HypervisorOptions, "
 export async function createNodeHypervisor(options: NodeHypervisorOptions = {}): Promise<Hypervisor> {
   const catalogUrl = pathToFileURL(`${options.imagesDir ?? SERVED_IMAGES_DIR}/index.json`).href;
   const name = options.databaseName ?? `tabcloud-${newResourceId("i")}`;
-  const storage = await openLabStorage({
+  const storage = await openPersistence({
     name,
     ...(options.databaseName
       ? {}

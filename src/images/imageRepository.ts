@@ -5,8 +5,8 @@
  * so they work offline.
  */
 import { fail, ok, toCloudError, type Result } from "../shared/errors.ts";
-import type { ImageCache } from "../storage/imageCache.ts";
-import type { StoredBlob, StoredImage } from "../storage/database.ts";
+import type { ImageCache } from "../persistence/imageCache.ts";
+import type { StoredBlob, StoredImage } from "../persistence/database.ts";
 import { fetchImageFile, loadManifest, type ImageFetcher, type ImageLoadProgress, type LoadedImage } from "./imageLoader.ts";
 import { IMAGE_FILE_ROLES, parseCatalog, type ImageFileRole, type ImageManifest } from "./manifest.ts";
 import { parseVolumeTemplates, type VolumeTemplate } from "./volumeTemplates.ts";

@@ -8,7 +8,7 @@ import { findLabInstance, labLaunchRequest } from "../labs/instances.ts";
 import type { Lab } from "../labs/parse.ts";
 import type { Instance } from "../hypervisor/instance.ts";
 import { toCloudError, type CloudError } from "../shared/errors.ts";
-import type { StoredLabProgress } from "../storage/database.ts";
+import type { StoredLabProgress } from "../persistence/database.ts";
 import type { Fleet } from "./fleet.svelte.ts";
 import type { LabsState } from "./labs.svelte.ts";
 

@@ -8,7 +8,7 @@
 import { importLab, loadBundledLabs } from "../labs/catalog.ts";
 import type { Lab, LabError } from "../labs/parse.ts";
 import { toCloudError, type CloudError } from "../shared/errors.ts";
-import type { StoredLabProgress } from "../storage/database.ts";
+import type { StoredLabProgress } from "../persistence/database.ts";
 import type { Fleet } from "./fleet.svelte.ts";
 
 const HASH_PREFIX = "#/labs";

@@ -5,7 +5,7 @@ import { ImageCache } from "./imageCache.ts";
 import { LabProgressStore } from "./labProgressStore.ts";
 import { VolumeStore } from "./volumeStore.ts";
 
-export interface LabStorage {
+export interface Persistence {
   readonly images: ImageCache;
   readonly volumes: VolumeStore;
   readonly fleet: FleetStore;
@@ -13,7 +13,7 @@ export interface LabStorage {
   close(): Promise<void>;
 }
 
-export async function openLabStorage(options: OpenOptions & { readonly onClose?: () => Promise<void> } = {}): Promise<LabStorage> {
+export async function openPersistence(options: OpenOptions & { readonly onClose?: () => Promise<void> } = {}): Promise<Persistence> {
   const db = await openTabcloudDatabase(options);
   return {
     images: new ImageCache(db),

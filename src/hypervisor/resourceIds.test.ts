@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { isInstanceId, isResourceId, newInstanceId, newResourceId } from "./instanceId.ts";
+import { isInstanceId, isResourceId, newInstanceId, newResourceId } from "./resourceIds.ts";
 
 describe("instance ids", () => {
   it("look like EC2's: i- and 17 lower-case hex digits", () => {
