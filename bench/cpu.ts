@@ -2,9 +2,8 @@
  * CPU scheduling under Node, through the hypervisor and real emulators: shares under
  * contention, a burstable baseline cap, idle cost, and memory per instance.
  */
-import type { Hypervisor } from "../src/hypervisor/hypervisor.ts";
-import type { Instance } from "../src/hypervisor/instance.ts";
-import { createNodeHypervisor } from "../src/hypervisor/nodeHypervisor.ts";
+import type { Hypervisor, Instance } from "../src/hypervisor/index.ts";
+import { createNodeHypervisor } from "../src/hypervisor/node.ts";
 import { report, round } from "./stats.ts";
 
 const BUSY = "sh -c 'while :; do :; done' > /dev/null 2>&1 &";

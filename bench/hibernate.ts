@@ -1,6 +1,6 @@
 /** Hibernation under Node: the saved state's size, how long saving takes, and resume to an answering shell. */
 import { PromptWatcher } from "../src/bench/promptWatcher.ts";
-import { createNodeHypervisor } from "../src/hypervisor/nodeHypervisor.ts";
+import { createNodeHypervisor } from "../src/hypervisor/node.ts";
 import { report, round } from "./stats.ts";
 
 export async function benchHibernate(): Promise<void> {

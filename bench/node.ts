@@ -1,5 +1,5 @@
 /** Boot to prompt under Node: the default image through the hypervisor, worker_threads and all. */
-import { createNodeHypervisor } from "../src/hypervisor/nodeHypervisor.ts";
+import { createNodeHypervisor } from "../src/hypervisor/node.ts";
 import { PromptWatcher } from "../src/bench/promptWatcher.ts";
 import { median, report, round } from "./stats.ts";
 

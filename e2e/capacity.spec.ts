@@ -1,5 +1,5 @@
 import { expect, test } from "@playwright/test";
-import { instanceFootprintMib } from "../src/hypervisor/memoryBudget.ts";
+import { instanceFootprintMib } from "../src/hypervisor/index.ts";
 import { launchAndWaitForPrompt } from "./terminal.ts";
 
 const MICRO_MIB = instanceFootprintMib(128);

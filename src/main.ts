@@ -6,7 +6,7 @@ import App from "./ui/App.svelte";
 import OtherTabNotice from "./ui/OtherTabNotice.svelte";
 import StorageNotice from "./ui/StorageNotice.svelte";
 import { takeFleetLock, waitForFleetLock } from "./app/fleetLock.ts";
-import { createBrowserHypervisor } from "./hypervisor/browserHypervisor.ts";
+import { createBrowserHypervisor } from "./hypervisor/browser.ts";
 import { Fleet } from "./ui/fleet.svelte.ts";
 
 // The app shell, cached for offline use (a no-op under the dev server).

@@ -3,9 +3,8 @@
  * worker (through the hypervisor, as the app runs it) and on the page's main thread.
  */
 import wasmUrl from "v86/build/v86.wasm?url";
-import { createBrowserHypervisor } from "../hypervisor/browserHypervisor.ts";
-import { instanceKernelCommandLine, DEFAULT_TERMINAL_SIZE } from "../hypervisor/kernelCommandLine.ts";
-import { newInstanceId } from "../hypervisor/resourceIds.ts";
+import { createBrowserHypervisor } from "../hypervisor/browser.ts";
+import { instanceKernelCommandLine, DEFAULT_TERMINAL_SIZE, newInstanceId } from "../hypervisor/index.ts";
 import { ImageRepository } from "../images/imageRepository.ts";
 import { unwrap } from "../shared/errors.ts";
 import type { InstanceChannelMessage } from "../worker/api.ts";

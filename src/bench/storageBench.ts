@@ -3,8 +3,8 @@
  * IndexedDB, disk speed on an overlay volume against v86's in-memory disk, and how long a
  * fleet takes to come back after a reload.
  */
-import { createBrowserHypervisor } from "../hypervisor/browserHypervisor.ts";
-import type { Hypervisor } from "../hypervisor/hypervisor.ts";
+import { createBrowserHypervisor } from "../hypervisor/browser.ts";
+import type { Hypervisor } from "../hypervisor/index.ts";
 import { PromptWatcher } from "./promptWatcher.ts";
 
 /** Kept apart from the lab's own database and from the other benchmarks'. */

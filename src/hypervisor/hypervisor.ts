@@ -13,7 +13,7 @@ import type { LabProgressStore } from "../persistence/labProgressStore.ts";
 import type { StoredInstance } from "../persistence/database.ts";
 import { Ec2Error, toCloudError, unwrap, type CloudError, type Result } from "../shared/errors.ts";
 import type { BootSpec, DirtyBlocks, InstanceChannelMessage, InstanceStats, ShutdownOutcome, VolumeSpec } from "../worker/api.ts";
-import { ConsoleLog } from "./consoleLog.ts";
+import { ConsoleLog } from "./instances/consoleLog.ts";
 import {
   instanceState,
   userInitiated,
@@ -21,22 +21,22 @@ import {
   type InstanceStateChange,
   type InstanceStateName,
   type StateReason,
-} from "./instance.ts";
+} from "./instances/instance.ts";
 import { isInstanceId, newInstanceId } from "./resourceIds.ts";
-import { findInstanceType, INSTANCE_TYPES, type InstanceType } from "./instanceTypes.ts";
-import { decide, type LifecycleAction } from "./lifecycle.ts";
-import { launchSpec, type RunInstancesRequest } from "./launchSpec.ts";
-import { allocateCpu, layTurns } from "./cpuAllocation.ts";
-import { CreditAccount } from "./cpuCredits.ts";
-import { admit, instanceFootprintMib } from "./memoryBudget.ts";
-import { InstanceMeter, type Bill, type MeterState } from "./meter.ts";
-import { METRIC_SAMPLES_KEPT, rates, type CounterReading, type MetricSample } from "./monitoring.ts";
+import { findInstanceType, INSTANCE_TYPES, type InstanceType } from "./instances/instanceTypes.ts";
+import { decide, type LifecycleAction } from "./instances/lifecycle.ts";
+import { launchSpec, type RunInstancesRequest } from "./instances/launchSpec.ts";
+import { allocateCpu, layTurns } from "./capacity/cpuAllocation.ts";
+import { CreditAccount } from "./capacity/cpuCredits.ts";
+import { admit, instanceFootprintMib } from "./capacity/memoryBudget.ts";
+import { InstanceMeter, type Bill, type MeterState } from "./metering/meter.ts";
+import { METRIC_SAMPLES_KEPT, rates, type CounterReading, type MetricSample } from "./metering/monitoring.ts";
 import type { WrittenBlocks } from "../persistence/blockOverlay.ts";
-import { StorageActions, type InstanceFacts } from "./storageActions.ts";
-import { restoredState } from "./restoredState.ts";
-import { DATA_DEVICE, ROOT_DEVICE, VolumeRegistry, type Snapshot, type StorageBill, type Volume } from "./volumes.ts";
-import { instanceKernelCommandLine, isTerminalSize, type TerminalSize } from "./kernelCommandLine.ts";
-import type { InstanceWorkerHandle, WorkerHost } from "./workerHost.ts";
+import { StorageActions, type InstanceFacts } from "./ebs/ebsActions.ts";
+import { restoredState } from "./instances/restoredState.ts";
+import { DATA_DEVICE, ROOT_DEVICE, VolumeRegistry, type Snapshot, type StorageBill, type Volume } from "./ebs/volumes.ts";
+import { instanceKernelCommandLine, isTerminalSize, type TerminalSize } from "./instances/kernelCommandLine.ts";
+import type { InstanceWorkerHandle, WorkerHost } from "./platform/workerHost.ts";
 
 export type { RunInstancesRequest };
 
@@ -462,22 +462,7 @@ export class Hypervisor {
     options: { force?: boolean; hibernate?: boolean } = {},
   ): Promise<InstanceStateChange[]> {
     const hibernate = options.hibernate ?? false;
-    if (hibernate) {
-      const unsupported = this.#recordsFor(instanceIds).find((record) => record.instance.rootDeviceType === "instance-store");
-      if (unsupported) {
-        throw new Ec2Error(
-          "UnsupportedOperation",
-          `The instance '${unsupported.instance.instanceId}' has an instance-store root volume: it can be rebooted or terminated, not hibernated.`,
-        );
-      }
-    }
     return this.#transition(instanceIds, hibernate ? "hibernate" : "stop", (record) => {
-      if (record.instance.rootDeviceType === "instance-store") {
-        throw new Ec2Error(
-          "UnsupportedOperation",
-          `The instance '${record.instance.instanceId}' has an instance-store root volume: it can be rebooted or terminated, not stopped.`,
-        );
-      }
       const reason: StateReason = hibernate
         ? { code: "Client.UserInitiatedHibernate", message: "Client.UserInitiatedHibernate: User initiated hibernate" }
         : { code: "Client.UserInitiatedShutdown", message: "Client.UserInitiatedShutdown: User initiated shutdown" };
@@ -501,14 +486,6 @@ export class Hypervisor {
   }
 
   async terminateInstances(instanceIds: readonly string[]): Promise<InstanceStateChange[]> {
-    const records = this.#recordsFor(instanceIds);
-    const protectedOne = records.find((record) => record.instance.disableApiTermination && record.instance.state.name !== "terminated");
-    if (protectedOne) {
-      throw new Ec2Error(
-        "OperationNotPermitted",
-        `The instance '${protectedOne.instance.instanceId}' may not be terminated. Modify its 'disableApiTermination' instance attribute and try again.`,
-      );
-    }
     return this.#transition(instanceIds, "terminate", (record) => {
       const reason: StateReason = {
         code: "Client.UserInitiatedShutdown",
@@ -1154,7 +1131,7 @@ export class Hypervisor {
   }
 
   #refuseUnless(record: InstanceRecord, action: LifecycleAction): "proceed" | "no-op" {
-    const decision = decide(action, record.instance.instanceId, record.instance.state.name);
+    const decision = decide(action, record.instance);
     if (decision.kind === "refuse") throw new Ec2Error(decision.code, decision.message);
     return decision.kind;
   }

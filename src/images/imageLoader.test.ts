@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { gzipSync } from "node:zlib";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { fileFetcher, SERVED_IMAGES_DIR } from "../hypervisor/nodeHypervisor.ts";
+import { fileFetcher, SERVED_IMAGES_DIR } from "../hypervisor/node.ts";
 import { loadImage, verifyImageFile } from "./imageLoader.ts";
 import { parseManifest, type ImageManifest } from "./manifest.ts";
 

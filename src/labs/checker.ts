@@ -4,9 +4,7 @@
  * in the guest (command, file) go to each instance as one script: one agent round trip per
  * instance per step. Nothing here is throttled; the player decides how often to check.
  */
-import type { Hypervisor } from "../hypervisor/hypervisor.ts";
-import type { Instance } from "../hypervisor/instance.ts";
-import type { Bill } from "../hypervisor/meter.ts";
+import type { Hypervisor, Instance, Bill } from "../hypervisor/index.ts";
 import { batchScript, checkSnippet, newNonce, parseBatchOutput, parseFileFacts, type GuestOutput } from "./guestScript.ts";
 import { targetInstance, type LabContext } from "./instances.ts";
 import type { Lab, LabStep } from "./parse.ts";

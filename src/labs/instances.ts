@@ -4,8 +4,7 @@
  * newest instance tagged tabcloud:lab=<lab id>, else the newest named the lab's instanceName.
  * Among several with the same tag, a live one is preferred to a terminated one.
  */
-import type { DescribeInstancesRequest, RunInstancesRequest } from "../hypervisor/hypervisor.ts";
-import type { Instance } from "../hypervisor/instance.ts";
+import type { DescribeInstancesRequest, RunInstancesRequest, Instance } from "../hypervisor/index.ts";
 import type { Lab } from "./parse.ts";
 
 /** The tag the player puts on the instance it launches for a lab. */

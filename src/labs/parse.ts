@@ -6,7 +6,7 @@
 import * as v from "valibot";
 import { Marked, type Token, type Tokens } from "marked";
 import { parseDocument } from "yaml";
-import { findInstanceType, INSTANCE_TYPES } from "../hypervisor/instanceTypes.ts";
+import { findInstanceType, INSTANCE_TYPES } from "../hypervisor/index.ts";
 import { ActionsSchema, ChecksSchema, FrontMatterSchema, type Action, type Check, type FrontMatter } from "./schema.ts";
 
 export type { Action, Check, FrontMatter };

@@ -4,7 +4,7 @@
  * what to look at or do through the hypervisor's API, never code to run on the page.
  */
 import * as v from "valibot";
-import type { InstanceStateName } from "../hypervisor/instance.ts";
+import type { InstanceStateName } from "../hypervisor/index.ts";
 
 const INSTANCE_STATES: readonly InstanceStateName[] = ["pending", "running", "stopping", "stopped", "shutting-down", "terminated"];
 

@@ -3,8 +3,7 @@
  * integration test does to prove every lab can be completed, and what a player may offer as
  * "do this step for me". Every action is an EC2-shaped call or a command in the guest.
  */
-import type { Hypervisor } from "../hypervisor/hypervisor.ts";
-import type { Instance } from "../hypervisor/instance.ts";
+import type { Hypervisor, Instance } from "../hypervisor/index.ts";
 import type { LabHost } from "./checker.ts";
 import { GUEST_ENVIRONMENT } from "./guestScript.ts";
 import { targetInstance, type LabContext } from "./instances.ts";

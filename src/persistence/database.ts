@@ -6,7 +6,7 @@
  */
 import { openDB, type DBSchema, type IDBPDatabase, type IDBPTransaction, type StoreNames } from "idb";
 import type { ImageManifest } from "../images/manifest.ts";
-import type { Instance } from "../hypervisor/instance.ts";
+import type { Instance } from "../hypervisor/instances/instance.ts";
 import { Ec2Error } from "../shared/errors.ts";
 
 export const DATABASE_NAME = "tabcloud";

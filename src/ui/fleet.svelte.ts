@@ -3,9 +3,7 @@
  * actions the UI offers, each turned into a message a person can act on when it fails.
  * Volumes, snapshots and images are in `storage`.
  */
-import type { Hypervisor, RunInstancesRequest } from "../hypervisor/hypervisor.ts";
-import type { Instance } from "../hypervisor/instance.ts";
-import { DEFAULT_TERMINAL_SIZE, type TerminalSize } from "../hypervisor/kernelCommandLine.ts";
+import { type Hypervisor, type RunInstancesRequest, type Instance, DEFAULT_TERMINAL_SIZE, type TerminalSize } from "../hypervisor/index.ts";
 import { toCloudError, type CloudError } from "../shared/errors.ts";
 import { StorageState } from "./storage.svelte.ts";
 

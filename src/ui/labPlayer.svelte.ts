@@ -6,7 +6,7 @@
 import { checkStep, type StepCheckResult } from "../labs/checker.ts";
 import { findLabInstance, labLaunchRequest } from "../labs/instances.ts";
 import type { Lab } from "../labs/parse.ts";
-import type { Instance } from "../hypervisor/instance.ts";
+import type { Instance } from "../hypervisor/index.ts";
 import { toCloudError, type CloudError } from "../shared/errors.ts";
 import type { StoredLabProgress } from "../persistence/database.ts";
 import type { Fleet } from "./fleet.svelte.ts";

@@ -4,8 +4,7 @@
  * action returns a Result, so the view that asked shows its error where the person is looking
  * (in the dialog, beside the image) rather than in a banner elsewhere.
  */
-import type { Hypervisor, HypervisorEvent } from "../hypervisor/hypervisor.ts";
-import type { Snapshot, Volume } from "../hypervisor/volumes.ts";
+import type { Hypervisor, HypervisorEvent, Snapshot, Volume } from "../hypervisor/index.ts";
 import type { ImageDescription } from "../images/imageRepository.ts";
 import { ok, toCloudError, type CloudError, type Result } from "../shared/errors.ts";
 

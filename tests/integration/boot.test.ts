@@ -3,9 +3,8 @@
  * serial console and the guest agent.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Hypervisor } from "../../src/hypervisor/hypervisor.ts";
-import type { Instance } from "../../src/hypervisor/instance.ts";
-import { createNodeHypervisor } from "../../src/hypervisor/nodeHypervisor.ts";
+import type { Hypervisor, Instance } from "../../src/hypervisor/index.ts";
+import { createNodeHypervisor } from "../../src/hypervisor/node.ts";
 import { ConsoleReader, PROMPT } from "./consoleReader.ts";
 import { waitForInstance } from "./waitFor.ts";
 

@@ -1,6 +1,6 @@
 /** Reads an instance's serial console as a person would see it: text with terminal escapes removed. */
 import { PROMPT, visibleText } from "../../src/bench/promptWatcher.ts";
-import type { Hypervisor } from "../../src/hypervisor/hypervisor.ts";
+import type { Hypervisor } from "../../src/hypervisor/index.ts";
 
 export { PROMPT };
 

@@ -7,11 +7,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Ec2Error } from "../../src/shared/errors.ts";
-import type { Hypervisor } from "../../src/hypervisor/hypervisor.ts";
-import type { Instance } from "../../src/hypervisor/instance.ts";
-import { createNodeHypervisor, SERVED_IMAGES_DIR } from "../../src/hypervisor/nodeHypervisor.ts";
-import { NodeWorkerHost } from "../../src/hypervisor/nodeWorkerHost.ts";
-import type { WorkerHost } from "../../src/hypervisor/workerHost.ts";
+import type { Hypervisor, Instance, WorkerHost } from "../../src/hypervisor/index.ts";
+import { createNodeHypervisor, SERVED_IMAGES_DIR, NodeWorkerHost } from "../../src/hypervisor/node.ts";
 import { ConsoleReader, PROMPT } from "./consoleReader.ts";
 import { waitForInstance } from "./waitFor.ts";
 

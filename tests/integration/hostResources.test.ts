@@ -3,10 +3,8 @@
  * the first boot only, and what stopping does to the bill.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Hypervisor } from "../../src/hypervisor/hypervisor.ts";
-import type { Instance } from "../../src/hypervisor/instance.ts";
-import { instanceFootprintMib } from "../../src/hypervisor/memoryBudget.ts";
-import { createNodeHypervisor } from "../../src/hypervisor/nodeHypervisor.ts";
+import { type Hypervisor, type Instance, instanceFootprintMib } from "../../src/hypervisor/index.ts";
+import { createNodeHypervisor } from "../../src/hypervisor/node.ts";
 import { waitForInstance } from "./waitFor.ts";
 
 const ready = (i: Instance) => i.state.name === "running" && i.statusChecks.instance === "ok";

@@ -7,8 +7,8 @@
 import { readdir, readFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Hypervisor } from "../../src/hypervisor/hypervisor.ts";
-import { createNodeHypervisor } from "../../src/hypervisor/nodeHypervisor.ts";
+import type { Hypervisor } from "../../src/hypervisor/index.ts";
+import { createNodeHypervisor } from "../../src/hypervisor/node.ts";
 import { checkStep, type StepCheckResult } from "../../src/labs/checker.ts";
 import { labLaunchRequest, type LabContext } from "../../src/labs/instances.ts";
 import { formatLabError, parseLabs, type Lab } from "../../src/labs/parse.ts";

@@ -11,9 +11,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
-import type { Hypervisor } from "../../src/hypervisor/hypervisor.ts";
-import type { Instance } from "../../src/hypervisor/instance.ts";
-import { createNodeHypervisor, SERVED_IMAGES_DIR } from "../../src/hypervisor/nodeHypervisor.ts";
+import type { Hypervisor, Instance } from "../../src/hypervisor/index.ts";
+import { createNodeHypervisor, SERVED_IMAGES_DIR } from "../../src/hypervisor/node.ts";
 import { ConsoleReader, PROMPT } from "./consoleReader.ts";
 import { waitForInstance } from "./waitFor.ts";
 

@@ -1,5 +1,4 @@
-import type { Hypervisor } from "../../src/hypervisor/hypervisor.ts";
-import type { Instance } from "../../src/hypervisor/instance.ts";
+import type { Hypervisor, Instance } from "../../src/hypervisor/index.ts";
 
 /** Waits until the instance satisfies the predicate, by the hypervisor's own events. */
 export function waitForInstance(

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { CreditAccount } from "./cpuCredits.ts";
-import { findInstanceType } from "./instanceTypes.ts";
+import { findInstanceType } from "../instances/instanceTypes.ts";
 
 const micro = findInstanceType("t3.micro")?.burstable;
 if (!micro) throw new Error("t3.micro must be burstable");

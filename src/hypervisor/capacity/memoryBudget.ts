@@ -2,7 +2,7 @@
  * The host's memory budget: each pending or running instance is charged its guest RAM plus
  * what its emulator costs beyond that. A launch or start that does not fit is refused whole.
  */
-import { Ec2Error } from "../shared/errors.ts";
+import { Ec2Error } from "../../shared/errors.ts";
 
 /**
  * Measured cost of one emulator beyond its guest RAM (bench/memory-overhead): the worker, the

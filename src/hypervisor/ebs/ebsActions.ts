@@ -3,15 +3,15 @@
  * imported here. They keep EC2's rules about instances (attach only while stopped, images of
  * running or stopped instances) through the few facts the hypervisor gives them.
  */
-import type { ImageDescription, ImageRepository } from "../images/imageRepository.ts";
-import { checkKernel, checkRootDisk } from "../images/importedImage.ts";
-import { imageIdFor, parseManifest, type ImageManifest } from "../images/manifest.ts";
-import { sha256Hex } from "../images/sha256.ts";
-import { VOLUME_TEMPLATE_SIZES_MIB } from "../images/volumeTemplates.ts";
-import { Ec2Error, unwrap } from "../shared/errors.ts";
-import { OVERLAY_BLOCK_BYTES, type WrittenBlocks } from "../persistence/blockOverlay.ts";
-import { decodeBlockSet } from "../persistence/blockSet.ts";
-import type { InstanceStateName } from "./instance.ts";
+import type { ImageDescription, ImageRepository } from "../../images/imageRepository.ts";
+import { checkKernel, checkRootDisk } from "../../images/importedImage.ts";
+import { imageIdFor, parseManifest, type ImageManifest } from "../../images/manifest.ts";
+import { sha256Hex } from "../../images/sha256.ts";
+import { VOLUME_TEMPLATE_SIZES_MIB } from "../../images/volumeTemplates.ts";
+import { Ec2Error, unwrap } from "../../shared/errors.ts";
+import { OVERLAY_BLOCK_BYTES, type WrittenBlocks } from "../../persistence/blockOverlay.ts";
+import { decodeBlockSet } from "../../persistence/blockSet.ts";
+import type { InstanceStateName } from "../instances/instance.ts";
 import {
   DATA_DEVICE,
   MAX_VOLUME_MIB,

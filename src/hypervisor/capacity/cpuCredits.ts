@@ -5,7 +5,7 @@
  * bursting and the credits it borrows are surplus credits, repaid by later earnings first and
  * charged for if still owed when it stops.
  */
-import type { BurstableCpu } from "./instanceTypes.ts";
+import type { BurstableCpu } from "../instances/instanceTypes.ts";
 
 export type CreditMode = "standard" | "unlimited";
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { Ec2Error } from "../shared/errors.ts";
+import { Ec2Error } from "../../shared/errors.ts";
 import { admit, defaultMemoryBudgetMib, EMULATOR_OVERHEAD_MIB, instanceFootprintMib } from "./memoryBudget.ts";
 
 describe("memory admission", () => {

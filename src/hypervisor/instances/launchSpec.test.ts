@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import type { ImageManifest } from "../images/manifest.ts";
-import { SERVED_IMAGES_DIR } from "./nodeHypervisor.ts";
+import type { ImageManifest } from "../../images/manifest.ts";
+import { SERVED_IMAGES_DIR } from "../platform/nodeHypervisor.ts";
 import { launchSpec, MAX_USER_DATA_BYTES } from "./launchSpec.ts";
 
 const image = JSON.parse(readFileSync(`${SERVED_IMAGES_DIR}/tabcloud-linux/manifest.json`, "utf8")) as ImageManifest;

@@ -1,13 +1,13 @@
 import { Worker } from "node:worker_threads";
 import { wrap } from "comlink";
 import nodeEndpoint from "comlink/dist/esm/node-adapter.mjs";
-import type { InstanceWorkerApi } from "../worker/api.ts";
+import type { InstanceWorkerApi } from "../../worker/api.ts";
 import type { InstanceWorkerHandle, WorkerHost } from "./workerHost.ts";
 
 /** One worker_threads thread per instance, running the worker through tsx (see nodeBootstrap.mjs). */
 export class NodeWorkerHost implements WorkerHost {
   /** The worker's entry script; tests give one that fails on purpose. */
-  constructor(private readonly entry: URL = new URL("../worker/nodeBootstrap.mjs", import.meta.url)) {}
+  constructor(private readonly entry: URL = new URL("../../worker/nodeBootstrap.mjs", import.meta.url)) {}
 
   spawn(instanceId: string): InstanceWorkerHandle {
     const worker = new Worker(this.entry, {

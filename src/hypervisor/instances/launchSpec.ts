@@ -3,9 +3,9 @@
  * created: every bad parameter becomes an Ec2Error with EC2's code and a message that says
  * which value is wrong. Pure apart from reading the given image list.
  */
-import type { ImageManifest } from "../images/manifest.ts";
-import { Ec2Error } from "../shared/errors.ts";
-import type { CreditMode } from "./cpuCredits.ts";
+import type { ImageManifest } from "../../images/manifest.ts";
+import { Ec2Error } from "../../shared/errors.ts";
+import type { CreditMode } from "../capacity/cpuCredits.ts";
 import type { Tag } from "./instance.ts";
 import { DEFAULT_INSTANCE_TYPE, findInstanceType, type InstanceType } from "./instanceTypes.ts";
 import { DEFAULT_TERMINAL_SIZE, isTerminalSize, type TerminalSize } from "./kernelCommandLine.ts";

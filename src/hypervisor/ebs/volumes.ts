@@ -3,13 +3,13 @@
  * what may be deleted when), with their blocks in the volume store. Instances' own rules
  * (attach only while stopped) are the hypervisor's; this module keeps the volumes consistent.
  */
-import { Ec2Error } from "../shared/errors.ts";
-import { copyBlocks, OVERLAY_BLOCK_BYTES, type WrittenBlocks } from "../persistence/blockOverlay.ts";
-import type { StoredSnapshot, StoredVolume, VolumeBase } from "../persistence/database.ts";
-import type { FleetStore } from "../persistence/fleetStore.ts";
-import type { VolumeStore } from "../persistence/volumeStore.ts";
-import { isResourceId, newResourceId } from "./resourceIds.ts";
-import { EBS_PRICE_PER_GIB_MONTH_USD, SNAPSHOT_PRICE_PER_GIB_MONTH_USD, storageCostUsd } from "./meter.ts";
+import { Ec2Error } from "../../shared/errors.ts";
+import { copyBlocks, OVERLAY_BLOCK_BYTES, type WrittenBlocks } from "../../persistence/blockOverlay.ts";
+import type { StoredSnapshot, StoredVolume, VolumeBase } from "../../persistence/database.ts";
+import type { FleetStore } from "../../persistence/fleetStore.ts";
+import type { VolumeStore } from "../../persistence/volumeStore.ts";
+import { isResourceId, newResourceId } from "../resourceIds.ts";
+import { EBS_PRICE_PER_GIB_MONTH_USD, SNAPSHOT_PRICE_PER_GIB_MONTH_USD, storageCostUsd } from "../metering/meter.ts";
 
 export const ROOT_DEVICE = "/dev/sda";
 export const DATA_DEVICE = "/dev/sdb";

@@ -1,11 +1,11 @@
 import { wrap } from "comlink";
-import type { InstanceWorkerApi } from "../worker/api.ts";
+import type { InstanceWorkerApi } from "../../worker/api.ts";
 import type { InstanceWorkerHandle, WorkerHost } from "./workerHost.ts";
 
 /** One dedicated module worker per instance. */
 export class BrowserWorkerHost implements WorkerHost {
   spawn(instanceId: string): InstanceWorkerHandle {
-    const worker = new Worker(new URL("../worker/browserEntry.ts", import.meta.url), { type: "module", name: instanceId });
+    const worker = new Worker(new URL("../../worker/browserEntry.ts", import.meta.url), { type: "module", name: instanceId });
     let crashListener: ((reason: string) => void) | null = null;
     let crashed = false;
     const crash = (reason: string) => {

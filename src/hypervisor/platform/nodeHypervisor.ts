@@ -7,14 +7,14 @@ import "fake-indexeddb/auto";
 import { readFile } from "node:fs/promises";
 import { availableParallelism, totalmem } from "node:os";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { ImageRepository } from "../images/imageRepository.ts";
-import type { ImageFetcher } from "../images/imageLoader.ts";
-import { openPersistence } from "../persistence/persistence.ts";
-import { Hypervisor, type HypervisorOptions } from "./hypervisor.ts";
-import { defaultMemoryBudgetMib } from "./memoryBudget.ts";
-import { defaultCpuCores } from "./cpuAllocation.ts";
+import { ImageRepository } from "../../images/imageRepository.ts";
+import type { ImageFetcher } from "../../images/imageLoader.ts";
+import { openPersistence } from "../../persistence/persistence.ts";
+import { Hypervisor, type HypervisorOptions } from "../hypervisor.ts";
+import { defaultMemoryBudgetMib } from "../capacity/memoryBudget.ts";
+import { defaultCpuCores } from "../capacity/cpuAllocation.ts";
 import { NodeWorkerHost } from "./nodeWorkerHost.ts";
-import { newResourceId } from "./resourceIds.ts";
+import { newResourceId } from "../resourceIds.ts";
 
 /** Reads file: URLs from disk, answering as fetch would. */
 export const fileFetcher: ImageFetcher = async (url) => {
@@ -25,7 +25,7 @@ export const fileFetcher: ImageFetcher = async (url) => {
   }
 };
 
-export const SERVED_IMAGES_DIR = fileURLToPath(new URL("../../public/images/", import.meta.url));
+export const SERVED_IMAGES_DIR = fileURLToPath(new URL("../../../public/images/", import.meta.url));
 
 export interface NodeHypervisorOptions extends Partial<Omit<HypervisorOptions, "images" | "storage">> {
   readonly imagesDir?: string;

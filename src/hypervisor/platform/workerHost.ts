@@ -3,7 +3,7 @@
  * only this seam differs (Web Workers there, worker_threads here).
  */
 import type { Remote } from "comlink";
-import type { InstanceWorkerApi } from "../worker/api.ts";
+import type { InstanceWorkerApi } from "../../worker/api.ts";
 
 export interface InstanceWorkerHandle {
   readonly api: Remote<InstanceWorkerApi>;

@@ -4,7 +4,7 @@
  * volume exists, running or not; surplus CPU credits of T3 Unlimited when they are settled.
  * Pure: callers pass the time.
  */
-import { SURPLUS_CREDIT_PRICE_PER_VCPU_HOUR_USD } from "./instanceTypes.ts";
+import { SURPLUS_CREDIT_PRICE_PER_VCPU_HOUR_USD } from "../instances/instanceTypes.ts";
 
 /** EBS gp3, us-east-1, per GiB-month. */
 export const EBS_PRICE_PER_GIB_MONTH_USD = 0.08;

@@ -1,10 +1,10 @@
 /** The hypervisor as the page runs it: Web Workers, images served beside the app, storage in IndexedDB, budgets from the device. */
-import { ImageRepository } from "../images/imageRepository.ts";
-import { openPersistence } from "../persistence/persistence.ts";
+import { ImageRepository } from "../../images/imageRepository.ts";
+import { openPersistence } from "../../persistence/persistence.ts";
 import { BrowserWorkerHost } from "./browserWorkerHost.ts";
-import { Hypervisor } from "./hypervisor.ts";
-import { defaultMemoryBudgetMib } from "./memoryBudget.ts";
-import { defaultCpuCores } from "./cpuAllocation.ts";
+import { Hypervisor } from "../hypervisor.ts";
+import { defaultMemoryBudgetMib } from "../capacity/memoryBudget.ts";
+import { defaultCpuCores } from "../capacity/cpuAllocation.ts";
 
 export interface BrowserHypervisorOptions {
   /** The IndexedDB database (the benchmarks use their own, to leave the lab's alone). */

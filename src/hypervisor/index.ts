@@ -1,0 +1,40 @@
+/**
+ * The hypervisor's public surface: the only module of src/hypervisor that the rest of the app
+ * (the console, the labs, the benchmarks' page) imports. The browser's constructor is in
+ * browser.ts and the Node one (tests, benchmarks) in node.ts; README.md says which module
+ * inside owns which EC2 resource.
+ */
+export {
+  Hypervisor,
+  type DescribeInstancesRequest,
+  type HostCapacity,
+  type HypervisorEvent,
+  type ModifyInstanceAttributeRequest,
+  type RunInstancesRequest,
+} from "./hypervisor.ts";
+export {
+  nameTag,
+  type Instance,
+  type InstanceStateChange,
+  type InstanceStateName,
+  type StatusCheck,
+  type Tag,
+} from "./instances/instance.ts";
+export { DEFAULT_INSTANCE_TYPE, findInstanceType, INSTANCE_TYPES, type InstanceType } from "./instances/instanceTypes.ts";
+export { DEFAULT_TERMINAL_SIZE, instanceKernelCommandLine, type TerminalSize } from "./instances/kernelCommandLine.ts";
+export {
+  decide,
+  statesAllowing,
+  unavailableBecause,
+  type InstanceFacts,
+  type LifecycleAction,
+  type LifecycleDecision,
+} from "./instances/lifecycle.ts";
+export { MAX_VOLUME_MIB, MIN_VOLUME_MIB, ROOT_DEVICE, type Snapshot, type StorageBill, type Volume } from "./ebs/volumes.ts";
+export { EBS_PRICE_PER_GIB_MONTH_USD, SNAPSHOT_PRICE_PER_GIB_MONTH_USD, type Bill } from "./metering/meter.ts";
+export type { MetricSample } from "./metering/monitoring.ts";
+export { instanceFootprintMib } from "./capacity/memoryBudget.ts";
+export { newInstanceId } from "./resourceIds.ts";
+export type { WorkerHost } from "./platform/workerHost.ts";
+export type { ImageDescription, LoadOptions } from "../images/imageRepository.ts";
+export { VOLUME_TEMPLATE_SIZES_MIB } from "../images/volumeTemplates.ts";

@@ -1,0 +1,3 @@
+/** The hypervisor under Node (worker_threads, fake-indexeddb, images read from disk): for integration tests and benchmarks. */
+export { createNodeHypervisor, fileFetcher, SERVED_IMAGES_DIR, type NodeHypervisorOptions } from "./platform/nodeHypervisor.ts";
+export { NodeWorkerHost } from "./platform/nodeWorkerHost.ts";
