@@ -9,8 +9,8 @@ import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { sha256Hex } from "../src/images/sha256.ts";
-import { OVERLAY_BLOCK_BYTES } from "../src/persistence/blockOverlay.ts";
-import { encodeBlockSet } from "../src/persistence/blockSet.ts";
+import { OVERLAY_BLOCK_BYTES } from "../src/disk/blockOverlay.ts";
+import { encodeBlockSet } from "../src/disk/blockSet.ts";
 import { parseVolumeTemplates, VOLUME_TEMPLATE_SIZES_MIB, type VolumeTemplates } from "../src/images/volumeTemplates.ts";
 
 const [outDir, scratch] = process.argv.slice(2);

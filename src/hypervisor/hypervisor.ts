@@ -31,7 +31,7 @@ import { CreditAccount } from "./capacity/cpuCredits.ts";
 import { admit, instanceFootprintMib } from "./capacity/memoryBudget.ts";
 import { InstanceMeter, type Bill, type MeterState } from "./metering/meter.ts";
 import { METRIC_SAMPLES_KEPT, rates, type CounterReading, type MetricSample } from "./metering/monitoring.ts";
-import type { WrittenBlocks } from "../persistence/blockOverlay.ts";
+import type { WrittenBlocks } from "../disk/blockOverlay.ts";
 import { StorageActions, type InstanceFacts } from "./ebs/ebsActions.ts";
 import { restoredState } from "./instances/restoredState.ts";
 import { DATA_DEVICE, ROOT_DEVICE, VolumeRegistry, type Snapshot, type StorageBill, type Volume } from "./ebs/volumes.ts";

@@ -1,14 +1,23 @@
 import { cp, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { pathToFileURL } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { gzipSync } from "node:zlib";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { fileFetcher, SERVED_IMAGES_DIR } from "../hypervisor/node.ts";
-import { loadImage, verifyImageFile } from "./imageLoader.ts";
+import { loadImage, verifyImageFile, type ImageFetcher } from "./imageLoader.ts";
 import { parseManifest, type ImageManifest } from "./manifest.ts";
 
 const IMAGE = "tabcloud-linux";
+const SERVED_IMAGES_DIR = fileURLToPath(new URL("../../public/images/", import.meta.url));
+
+/** Reads file: URLs from disk, answering as fetch would. */
+const fileFetcher: ImageFetcher = async (url) => {
+  try {
+    return new Response(await readFile(fileURLToPath(url)));
+  } catch {
+    return new Response(null, { status: 404, statusText: "Not Found" });
+  }
+};
 
 describe("the served default image", () => {
   it("has a valid manifest whose files all verify", async () => {

@@ -8,7 +8,8 @@ import { fail, ok, toCloudError, type Result } from "../shared/errors.ts";
 import type { ImageCache } from "../persistence/imageCache.ts";
 import type { StoredBlob, StoredImage } from "../persistence/database.ts";
 import { fetchImageFile, loadManifest, type ImageFetcher, type ImageLoadProgress, type LoadedImage } from "./imageLoader.ts";
-import { IMAGE_FILE_ROLES, parseCatalog, type ImageFileRole, type ImageManifest } from "./manifest.ts";
+import { IMAGE_FILE_ROLES, parseCatalog, parseManifest, type ImageFileRole, type ImageManifest } from "./manifest.ts";
+import { unusedBlobs } from "./unusedBlobs.ts";
 import { parseVolumeTemplates, type VolumeTemplate } from "./volumeTemplates.ts";
 
 /** An image as describeImages shows it. */
@@ -18,6 +19,21 @@ export interface ImageDescription extends ImageManifest {
   readonly availableOffline: boolean;
   /** For images made with createImage: the snapshot holding the root volume's changes. */
   readonly rootSnapshotId: string | null;
+}
+
+/** An image this browser holds, its manifest validated. */
+export interface HeldImage extends Omit<StoredImage, "manifest"> {
+  readonly manifest: ImageManifest;
+}
+
+/**
+ * An image record as read back, or null when its manifest is not one this version reads: such
+ * a record counts as absent (a catalog image is then downloaded and its record written again).
+ */
+function readBack(stored: StoredImage | undefined): HeldImage | null {
+  if (!stored) return null;
+  const manifest = parseManifest(stored.manifest, `of the image ${stored.imageId} in this browser`);
+  return manifest.ok ? { ...stored, manifest: manifest.value } : null;
 }
 
 export interface LoadOptions {
@@ -58,7 +74,8 @@ export class ImageRepository {
    * read: the images held here are still listed (and launch).
    */
   async describeImages(): Promise<Result<ImageDescription[]>> {
-    const [catalog, stored] = await Promise.all([this.#readCatalog(), this.#cache.images()]);
+    const [catalog, records] = await Promise.all([this.#readCatalog(), this.#cache.images()]);
+    const stored = records.map(readBack).filter((image) => image !== null);
     if (!catalog.ok && stored.length === 0) return catalog;
     const storedById = new Map(stored.map((image) => [image.imageId, image]));
     const present = await this.#cache.present([
@@ -116,7 +133,7 @@ export class ImageRepository {
   async load(imageId: string, options: LoadOptions = {}): Promise<Result<LoadedImage>> {
     const downloaded = await this.download(imageId, options);
     if (!downloaded.ok) return downloaded;
-    const stored = await this.#cache.image(imageId);
+    const stored = readBack(await this.#cache.image(imageId));
     if (!stored) return fail("InvalidAMIID.NotFound", `The image id '${imageId}' does not exist.`);
     return this.files(stored.manifest, IMAGE_FILE_ROLES);
   }
@@ -173,21 +190,24 @@ export class ImageRepository {
   }
 
   /** Keeps an image made in this browser (createImage, an import) with any new files. */
-  async register(image: StoredImage, blobs: readonly StoredBlob[]): Promise<void> {
+  async register(image: HeldImage, blobs: readonly StoredBlob[]): Promise<void> {
     await this.#cache.putImage(image, blobs);
     for (const blob of blobs) this.#bytes.set(blob.sha256, blob.bytes);
   }
 
-  /** Forgets an image here; its files go unless something else uses them. Returns the bytes freed. */
-  async deregister(imageId: string): Promise<number> {
-    const freed = await this.#cache.removeImage(imageId);
+  /**
+   * Forgets an image here; its files go unless something else uses them (instanceBlobs: the files
+   * the hypervisor's instances boot from). Returns the bytes freed.
+   */
+  async deregister(imageId: string, instanceBlobs: ReadonlySet<string> = new Set()): Promise<number> {
+    const freed = await this.#cache.removeImage(imageId, (removed, references) => unusedBlobs(removed, references, instanceBlobs));
     const still = await this.#cache.present([...this.#bytes.keys()]);
     for (const sha of [...this.#bytes.keys()]) if (!still.has(sha)) this.#bytes.delete(sha);
     return freed;
   }
 
   async #download(imageId: string, options: LoadOptions): Promise<Result<void>> {
-    const stored = await this.#cache.image(imageId);
+    const stored = readBack(await this.#cache.image(imageId));
     const catalog = await this.#readCatalog();
     const entry = catalog.ok ? catalog.value.get(imageId) : undefined;
     const manifest = stored?.manifest ?? entry?.manifest;

@@ -3,7 +3,7 @@
  * anything is stored: each refusal says what is wrong and what would be accepted.
  */
 import { Ec2Error } from "../shared/errors.ts";
-import { OVERLAY_BLOCK_BYTES } from "../persistence/blockOverlay.ts";
+import { OVERLAY_BLOCK_BYTES } from "../disk/blockOverlay.ts";
 
 export const MAX_IMPORTED_DISK_BYTES = 1024 * 1024 * 1024;
 const MAX_KERNEL_BYTES = 64 * 1024 * 1024;

@@ -1,8 +1,7 @@
 import "fake-indexeddb/auto";
 import { describe, expect, it } from "vitest";
-import type { ImageManifest } from "../images/manifest.ts";
-import { DATABASE_VERSION, openTabcloudDatabase, storageError, type StoredVolume } from "./database.ts";
-import { ImageCache } from "./imageCache.ts";
+import { DATABASE_VERSION, openTabcloudDatabase, storageError, type StoredImage, type StoredVolume } from "./database.ts";
+import { ImageCache, type BlobReferences } from "./imageCache.ts";
 import { VolumeStore } from "./volumeStore.ts";
 
 let databases = 0;
@@ -12,7 +11,8 @@ function file(sha: string) {
   return { path: `${sha}.bin`, encoding: "identity" as const, sizeBytes: 4, sha256: sha.repeat(64).slice(0, 64), encodedSizeBytes: 4 };
 }
 
-function manifest(imageId: string, kernel: string, root: string): ImageManifest {
+/** An image manifest as the images module writes it: this module keeps it without reading it. */
+function manifest(imageId: string, kernel: string, root: string) {
   return {
     schemaVersion: 1,
     imageId,
@@ -82,25 +82,29 @@ describe("the database schema", () => {
 });
 
 describe("the image cache", () => {
-  it("stores a file two images share once, and frees it only when neither uses it", async () => {
+  const image = (imageId: string, kernel: string, root: string): StoredImage => ({
+    imageId,
+    manifest: manifest(imageId, kernel, root),
+    source: "catalog",
+    registeredAt: "",
+    rootSnapshotId: null,
+  });
+
+  it("stores a file two images share once", async () => {
     const db = await openTabcloudDatabase({ name: freshName() });
     const cache = new ImageCache(db);
-    const shared = [blob("b"), blob("v"), blob("k")];
-    await cache.putImage(
-      { imageId: "ami-a", manifest: manifest("ami-a", "k", "r"), source: "catalog", registeredAt: "", rootSnapshotId: null },
-      [...shared, blob("r")],
-    );
-    await cache.putImage(
-      { imageId: "ami-b", manifest: manifest("ami-b", "k", "s"), source: "catalog", registeredAt: "", rootSnapshotId: null },
-      [blob("s")],
-    );
+    await cache.putImage(image("ami-a", "k", "r"), [blob("b"), blob("v"), blob("k"), blob("r")]);
+    await cache.putImage(image("ami-b", "k", "s"), [blob("k"), blob("s")]);
     expect(await db.count("blobs")).toBe(5);
+    expect((await cache.images()).map((stored) => stored.imageId)).toEqual(["ami-a", "ami-b"]);
+    db.close();
+  });
 
-    expect(await cache.removeImage("ami-a")).toBe(4); // only its own root volume file goes
-    expect((await cache.present(shared.map((b) => b.sha256))).size).toBe(3);
-    expect(await cache.present([blob("r").sha256])).toEqual(new Set());
-
-    // A volume still reading from an image's file keeps it.
+  it("forgets an image and deletes the blobs it is told to, shown what still refers to blobs", async () => {
+    const db = await openTabcloudDatabase({ name: freshName() });
+    const cache = new ImageCache(db);
+    await cache.putImage(image("ami-a", "k", "r"), [blob("b"), blob("v"), blob("k"), blob("r")]);
+    await cache.putImage(image("ami-b", "k", "s"), [blob("s")]);
     const volume: StoredVolume = {
       volumeId: "vol-1",
       sizeBytes: 4096,
@@ -112,9 +116,22 @@ describe("the image cache", () => {
       tags: [],
     };
     await new VolumeStore(db).createVolume(volume, new Map());
-    expect(await cache.removeImage("ami-b")).toBe(12);
-    expect(await cache.present([blob("s").sha256])).toEqual(new Set([blob("s").sha256]));
-    expect(await db.count("images")).toBe(0);
+
+    let seen: { removed: StoredImage; references: BlobReferences } | undefined;
+    const freed = await cache.removeImage("ami-a", (removed, references) => {
+      seen = { removed, references };
+      // A blob that is not stored frees nothing; one named twice is counted once.
+      return [blob("r").sha256, blob("r").sha256, blob("x").sha256];
+    });
+    expect(freed).toBe(4);
+    expect(seen?.removed.imageId).toBe("ami-a");
+    expect(seen?.references.images.map((stored) => stored.imageId)).toEqual(["ami-b"]);
+    expect(seen?.references.bases).toEqual([volume.base]);
+    expect(await cache.present([blob("r").sha256, blob("k").sha256])).toEqual(new Set([blob("k").sha256]));
+    expect(await cache.image("ami-a")).toBeUndefined();
+
+    expect(await cache.removeImage("ami-missing", () => [blob("k").sha256])).toBe(0);
+    expect(await cache.present([blob("k").sha256])).toEqual(new Set([blob("k").sha256]));
     db.close();
   });
 });

@@ -5,8 +5,6 @@
  * what earlier versions wrote.
  */
 import { openDB, type DBSchema, type IDBPDatabase, type IDBPTransaction, type StoreNames } from "idb";
-import type { ImageManifest } from "../images/manifest.ts";
-import type { Instance } from "../hypervisor/instances/instance.ts";
 import { Ec2Error } from "../shared/errors.ts";
 
 export const DATABASE_NAME = "tabcloud";
@@ -22,7 +20,8 @@ export interface StoredBlob {
 /** An image (AMI) this browser holds: one served by the catalog and cached, or one made here. */
 export interface StoredImage {
   readonly imageId: string;
-  readonly manifest: ImageManifest;
+  /** The image's manifest, kept as given: its layout is the images module's, which validates it when read back. */
+  readonly manifest: unknown;
   /** "catalog": downloaded from the served catalog; "created": createImage; "imported": a file the user gave. */
   readonly source: "catalog" | "created" | "imported";
   readonly registeredAt: string;
@@ -56,18 +55,14 @@ export interface StoredSnapshot {
   readonly storedBytes: number;
 }
 
-/** The hypervisor's record of one instance, as it must come back after a reload. */
+/**
+ * The hypervisor's record of one instance, as it must come back after a reload. Its layout is
+ * the hypervisor's (versioned there, and validated when read back): this module keeps it whole
+ * and knows only its key.
+ */
 export interface StoredInstance {
-  readonly instance: Instance;
-  readonly image: ImageManifest;
-  readonly rootVolumeId: string;
-  readonly userData: string | null;
-  readonly hasRun: boolean;
-  readonly terminalSize: { readonly rows: number; readonly cols: number };
-  readonly meter: unknown;
-  readonly credits: { readonly balance: number; readonly surplus: number; readonly mode: "standard" | "unlimited" } | null;
-  /** When this record was last written: a reload ends an open run here. */
-  readonly savedAtMs: number;
+  readonly instance: { readonly instanceId: string };
+  readonly [field: string]: unknown;
 }
 
 /** A person's progress through one lab. */
@@ -108,7 +103,7 @@ export type StoreName = StoreNames<TabcloudSchema>;
 /** The image record as version 1 wrote it: only catalog images, with the time they were cached. */
 interface ImageRecordV1 {
   readonly imageId: string;
-  readonly manifest: ImageManifest;
+  readonly manifest: unknown;
   readonly cachedAt: string;
 }
 

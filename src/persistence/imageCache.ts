@@ -1,11 +1,23 @@
 /**
  * The image cache: verified image files stored once by SHA-256 (two images sharing a kernel
- * share its blob) and the image records that name them. A blob is freed when no image, volume,
- * snapshot or instance uses it any more.
+ * share its blob) and the image records that name them. Which blobs an image's removal frees is
+ * the images module's decision; this store reads what it needs and deletes what it is told.
  */
-import type { ImageFileRole } from "../images/manifest.ts";
-import { IMAGE_FILE_ROLES } from "../images/manifest.ts";
-import { storageError, type StoredBlob, type StoredImage, type TabcloudDatabase } from "./database.ts";
+import { storageError, type StoredBlob, type StoredImage, type TabcloudDatabase, type VolumeBase } from "./database.ts";
+
+/** Everything that reads from blobs once an image is gone, as stored. */
+export interface BlobReferences {
+  /** The images left. */
+  readonly images: readonly StoredImage[];
+  /** What every volume's and every snapshot's unwritten blocks read as. */
+  readonly bases: readonly VolumeBase[];
+}
+
+/**
+ * Picks the blobs to delete with a removed image. It runs inside the removal's transaction,
+ * which closes if it waits on anything else: it must be synchronous.
+ */
+export type BlobsToFree = (removed: StoredImage, references: BlobReferences) => Iterable<string>;
 
 export class ImageCache {
   readonly #db: TabcloudDatabase;
@@ -48,45 +60,43 @@ export class ImageCache {
       const tx = this.#db.transaction(["images", "blobs"], "readwrite");
       await Promise.all([...blobs.map((blob) => tx.objectStore("blobs").put(blob)), tx.objectStore("images").put(image), tx.done]);
     } catch (error) {
-      throw storageError(error, `keep the image ${image.manifest.name} in this browser`);
+      throw storageError(error, `keep the image ${image.imageId} in this browser`);
     }
   }
 
   /**
-   * Forgets an image and frees every blob nothing else uses; returns the bytes freed. Volumes,
-   * snapshots and instances keep the blobs they read from alive.
+   * Forgets an image and deletes the blobs blobsToFree picks; returns the bytes freed. One
+   * transaction reads the references, deletes and commits, so nothing registered meanwhile can
+   * start using a blob that is being deleted.
    */
-  async removeImage(imageId: string): Promise<number> {
-    const tx = this.#db.transaction(["images", "blobs", "volumes", "snapshots", "instances"], "readwrite");
-    const image = await tx.objectStore("images").get(imageId);
-    if (!image) {
+  async removeImage(imageId: string, blobsToFree: BlobsToFree): Promise<number> {
+    try {
+      const tx = this.#db.transaction(["images", "blobs", "volumes", "snapshots"], "readwrite");
+      const images = tx.objectStore("images");
+      const removed = await images.get(imageId);
+      if (!removed) {
+        await tx.done;
+        return 0;
+      }
+      await images.delete(imageId);
+      const references: BlobReferences = {
+        images: await images.getAll(),
+        bases: [
+          ...(await tx.objectStore("volumes").getAll()).map((volume) => volume.base),
+          ...(await tx.objectStore("snapshots").getAll()).map((snapshot) => snapshot.base),
+        ],
+      };
+      let freedBytes = 0;
+      for (const sha256 of new Set(blobsToFree(removed, references))) {
+        const blob = await tx.objectStore("blobs").get(sha256);
+        if (!blob) continue;
+        freedBytes += blob.sizeBytes;
+        await tx.objectStore("blobs").delete(sha256);
+      }
       await tx.done;
-      return 0;
+      return freedBytes;
+    } catch (error) {
+      throw storageError(error, `forget the image ${imageId}`);
     }
-    await tx.objectStore("images").delete(imageId);
-    const used = new Set<string>();
-    for (const other of await tx.objectStore("images").getAll())
-      for (const role of IMAGE_FILE_ROLES) used.add(other.manifest.files[role].sha256);
-    for (const volume of await tx.objectStore("volumes").getAll()) if (volume.base.kind === "blob") used.add(volume.base.sha256);
-    for (const snapshot of await tx.objectStore("snapshots").getAll()) if (snapshot.base.kind === "blob") used.add(snapshot.base.sha256);
-    for (const stored of await tx.objectStore("instances").getAll()) {
-      if (stored.instance.state.name === "terminated") continue;
-      for (const role of BOOT_ROLES) used.add(stored.image.files[role].sha256);
-    }
-    let freed = 0;
-    for (const role of IMAGE_FILE_ROLES) {
-      const sha = image.manifest.files[role].sha256;
-      if (used.has(sha)) continue;
-      const blob = await tx.objectStore("blobs").get(sha);
-      if (!blob) continue;
-      freed += blob.sizeBytes;
-      used.add(sha);
-      await tx.objectStore("blobs").delete(sha);
-    }
-    await tx.done;
-    return freed;
   }
 }
-
-/** The files an instance boots from besides its root volume. */
-const BOOT_ROLES: readonly ImageFileRole[] = ["bios", "vgaBios", "kernel"];

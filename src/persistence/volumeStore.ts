@@ -5,7 +5,7 @@
  * is a copy of a volume's blocks at one moment: volumes made from it copy them again, so
  * deleting a snapshot never touches a volume.
  */
-import type { WrittenBlocks } from "./blockOverlay.ts";
+import type { WrittenBlocks } from "../disk/blockOverlay.ts";
 import { storageError, type StoredSnapshot, type StoredVolume, type TabcloudDatabase } from "./database.ts";
 
 type BlockStore = "volumeBlocks" | "snapshotBlocks";

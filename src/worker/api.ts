@@ -5,7 +5,7 @@
  */
 import type { ExecResult } from "../guest/agentClient.ts";
 import type { CloudError, Result } from "../shared/errors.ts";
-import type { WrittenBlocks } from "../persistence/blockOverlay.ts";
+import type { WrittenBlocks } from "../disk/blockOverlay.ts";
 
 export interface BootSpec {
   readonly instanceId: string;

@@ -20,7 +20,7 @@ import { ByteBatcher } from "./byteBatcher.ts";
 import { CpuGate } from "./cpuGate.ts";
 import { InstructionCounter } from "./instructionCounter.ts";
 import { V86Disk } from "./v86Disk.ts";
-import { BlockOverlay, type WrittenBlocks } from "../persistence/blockOverlay.ts";
+import { BlockOverlay, type WrittenBlocks } from "../disk/blockOverlay.ts";
 import type { VolumeSpec } from "./api.ts";
 
 function overlayFor(volume: VolumeSpec): V86Disk {

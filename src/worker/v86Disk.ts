@@ -5,7 +5,7 @@
  * emulator state is just the written blocks, never the base image.
  * The v86 version is pinned: tests/integration cover this seam.
  */
-import { BlockOverlay, type WrittenBlocks } from "../persistence/blockOverlay.ts";
+import { BlockOverlay, type WrittenBlocks } from "../disk/blockOverlay.ts";
 
 const STATE_VERSION = 1;
 

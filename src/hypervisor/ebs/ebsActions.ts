@@ -9,8 +9,8 @@ import { imageIdFor, parseManifest, type ImageManifest } from "../../images/mani
 import { sha256Hex } from "../../images/sha256.ts";
 import { VOLUME_TEMPLATE_SIZES_MIB } from "../../images/volumeTemplates.ts";
 import { Ec2Error, unwrap } from "../../shared/errors.ts";
-import { OVERLAY_BLOCK_BYTES, type WrittenBlocks } from "../../persistence/blockOverlay.ts";
-import { decodeBlockSet } from "../../persistence/blockSet.ts";
+import { OVERLAY_BLOCK_BYTES, type WrittenBlocks } from "../../disk/blockOverlay.ts";
+import { decodeBlockSet } from "../../disk/blockSet.ts";
 import type { InstanceStateName } from "../instances/instance.ts";
 import {
   DATA_DEVICE,

@@ -4,7 +4,7 @@
  * (attach only while stopped) are the hypervisor's; this module keeps the volumes consistent.
  */
 import { Ec2Error } from "../../shared/errors.ts";
-import { copyBlocks, OVERLAY_BLOCK_BYTES, type WrittenBlocks } from "../../persistence/blockOverlay.ts";
+import { copyBlocks, OVERLAY_BLOCK_BYTES, type WrittenBlocks } from "../../disk/blockOverlay.ts";
 import type { StoredSnapshot, StoredVolume, VolumeBase } from "../../persistence/database.ts";
 import type { FleetStore } from "../../persistence/fleetStore.ts";
 import type { VolumeStore } from "../../persistence/volumeStore.ts";

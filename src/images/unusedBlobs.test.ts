@@ -1,0 +1,42 @@
+import { describe, expect, it } from "vitest";
+import type { StoredImage, VolumeBase } from "../persistence/database.ts";
+import { sha, testManifest } from "./testManifests.ts";
+import { unusedBlobs } from "./unusedBlobs.ts";
+
+const AMI_A = "ami-0000000000000000a";
+const AMI_B = "ami-0000000000000000b";
+
+const image = (imageId: string, manifest: unknown): StoredImage => ({
+  imageId,
+  manifest,
+  source: "catalog",
+  registeredAt: "",
+  rootSnapshotId: null,
+});
+const a = image(AMI_A, testManifest(AMI_A, "1", "2"));
+const b = image(AMI_B, testManifest(AMI_B, "1", "3"));
+const blobBase = (digit: string): VolumeBase => ({ kind: "blob", sha256: sha(digit) });
+const none = new Set<string>();
+
+describe("which of a deregistered image's files go", () => {
+  it("all of them when nothing else uses them", () => {
+    expect(unusedBlobs(a, { images: [], bases: [] }, none).sort()).toEqual([sha("1"), sha("2"), sha("b"), sha("c")]);
+  });
+
+  it("only its own when another image shares the rest", () => {
+    expect(unusedBlobs(a, { images: [b], bases: [] }, none)).toEqual([sha("2")]);
+  });
+
+  it("not a file a volume or snapshot reads from", () => {
+    expect(unusedBlobs(a, { images: [b], bases: [blobBase("2"), { kind: "zero" }] }, none)).toEqual([]);
+  });
+
+  it("not a file an instance boots from", () => {
+    expect(unusedBlobs(a, { images: [], bases: [] }, new Set([sha("1"), sha("b"), sha("c")]))).toEqual([sha("2")]);
+  });
+
+  it("none when a manifest cannot be read: what it uses is unknown", () => {
+    expect(unusedBlobs(a, { images: [image(AMI_B, { files: "?" })], bases: [] }, none)).toEqual([]);
+    expect(unusedBlobs(image(AMI_A, null), { images: [], bases: [] }, none)).toEqual([]);
+  });
+});
