@@ -1,17 +1,14 @@
 /**
- * The hypervisor's storage actions, as EC2 names them: volumes, snapshots and images made or
- * imported here. They keep EC2's rules about instances (attach only while stopped, images of
- * running or stopped instances) through the few facts the hypervisor gives them.
+ * EC2's EBS actions: volumes (create, attach, detach, delete, export, import) and snapshots.
+ * What an instance's state allows (attach and detach only while stopped, not hibernated) comes
+ * from the lifecycle table, through the few facts the hypervisor gives them.
  */
-import type { ImageDescription, ImageRepository } from "../../images/imageRepository.ts";
-import { checkKernel, checkRootDisk } from "../../images/importedImage.ts";
-import { imageIdFor, parseManifest, type ImageManifest } from "../../images/manifest.ts";
-import { sha256Hex } from "../../images/sha256.ts";
+import type { ImageRepository } from "../../images/imageRepository.ts";
 import { VOLUME_TEMPLATE_SIZES_MIB } from "../../images/volumeTemplates.ts";
 import { Ec2Error, unwrap } from "../../shared/errors.ts";
 import { OVERLAY_BLOCK_BYTES, type WrittenBlocks } from "../../disk/blockOverlay.ts";
 import { decodeBlockSet } from "../../disk/blockSet.ts";
-import type { InstanceStateName } from "../instances/instance.ts";
+import { requireAllowed, type InstanceFacts } from "../instances/lifecycle.ts";
 import {
   DATA_DEVICE,
   MAX_VOLUME_MIB,
@@ -23,32 +20,23 @@ import {
   type VolumeRegistry,
 } from "./volumes.ts";
 
-/** What the storage actions need to know of an instance. */
-export interface InstanceFacts {
-  readonly instanceId: string;
-  readonly state: InstanceStateName;
-  readonly hibernated: boolean;
-  readonly rootVolumeId: string | null;
-  readonly image: ImageManifest;
-}
-
-export interface StorageContext {
+export interface EbsContext {
   readonly volumes: VolumeRegistry;
   readonly images: ImageRepository;
   /** The instance, or InvalidInstanceID.NotFound / Malformed. */
   instance(instanceId: string): InstanceFacts;
+  /** The instance if it is still listed. */
   knownInstance(instanceId: string): InstanceFacts | undefined;
   /** Stores what a running instance's guest wrote last (nothing to do for the others). */
   flushWrites(instanceId: string): Promise<void>;
-  describeImages(): Promise<ImageDescription[]>;
-  /** Volumes, snapshots or images changed. */
+  /** Volumes or snapshots changed. */
   changed(): void;
 }
 
-export class StorageActions {
-  readonly #ctx: StorageContext;
+export class EbsActions {
+  readonly #ctx: EbsContext;
 
-  constructor(context: StorageContext) {
+  constructor(context: EbsContext) {
     this.#ctx = context;
   }
 
@@ -112,7 +100,7 @@ export class StorageActions {
     const record = this.#ctx.instance(instanceId);
     if (volume.attachment)
       throw new Ec2Error("VolumeInUse", `The volume ${volumeId} is already attached to ${volume.attachment.instanceId}.`);
-    this.#needsStopped(record, "attach a volume to");
+    requireAllowed("attachVolume", record);
     if (this.#ctx.volumes.attachedAt(instanceId, DATA_DEVICE)) {
       throw new Ec2Error("InvalidDevice.InUse", `The instance ${instanceId} already has a volume at ${DATA_DEVICE}: detach it first.`);
     }
@@ -131,7 +119,7 @@ export class StorageActions {
       );
     }
     const record = this.#ctx.knownInstance(volume.attachment.instanceId);
-    if (record && record.state !== "terminated") this.#needsStopped(record, "detach a volume from");
+    if (record) requireAllowed("detachVolume", record);
     await this.#ctx.volumes.setAttachment(volumeId, null);
     this.#ctx.changed();
     return this.#ctx.volumes.describeVolumes([volumeId])[0] as Volume;
@@ -161,142 +149,6 @@ export class StorageActions {
     this.#ctx.changed();
   }
 
-  /**
-   * EC2's CreateImage: a new AMI whose root is a snapshot of the instance's root volume.
-   * Instances launched from it start with the instance's files.
-   */
-  async createImage(instanceId: string, request: { readonly name: string; readonly description?: string }): Promise<ImageDescription> {
-    const record = this.#ctx.instance(instanceId);
-    const name = request.name;
-    if (typeof name !== "string" || !/^[A-Za-z0-9()[\]./\-'@_ ]{3,128}$/.test(name)) {
-      throw new Ec2Error("InvalidParameterValue", "An image's name must be 3 to 128 letters, digits, spaces or ( ) [ ] . / - ' @ _.");
-    }
-    if ((await this.#ctx.describeImages()).some((image) => image.name === name)) {
-      throw new Ec2Error("InvalidParameterValue", `An image named '${name}' already exists.`);
-    }
-    if (!record.rootVolumeId)
-      throw new Ec2Error(
-        "UnsupportedOperation",
-        `The instance ${instanceId} has an instance-store root: there is no volume to make an image of.`,
-      );
-    if (record.state !== "running" && record.state !== "stopped") {
-      throw new Ec2Error(
-        "IncorrectInstanceState",
-        `The instance '${instanceId}' is ${record.state}; an image can be made of a running or stopped instance.`,
-      );
-    }
-    const snapshot = await this.createSnapshot(record.rootVolumeId, `Root volume of ${name} (from ${instanceId})`);
-    const files = record.image.files;
-    const kernelCommandLine = record.image.kernelCommandLine;
-    const imageId = (await imageIdFor(files, `${kernelCommandLine}\nsnapshot:${snapshot.snapshotId}`)) as string;
-    const manifest: ImageManifest = {
-      ...record.image,
-      imageId,
-      name,
-      description: request.description ?? `Made from ${instanceId} (${record.image.name})`,
-      creationDate: new Date().toISOString(),
-    };
-    await this.#ctx.images.register(
-      {
-        imageId,
-        manifest: parsedManifest(manifest),
-        source: "created",
-        registeredAt: manifest.creationDate,
-        rootSnapshotId: snapshot.snapshotId,
-      },
-      [],
-    );
-    this.#ctx.changed();
-    return (await this.#ctx.describeImages()).find((image) => image.imageId === imageId) as ImageDescription;
-  }
-
-  /**
-   * Forgets an image in this browser and frees its files unless something still uses them.
-   * Instances launched from it keep running and booting. An image of the served catalog stays
-   * listed, to download again.
-   */
-  async deregisterImage(imageId: string): Promise<{ freedBytes: number }> {
-    const image = (await this.#ctx.describeImages()).find((candidate) => candidate.imageId === imageId);
-    if (!image) throw new Ec2Error("InvalidAMIID.NotFound", `The image id '${String(imageId)}' does not exist.`);
-    const freedBytes = await this.#ctx.images.deregister(imageId);
-    this.#ctx.changed();
-    return { freedBytes };
-  }
-
-  /**
-   * Registers an image from a Linux kernel (bzImage) and a raw ext4 root disk a person gives.
-   * It boots with the catalog's BIOS and, unless told otherwise, the default image's kernel
-   * command line.
-   */
-  async importImage(request: {
-    readonly name: string;
-    readonly kernel: Uint8Array;
-    readonly rootDisk: Uint8Array;
-    readonly kernelCommandLine?: string;
-  }): Promise<ImageDescription> {
-    const { name, kernel } = request;
-    if (typeof name !== "string" || !/^[A-Za-z0-9()[\]./\-'@_ ]{3,128}$/.test(name)) {
-      throw new Ec2Error("InvalidParameterValue", "An image's name must be 3 to 128 letters, digits, spaces or ( ) [ ] . / - ' @ _.");
-    }
-    if (!(kernel instanceof Uint8Array) || !(request.rootDisk instanceof Uint8Array))
-      throw new Ec2Error("MissingParameter", "Give a kernel file and a root disk file.");
-    checkKernel(kernel);
-    const rootDisk = checkRootDisk(request.rootDisk);
-    const images = await this.#ctx.describeImages();
-    if (images.some((image) => image.name === name))
-      throw new Ec2Error("InvalidParameterValue", `An image named '${name}' already exists.`);
-    const base = images.find((image) => image.source === "catalog" && image.rootDeviceType === "ebs");
-    if (!base)
-      throw new Ec2Error(
-        "InvalidAMIID.Unavailable",
-        "No catalog image is available to take the BIOS from (offline before the first download?).",
-      );
-    unwrap(await this.#ctx.images.download(base.imageId));
-    const kernelCommandLine = request.kernelCommandLine ?? base.kernelCommandLine;
-    if (typeof kernelCommandLine !== "string" || kernelCommandLine.length > 2048)
-      throw new Ec2Error("InvalidParameterValue", "The kernel command line must be text of at most 2048 characters.");
-    const file = async (path: string, bytes: Uint8Array) => ({
-      path,
-      encoding: "identity" as const,
-      sizeBytes: bytes.byteLength,
-      sha256: await sha256Hex(bytes as Uint8Array<ArrayBuffer>),
-      encodedSizeBytes: bytes.byteLength,
-    });
-    const files = {
-      bios: base.files.bios,
-      vgaBios: base.files.vgaBios,
-      kernel: await file("bzImage", kernel),
-      rootVolume: await file("root.img", rootDisk),
-    };
-    const imageId = await imageIdFor(files, kernelCommandLine);
-    if (images.some((image) => image.imageId === imageId))
-      throw new Ec2Error("InvalidParameterValue", `These files are already registered as ${imageId}.`);
-    const manifest: ImageManifest = {
-      ...base,
-      imageId,
-      name,
-      description: `Imported: a ${(kernel.byteLength / 1024 / 1024).toFixed(1)} MiB kernel and a ${(rootDisk.byteLength / 1024 / 1024).toFixed(0)} MiB root disk.`,
-      os: "Linux",
-      distribution: "imported",
-      version: "",
-      kernelCommandLine,
-      rootDeviceType: "ebs",
-      rootVolumeSizeBytes: rootDisk.byteLength,
-      creationDate: new Date().toISOString(),
-      files,
-    };
-    const copy = (bytes: Uint8Array) => bytes.slice().buffer;
-    await this.#ctx.images.register(
-      { imageId, manifest: parsedManifest(manifest), source: "imported", registeredAt: manifest.creationDate, rootSnapshotId: null },
-      [
-        { sha256: files.kernel.sha256, sizeBytes: files.kernel.sizeBytes, bytes: copy(kernel) },
-        { sha256: files.rootVolume.sha256, sizeBytes: files.rootVolume.sizeBytes, bytes: copy(rootDisk) },
-      ],
-    );
-    this.#ctx.changed();
-    return (await this.#ctx.describeImages()).find((image) => image.imageId === imageId) as ImageDescription;
-  }
-
   /** The whole volume as a raw disk image (for a .img download); the instance's latest writes are stored first. */
   async exportVolume(volumeId: string): Promise<Uint8Array> {
     const volume = this.#ctx.volumes.stored(volumeId);
@@ -319,21 +171,4 @@ export class StorageActions {
   getStorageBill(): StorageBill {
     return this.#ctx.volumes.bill(Date.now());
   }
-
-  #needsStopped(record: InstanceFacts, action: string): void {
-    const state = record.state;
-    if (state !== "stopped")
-      throw new Ec2Error("IncorrectInstanceState", `Cannot ${action} the instance ${record.instanceId}: it is ${state}; stop it first.`);
-    if (record.hibernated) {
-      throw new Ec2Error(
-        "IncorrectInstanceState",
-        `Cannot ${action} the instance ${record.instanceId}: it is hibernated, with its disks in its saved memory. Start it and stop it without hibernating first.`,
-      );
-    }
-  }
-}
-
-/** A manifest made here, checked as strictly as a served one. */
-function parsedManifest(manifest: ImageManifest): ImageManifest {
-  return unwrap(parseManifest(manifest, manifest.name));
 }

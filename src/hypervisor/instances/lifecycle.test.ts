@@ -32,6 +32,7 @@ const EXPECTED: Record<LifecycleAction, string[]> = {
   createSnapshot: ["proceed", "proceed", "proceed", "proceed", "proceed", "proceed"],
   runCommand: ["refuse", "proceed", "refuse", "refuse", "refuse", "refuse"],
   labCheck: ["refuse", "proceed", "refuse", "refuse", "refuse", "refuse"],
+  sendConsoleInput: ["refuse", "proceed", "refuse", "refuse", "refuse", "refuse"],
 };
 
 describe("the lifecycle table", () => {
@@ -65,7 +66,10 @@ describe("the rules beyond the state", () => {
   });
 
   it("termination protection refuses with OperationNotPermitted, but a terminated instance stays a no-op", () => {
-    expect(decide("terminate", facts("running", { disableApiTermination: true }))).toMatchObject({ kind: "refuse", code: "OperationNotPermitted" });
+    expect(decide("terminate", facts("running", { disableApiTermination: true }))).toMatchObject({
+      kind: "refuse",
+      code: "OperationNotPermitted",
+    });
     expect(decide("terminate", facts("terminated", { disableApiTermination: true })).kind).toBe("no-op");
   });
 
@@ -87,7 +91,9 @@ describe("the rules beyond the state", () => {
   it("gives the console the hypervisor's reason, or 'already' for a repeat", () => {
     expect(unavailableBecause("stop", facts("stopped"))).toBe("The instance is already stopped.");
     expect(unavailableBecause("stop", facts("running"))).toBeNull();
-    expect(unavailableBecause("reboot", facts("stopped"))).toBe(decide("reboot", facts("stopped")).kind === "refuse" ? (decide("reboot", facts("stopped")) as { message: string }).message : "");
+    expect(unavailableBecause("reboot", facts("stopped"))).toBe(
+      decide("reboot", facts("stopped")).kind === "refuse" ? (decide("reboot", facts("stopped")) as { message: string }).message : "",
+    );
     expect(unavailableBecause("start", null)).toBe("Select an instance first.");
   });
 });

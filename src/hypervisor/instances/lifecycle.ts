@@ -6,7 +6,7 @@
  * Pure: the hypervisor decides with it before acting, and the console asks it whether to offer
  * a button, so both give the same answer and the same reason.
  */
-import type { ErrorCode } from "../../shared/errors.ts";
+import { Ec2Error, type ErrorCode } from "../../shared/errors.ts";
 import type { Instance, InstanceStateName } from "./instance.ts";
 
 export type LifecycleAction =
@@ -22,10 +22,14 @@ export type LifecycleAction =
   | "createImage"
   | "createSnapshot"
   | "runCommand"
-  | "labCheck";
+  | "labCheck"
+  | "sendConsoleInput";
 
 /** What a decision needs to know of an instance: describeInstances' fields. */
-export type InstanceFacts = Pick<Instance, "instanceId" | "state" | "hibernated" | "rootDeviceType" | "disableApiTermination" | "statusChecks">;
+export type InstanceFacts = Pick<
+  Instance,
+  "instanceId" | "state" | "hibernated" | "rootDeviceType" | "disableApiTermination" | "statusChecks"
+>;
 
 export type LifecycleDecision =
   | { readonly kind: "proceed" }
@@ -54,16 +58,25 @@ const N = "no-op";
 const R = "refuse";
 
 /** One cell per state, in the order pending, running, stopping, stopped, shutting-down, terminated. */
-function row(pending: Cell, running: Cell, stopping: Cell, stopped: Cell, shuttingDown: Cell, terminated: Cell): Record<InstanceStateName, Cell> {
+function row(
+  pending: Cell,
+  running: Cell,
+  stopping: Cell,
+  stopped: Cell,
+  shuttingDown: Cell,
+  terminated: Cell,
+): Record<InstanceStateName, Cell> {
   return { pending, running, stopping, stopped, "shutting-down": shuttingDown, terminated };
 }
 
-const cannotBe = (verb: string) => (id: string, state: InstanceStateName) => `The instance '${id}' is ${state} and cannot be ${verb} in that state.`;
+const cannotBe = (verb: string) => (id: string, state: InstanceStateName) =>
+  `The instance '${id}' is ${state} and cannot be ${verb} in that state.`;
 
 const instanceStore = (verb: string): Condition => ({
   refuses: (instance) => instance.rootDeviceType === "instance-store",
   code: "UnsupportedOperation",
-  message: (instance) => `The instance '${instance.instanceId}' has an instance-store root volume: it can be rebooted or terminated, not ${verb}.`,
+  message: (instance) =>
+    `The instance '${instance.instanceId}' has an instance-store root volume: it can be rebooted or terminated, not ${verb}.`,
 });
 
 const notHibernated = (action: string): Condition => ({
@@ -149,6 +162,10 @@ const RULES: Readonly<Record<LifecycleAction, Rule>> = {
     refusal: (id, state) => `The instance ${id} is ${state}: start it to check what is inside it.`,
     conditions: [agentAnswers("check")],
   },
+  sendConsoleInput: {
+    states: row(R, P, R, R, R, R),
+    refusal: (id, state) => `Cannot type into the instance ${id}: it is ${state}, not running.`,
+  },
 };
 
 /** The hypervisor's answer to an action on an instance as it is now. */
@@ -179,4 +196,11 @@ export function statesAllowing(action: LifecycleAction): InstanceStateName[] {
   return (Object.entries(RULES[action].states) as [InstanceStateName, Cell][])
     .filter(([, cell]) => cell !== "refuse")
     .map(([state]) => state);
+}
+
+/** The decision for an action the caller is about to take: "proceed" or "no-op", or the refusal thrown as EC2's error. */
+export function requireAllowed(action: LifecycleAction, instance: InstanceFacts): "proceed" | "no-op" {
+  const decision = decide(action, instance);
+  if (decision.kind === "refuse") throw new Ec2Error(decision.code, decision.message);
+  return decision.kind;
 }

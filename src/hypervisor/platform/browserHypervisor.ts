@@ -26,7 +26,7 @@ export async function createBrowserHypervisor(baseUrl: string, options: BrowserH
   const hypervisor = new Hypervisor({
     workerHost: new BrowserWorkerHost(),
     images: new ImageRepository(catalogUrl, (url, init) => fetch(url, init), storage.images),
-    storage,
+    persistence: storage,
     memoryBudgetMib: defaultMemoryBudgetMib(deviceMemoryGib),
     cpuCores: defaultCpuCores(navigator.hardwareConcurrency || 1),
     ...(options.dataVolumesInMemory ? { dataVolumesInMemory: true } : {}),

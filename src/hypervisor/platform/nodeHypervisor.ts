@@ -27,7 +27,7 @@ export const fileFetcher: ImageFetcher = async (url) => {
 
 export const SERVED_IMAGES_DIR = fileURLToPath(new URL("../../../public/images/", import.meta.url));
 
-export interface NodeHypervisorOptions extends Partial<Omit<HypervisorOptions, "images" | "storage">> {
+export interface NodeHypervisorOptions extends Partial<Omit<HypervisorOptions, "images" | "persistence">> {
   readonly imagesDir?: string;
   readonly fetcher?: ImageFetcher;
   /**
@@ -58,7 +58,7 @@ export async function createNodeHypervisor(options: NodeHypervisorOptions = {}):
     cpuCores: options.cpuCores ?? defaultCpuCores(availableParallelism()),
     workerHost: options.workerHost ?? new NodeWorkerHost(),
     images: new ImageRepository(catalogUrl, options.fetcher ?? fileFetcher, storage.images),
-    storage,
+    persistence: storage,
   });
   await hypervisor.restore();
   return hypervisor;

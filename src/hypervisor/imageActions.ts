@@ -1,0 +1,174 @@
+/**
+ * EC2's image actions: the images (AMIs) this browser offers and holds, downloading one, making
+ * one of an instance's root volume (CreateImage), importing one from files, and deregistering.
+ */
+import type { ImageDescription, ImageRepository, LoadOptions } from "../images/imageRepository.ts";
+import { checkKernel, checkRootDisk } from "../images/importedImage.ts";
+import { imageIdFor, parseManifest, type ImageManifest } from "../images/manifest.ts";
+import { sha256Hex } from "../images/sha256.ts";
+import { Ec2Error, unwrap } from "../shared/errors.ts";
+import type { Snapshot } from "./ebs/volumes.ts";
+import { requireAllowed, type InstanceFacts } from "./instances/lifecycle.ts";
+
+export interface ImageContext {
+  readonly images: ImageRepository;
+  /** The instance (or InvalidInstanceID.NotFound / Malformed), its root volume and the image it was launched from. */
+  instance(instanceId: string): { readonly instance: InstanceFacts; readonly rootVolumeId: string | null; readonly image: ImageManifest };
+  createSnapshot(volumeId: string, description: string): Promise<Snapshot>;
+  /** The image files the hypervisor's instances boot from: kept while any instance may boot again. */
+  instanceBlobs(): ReadonlySet<string>;
+  /** Images changed. */
+  changed(): void;
+}
+
+export class ImageActions {
+  readonly #ctx: ImageContext;
+
+  constructor(context: ImageContext) {
+    this.#ctx = context;
+  }
+
+  async describeImages(): Promise<ImageDescription[]> {
+    return unwrap(await this.#ctx.images.describeImages());
+  }
+
+  /** Downloads an image's files into this browser (with progress; cancel with the signal), so it launches offline. */
+  async downloadImage(imageId: string, options: LoadOptions = {}): Promise<void> {
+    const result = await this.#ctx.images.download(imageId, options);
+    this.#ctx.changed();
+    unwrap(result);
+  }
+
+  /**
+   * EC2's CreateImage: a new AMI whose root is a snapshot of the instance's root volume.
+   * Instances launched from it start with the instance's files.
+   */
+  async createImage(instanceId: string, request: { readonly name: string; readonly description?: string }): Promise<ImageDescription> {
+    const record = this.#ctx.instance(instanceId);
+    const name = request.name;
+    if (typeof name !== "string" || !/^[A-Za-z0-9()[\]./\-'@_ ]{3,128}$/.test(name)) {
+      throw new Ec2Error("InvalidParameterValue", "An image's name must be 3 to 128 letters, digits, spaces or ( ) [ ] . / - ' @ _.");
+    }
+    if ((await this.describeImages()).some((image) => image.name === name)) {
+      throw new Ec2Error("InvalidParameterValue", `An image named '${name}' already exists.`);
+    }
+    requireAllowed("createImage", record.instance);
+    if (!record.rootVolumeId)
+      throw new Ec2Error("UnsupportedOperation", `The instance ${instanceId} has no root volume to make an image of.`);
+    const snapshot = await this.#ctx.createSnapshot(record.rootVolumeId, `Root volume of ${name} (from ${instanceId})`);
+    const files = record.image.files;
+    const kernelCommandLine = record.image.kernelCommandLine;
+    const imageId = (await imageIdFor(files, `${kernelCommandLine}\nsnapshot:${snapshot.snapshotId}`)) as string;
+    const manifest: ImageManifest = {
+      ...record.image,
+      imageId,
+      name,
+      description: request.description ?? `Made from ${instanceId} (${record.image.name})`,
+      creationDate: new Date().toISOString(),
+    };
+    await this.#ctx.images.register(
+      {
+        imageId,
+        manifest: parsedManifest(manifest),
+        source: "created",
+        registeredAt: manifest.creationDate,
+        rootSnapshotId: snapshot.snapshotId,
+      },
+      [],
+    );
+    this.#ctx.changed();
+    return (await this.describeImages()).find((image) => image.imageId === imageId) as ImageDescription;
+  }
+
+  /**
+   * Forgets an image in this browser and frees its files unless something still uses them.
+   * Instances launched from it keep running and booting. An image of the served catalog stays
+   * listed, to download again.
+   */
+  async deregisterImage(imageId: string): Promise<{ freedBytes: number }> {
+    const image = (await this.describeImages()).find((candidate) => candidate.imageId === imageId);
+    if (!image) throw new Ec2Error("InvalidAMIID.NotFound", `The image id '${String(imageId)}' does not exist.`);
+    const freedBytes = await this.#ctx.images.deregister(imageId, this.#ctx.instanceBlobs());
+    this.#ctx.changed();
+    return { freedBytes };
+  }
+
+  /**
+   * Registers an image from a Linux kernel (bzImage) and a raw ext4 root disk a person gives.
+   * It boots with the catalog's BIOS and, unless told otherwise, the default image's kernel
+   * command line.
+   */
+  async importImage(request: {
+    readonly name: string;
+    readonly kernel: Uint8Array;
+    readonly rootDisk: Uint8Array;
+    readonly kernelCommandLine?: string;
+  }): Promise<ImageDescription> {
+    const { name, kernel } = request;
+    if (typeof name !== "string" || !/^[A-Za-z0-9()[\]./\-'@_ ]{3,128}$/.test(name)) {
+      throw new Ec2Error("InvalidParameterValue", "An image's name must be 3 to 128 letters, digits, spaces or ( ) [ ] . / - ' @ _.");
+    }
+    if (!(kernel instanceof Uint8Array) || !(request.rootDisk instanceof Uint8Array))
+      throw new Ec2Error("MissingParameter", "Give a kernel file and a root disk file.");
+    checkKernel(kernel);
+    const rootDisk = checkRootDisk(request.rootDisk);
+    const images = await this.describeImages();
+    if (images.some((image) => image.name === name))
+      throw new Ec2Error("InvalidParameterValue", `An image named '${name}' already exists.`);
+    const base = images.find((image) => image.source === "catalog" && image.rootDeviceType === "ebs");
+    if (!base)
+      throw new Ec2Error(
+        "InvalidAMIID.Unavailable",
+        "No catalog image is available to take the BIOS from (offline before the first download?).",
+      );
+    unwrap(await this.#ctx.images.download(base.imageId));
+    const kernelCommandLine = request.kernelCommandLine ?? base.kernelCommandLine;
+    if (typeof kernelCommandLine !== "string" || kernelCommandLine.length > 2048)
+      throw new Ec2Error("InvalidParameterValue", "The kernel command line must be text of at most 2048 characters.");
+    const file = async (path: string, bytes: Uint8Array) => ({
+      path,
+      encoding: "identity" as const,
+      sizeBytes: bytes.byteLength,
+      sha256: await sha256Hex(bytes as Uint8Array<ArrayBuffer>),
+      encodedSizeBytes: bytes.byteLength,
+    });
+    const files = {
+      bios: base.files.bios,
+      vgaBios: base.files.vgaBios,
+      kernel: await file("bzImage", kernel),
+      rootVolume: await file("root.img", rootDisk),
+    };
+    const imageId = await imageIdFor(files, kernelCommandLine);
+    if (images.some((image) => image.imageId === imageId))
+      throw new Ec2Error("InvalidParameterValue", `These files are already registered as ${imageId}.`);
+    const manifest: ImageManifest = {
+      ...base,
+      imageId,
+      name,
+      description: `Imported: a ${(kernel.byteLength / 1024 / 1024).toFixed(1)} MiB kernel and a ${(rootDisk.byteLength / 1024 / 1024).toFixed(0)} MiB root disk.`,
+      os: "Linux",
+      distribution: "imported",
+      version: "",
+      kernelCommandLine,
+      rootDeviceType: "ebs",
+      rootVolumeSizeBytes: rootDisk.byteLength,
+      creationDate: new Date().toISOString(),
+      files,
+    };
+    const copy = (bytes: Uint8Array) => bytes.slice().buffer;
+    await this.#ctx.images.register(
+      { imageId, manifest: parsedManifest(manifest), source: "imported", registeredAt: manifest.creationDate, rootSnapshotId: null },
+      [
+        { sha256: files.kernel.sha256, sizeBytes: files.kernel.sizeBytes, bytes: copy(kernel) },
+        { sha256: files.rootVolume.sha256, sizeBytes: files.rootVolume.sizeBytes, bytes: copy(rootDisk) },
+      ],
+    );
+    this.#ctx.changed();
+    return (await this.describeImages()).find((image) => image.imageId === imageId) as ImageDescription;
+  }
+}
+
+/** A manifest made here, checked as strictly as a served one. */
+function parsedManifest(manifest: ImageManifest): ImageManifest {
+  return unwrap(parseManifest(manifest, manifest.name));
+}

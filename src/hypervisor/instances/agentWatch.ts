@@ -1,0 +1,89 @@
+/**
+ * The instance status check and the first boot's user data: the guest agent must say ready
+ * within a deadline after boot and keep answering pings; once it is ready, the launch's user
+ * data runs, once, as cloud-init runs it on EC2.
+ */
+import type { ExecResult } from "../../guest/agentClient.ts";
+import { bytesToBase64 } from "../../guest/base64.ts";
+import type { Result } from "../../shared/errors.ts";
+import type { Instance } from "./instance.ts";
+import type { InstanceRecord } from "./record.ts";
+
+/** A guest agent that has not answered this long after boot fails the instance status check. */
+const AGENT_DEADLINE_MS = 60_000;
+/** How long the user data may run. */
+const USER_DATA_TIMEOUT_MS = 300_000;
+
+export interface AgentWatchContext {
+  update(record: InstanceRecord, changes: Partial<Instance>): void;
+}
+
+export class AgentWatch {
+  readonly #ctx: AgentWatchContext;
+
+  constructor(context: AgentWatchContext) {
+    this.#ctx = context;
+  }
+
+  /** After a boot (not a resume): the status check fails unless the agent says ready in time. */
+  watch(record: InstanceRecord, generation: number): void {
+    const runtime = record.runtime;
+    if (runtime.agentDeadline !== null) clearTimeout(runtime.agentDeadline);
+    runtime.agentDeadline = setTimeout(() => {
+      runtime.agentDeadline = null;
+      if (runtime.generation !== generation || record.instance.state.name !== "running") return;
+      this.#ctx.update(record, { statusChecks: { system: record.instance.statusChecks.system, instance: "impaired" } });
+    }, AGENT_DEADLINE_MS);
+    (runtime.agentDeadline as { unref?: () => void }).unref?.();
+  }
+
+  /** The agent said ready: the first boot's user data runs, then the check passes. */
+  ready(record: InstanceRecord): void {
+    const runtime = record.runtime;
+    if (runtime.agentDeadline !== null) clearTimeout(runtime.agentDeadline);
+    runtime.agentDeadline = null;
+    if (record.instance.state.name !== "running") return;
+    if (record.config.userData !== null) void this.#runUserData(record);
+    else this.#ctx.update(record, { statusChecks: { system: "ok", instance: "ok" } });
+  }
+
+  /** Does the guest agent of a booted instance still answer? */
+  async check(record: InstanceRecord): Promise<void> {
+    const worker = record.runtime.worker;
+    if (record.instance.statusChecks.instance === "initializing" || !worker) return;
+    let alive = false;
+    try {
+      alive = (await worker.api.ping()).ok;
+    } catch {
+      alive = false;
+    }
+    if (record.instance.state.name !== "running") return;
+    const now = alive ? "ok" : "impaired";
+    if (now !== record.instance.statusChecks.instance) {
+      this.#ctx.update(record, { statusChecks: { system: record.instance.statusChecks.system, instance: now } });
+    }
+  }
+
+  /** Its output goes to the serial console (so getConsoleOutput has it) and to /var/log/user-data.log. */
+  async #runUserData(record: InstanceRecord): Promise<void> {
+    const script = record.config.userData ?? "";
+    record.config.userData = null;
+    const encoded = bytesToBase64(new TextEncoder().encode(script));
+    const command = [
+      "mkdir -p /var/lib/tabcloud /var/log",
+      `echo '${encoded}' | base64 -d > /var/lib/tabcloud/user-data`,
+      "chmod 700 /var/lib/tabcloud/user-data",
+      "echo 'user-data: running /var/lib/tabcloud/user-data' > /dev/console",
+      "if head -c 2 /var/lib/tabcloud/user-data | grep -q '^#!'; then run=/var/lib/tabcloud/user-data; else run='sh /var/lib/tabcloud/user-data'; fi",
+      "$run > /var/log/user-data.log 2>&1; code=$?",
+      "sed 's/^/user-data: /' /var/log/user-data.log > /dev/console",
+      'echo "user-data: finished with exit code $code" > /dev/console',
+    ].join("\n");
+    try {
+      await (record.runtime.worker?.api.exec(command, USER_DATA_TIMEOUT_MS) as Promise<Result<ExecResult>> | undefined);
+    } catch {
+      // Its output, or the lack of it, is on the console; the instance runs on regardless.
+    }
+    if (record.instance.state.name === "running") this.#ctx.update(record, { statusChecks: { system: "ok", instance: "ok" } });
+  }
+}

@@ -1,0 +1,207 @@
+/**
+ * Builds an instance's emulator and boots it: the image's boot files and the instance's volumes
+ * from this browser (downloading the image the first time), a worker, the console channel, and
+ * the saved state when it resumes from hibernation. Also boots it again after the guest rebooted.
+ */
+import { transfer } from "comlink";
+import type { ImageRepository, LoadOptions } from "../../images/imageRepository.ts";
+import type { ImageFileRole } from "../../images/manifest.ts";
+import type { FleetStore } from "../../persistence/fleetStore.ts";
+import { Ec2Error, toCloudError, unwrap } from "../../shared/errors.ts";
+import type { BootSpec, InstanceChannelMessage, VolumeSpec } from "../../worker/api.ts";
+import type { DiskFlusher } from "../ebs/diskFlush.ts";
+import { DATA_DEVICE, type VolumeRegistry } from "../ebs/volumes.ts";
+import type { WorkerPool } from "../platform/workerPool.ts";
+import type { AgentWatch } from "./agentWatch.ts";
+import type { InstanceConsole } from "./console.ts";
+import { instanceState } from "./instance.ts";
+import { instanceKernelCommandLine } from "./kernelCommandLine.ts";
+import type { InstanceRecord } from "./record.ts";
+import type { InstanceRegistry } from "./registry.ts";
+import type { Transitions } from "./transitions.ts";
+
+/** The files an instance boots from besides its root volume. */
+const BOOT_ROLES: readonly ImageFileRole[] = ["bios", "vgaBios", "kernel"];
+
+export interface BuilderContext {
+  readonly registry: InstanceRegistry;
+  readonly images: ImageRepository;
+  readonly volumes: VolumeRegistry;
+  readonly workers: WorkerPool;
+  readonly transitions: Transitions;
+  readonly disks: DiskFlusher;
+  readonly agents: AgentWatch;
+  readonly console: InstanceConsole;
+  readonly fleet: FleetStore;
+  /** An instance began running: sampling and flushing run, and the CPU is divided again. */
+  started(): Promise<void>;
+  /** An image was downloaded into this browser. */
+  imagesChanged(): void;
+  /** Data volumes as plain in-memory disks whose writes are not kept (the volume-io benchmark's yardstick). */
+  readonly dataVolumesInMemory: boolean;
+}
+
+interface BootDisks {
+  readonly boot: Record<ImageFileRole, ArrayBuffer>;
+  readonly root: VolumeSpec | null;
+  readonly data: VolumeSpec | null;
+}
+
+export class InstanceBuilder {
+  readonly #ctx: BuilderContext;
+
+  constructor(context: BuilderContext) {
+    this.#ctx = context;
+  }
+
+  /** Boots (or resumes) the instance; ends running, or failed with the reason, unless overtaken. */
+  async boot(record: InstanceRecord, generation: number): Promise<void> {
+    const { registry, transitions } = this.#ctx;
+    const { instanceId } = record.instance;
+    const runtime = record.runtime;
+    const current = () => runtime.generation === generation;
+    let disks: BootDisks;
+    try {
+      disks = await this.#bootDisks(record, (progress) => current() && registry.update(record, { launchProgress: progress }));
+    } catch (error) {
+      if (!current()) return;
+      registry.update(record, { launchProgress: null });
+      return transitions.failBoot(record, toCloudError(error, "InstanceBootFailure"));
+    }
+    if (!current()) return;
+    if (record.instance.launchProgress) registry.update(record, { launchProgress: null });
+
+    const worker = this.#ctx.workers.take(instanceId);
+    runtime.worker = worker;
+    worker.onCrash((reason) =>
+      transitions.onWorkerLost(record, { code: "InstanceBootFailure", message: `The instance's worker stopped: ${reason}` }),
+    );
+    const channel = new MessageChannel();
+    runtime.channel = channel.port1;
+    channel.port1.onmessage = (event: MessageEvent<InstanceChannelMessage>) => this.#onChannelMessage(record, event.data);
+    const spec = this.#bootSpec(record, disks, channel.port2);
+    const resuming = runtime.hibernation !== null;
+    let booted;
+    try {
+      booted = await worker.api.boot(transfer(spec, [channel.port2]));
+    } catch (error) {
+      booted = { ok: false as const, error: toCloudError(error, "InstanceBootFailure") };
+    }
+    if (!current()) return;
+    if (!booted.ok) {
+      if (record.instance.state.name === "running") return transitions.onWorkerLost(record, booted.error);
+      return transitions.failBoot(record, booted.error);
+    }
+    record.config.hasRun = true;
+    record.config.meter.startRun(registry.typeOf(record).pricePerHourUsd, Date.now());
+    runtime.lastReading = null;
+    if (resuming) void this.#ctx.fleet.deleteHibernation(instanceId).catch(() => undefined);
+    runtime.hibernation = null;
+    // A resumed guest's agent is already up: it will not say ready again.
+    registry.update(record, {
+      state: instanceState("running"),
+      hibernated: false,
+      statusChecks: { system: "ok", instance: resuming ? "ok" : "initializing" },
+    });
+    if (!resuming) this.#ctx.agents.watch(record, generation);
+    await this.#ctx.started();
+  }
+
+  /**
+   * The guest rebooted (its volume is clean and its emulator stopped): boot it again from the
+   * same root volume in a fresh emulator. The instance stays running, as a reboot does on EC2.
+   */
+  async restart(record: InstanceRecord): Promise<void> {
+    if (record.instance.state.name !== "running") return;
+    const generation = this.#ctx.registry.begin(record, { statusChecks: { system: "ok", instance: "initializing" } });
+    await this.#ctx.disks.keep(record, generation).catch(() => false);
+    if (record.runtime.generation !== generation) return;
+    await this.#ctx.transitions.releaseWorker(record);
+    if (record.runtime.generation !== generation) return;
+    await this.boot(record, generation);
+  }
+
+  #bootSpec(record: InstanceRecord, disks: BootDisks, channel: MessagePort): BootSpec {
+    const { instanceId } = record.instance;
+    const { image } = record.config;
+    const files = disks.boot;
+    const hibernation = record.runtime.hibernation;
+    return {
+      instanceId,
+      memoryMib: record.instance.memoryMib,
+      kernelCommandLine: instanceKernelCommandLine(image.kernelCommandLine, instanceId, record.config.terminalSize),
+      bios: files.bios,
+      vgaBios: files.vgaBios,
+      kernel: files.kernel,
+      // The image's disk is shared by every instance; each keeps only the blocks it wrote.
+      rootVolume: disks.root ?? {
+        base: files.rootVolume,
+        sizeBytes: image.rootVolumeSizeBytes,
+        writtenBlocks: record.runtime.instanceStoreBlocks,
+      },
+      ...(disks.data ? { dataVolume: disks.data } : {}),
+      channel,
+      ...(hibernation ? { hibernation } : {}),
+    };
+  }
+
+  /**
+   * What the emulator boots from: the image's boot files and the instance's volumes, from this
+   * browser; the first launch of an image downloads it (with progress) and keeps it.
+   */
+  async #bootDisks(record: InstanceRecord, onProgress: NonNullable<LoadOptions["onProgress"]>): Promise<BootDisks> {
+    const { images, volumes } = this.#ctx;
+    const image = record.config.image;
+    const root = record.config.rootVolumeId ? volumes.stored(record.config.rootVolumeId) : null;
+    const data = volumes.attachedAt(record.instance.instanceId, DATA_DEVICE) ?? null;
+    const baseShas = [root, data].flatMap((volume) => (volume?.base.kind === "blob" ? [volume.base.sha256] : []));
+    // An instance-store root reads from the image's disk file too.
+    if (!root) baseShas.push(image.files.rootVolume.sha256);
+    const roles: readonly ImageFileRole[] = root ? BOOT_ROLES : [...BOOT_ROLES, "rootVolume"];
+    let boot = await images.files(image, roles);
+    const basesHeld = async () => (await Promise.all(baseShas.map((sha) => images.blob(sha)))).every((bytes) => bytes !== undefined);
+    if (!boot.ok || !(await basesHeld())) {
+      const downloaded = await images.download(image.imageId, { onProgress });
+      this.#ctx.imagesChanged();
+      unwrap(downloaded);
+      boot = await images.files(image, roles);
+    }
+    const spec = async (volume: typeof root): Promise<VolumeSpec | null> => {
+      if (!volume) return null;
+      const base = volume.base.kind === "blob" ? await images.blob(volume.base.sha256) : null;
+      if (volume.base.kind === "blob" && !base) {
+        throw new Ec2Error(
+          "InvalidAMIID.Unavailable",
+          `The volume ${volume.volumeId} reads from an image file that is no longer in this browser.`,
+        );
+      }
+      return { base: base ?? null, sizeBytes: volume.sizeBytes, writtenBlocks: await volumes.blocks(volume.volumeId) };
+    };
+    const dataSpec = await spec(data);
+    return {
+      boot: unwrap(boot).files,
+      root: await spec(root),
+      data: dataSpec && this.#ctx.dataVolumesInMemory ? { ...dataSpec, inMemory: true } : dataSpec,
+    };
+  }
+
+  #onChannelMessage(record: InstanceRecord, message: InstanceChannelMessage): void {
+    switch (message.type) {
+      case "console":
+        this.#ctx.console.received(record, message.data);
+        break;
+      case "agent-ready":
+        this.#ctx.agents.ready(record);
+        break;
+      case "guest-shutdown":
+        this.#ctx.transitions.onGuestShutdown(record);
+        break;
+      case "guest-reboot":
+        void this.restart(record);
+        break;
+      case "emulator-error":
+        this.#ctx.transitions.onWorkerLost(record, message.error);
+        break;
+    }
+  }
+}

@@ -1,0 +1,104 @@
+/**
+ * EC2's RunInstances: checks the request against the catalog, the instance limit and the host's
+ * memory, then creates each instance (and its root volume) pending and boots it in the
+ * background. Nothing is created when any check fails.
+ */
+import type { ImageDescription } from "../../images/imageRepository.ts";
+import { Ec2Error } from "../../shared/errors.ts";
+import type { HostCapacityLedger } from "../capacity/hostCapacity.ts";
+import { CreditAccount } from "../capacity/cpuCredits.ts";
+import { ROOT_DEVICE, type VolumeRegistry } from "../ebs/volumes.ts";
+import { InstanceMeter } from "../metering/meter.ts";
+import type { InstanceBuilder } from "./builder.ts";
+import { instanceState, type Instance } from "./instance.ts";
+import { launchSpec, type LaunchSpec, type RunInstancesRequest } from "./launchSpec.ts";
+import { newRuntime, type InstanceRecord } from "./record.ts";
+import type { InstanceRegistry } from "./registry.ts";
+
+export interface LaunchContext {
+  readonly registry: InstanceRegistry;
+  readonly builder: InstanceBuilder;
+  readonly capacity: HostCapacityLedger;
+  readonly volumes: VolumeRegistry;
+  describeImages(): Promise<ImageDescription[]>;
+  /** Most instances that may exist at once, terminated ones excluded (EC2's InstanceLimitExceeded). */
+  readonly instanceLimit: number;
+}
+
+export async function runInstances(ctx: LaunchContext, request: RunInstancesRequest): Promise<Instance[]> {
+  const images = await ctx.describeImages();
+  const spec = launchSpec(request, images);
+  const live = ctx.registry.liveCount();
+  if (live + spec.count > ctx.instanceLimit) {
+    throw new Ec2Error(
+      "InstanceLimitExceeded",
+      `You have ${live} instances and asked for ${spec.count} more; the limit is ${ctx.instanceLimit}. Terminate one first.`,
+    );
+  }
+  ctx.capacity.admitLaunch(spec.type.memoryMib, spec.count, spec.type.name);
+  if (request.dryRun === true) throw new Ec2Error("DryRunOperation", "Request would have succeeded, but DryRun flag is set.");
+
+  const launchTime = new Date().toISOString();
+  const rootSnapshotId = images.find((candidate) => candidate.imageId === spec.image.imageId)?.rootSnapshotId ?? null;
+  const launched: Instance[] = [];
+  for (let i = 0; i < spec.count; i++) {
+    const record = await newInstance(ctx, spec, launchTime, rootSnapshotId);
+    ctx.registry.add(record);
+    ctx.registry.update(record, {});
+    launched.push(record.instance);
+    void ctx.builder.boot(record, record.runtime.generation);
+  }
+  return launched;
+}
+
+async function newInstance(
+  ctx: LaunchContext,
+  spec: LaunchSpec,
+  launchTime: string,
+  rootSnapshotId: string | null,
+): Promise<InstanceRecord> {
+  const { image, type } = spec;
+  const instanceId = ctx.registry.freshId();
+  // The root volume: the image's disk (and, for an image made here, its snapshot's blocks), deleted on termination.
+  const rootVolume =
+    image.rootDeviceType === "ebs"
+      ? await ctx.volumes.create({
+          sizeBytes: image.rootVolumeSizeBytes,
+          base: { kind: "blob", sha256: image.files.rootVolume.sha256 },
+          ...(rootSnapshotId ? { snapshotId: rootSnapshotId } : {}),
+          attachment: { instanceId, device: ROOT_DEVICE, deleteOnTermination: true },
+        })
+      : null;
+  const instance: Instance = {
+    instanceId,
+    imageId: image.imageId,
+    instanceType: type.name,
+    memoryMib: type.memoryMib,
+    state: instanceState("pending"),
+    stateTransitionReason: "",
+    stateReason: null,
+    launchTime,
+    tags: spec.tags,
+    statusChecks: { system: "initializing", instance: "initializing" },
+    rootDeviceType: image.rootDeviceType,
+    rootDeviceName: "/dev/sda",
+    disableApiTermination: spec.disableApiTermination,
+    instanceInitiatedShutdownBehavior: spec.instanceInitiatedShutdownBehavior,
+    cpuCredits: type.burstable ? spec.creditMode : null,
+    hibernated: false,
+    launchProgress: null,
+  };
+  return {
+    instance,
+    config: {
+      image,
+      rootVolumeId: rootVolume?.volumeId ?? null,
+      userData: spec.userData,
+      hasRun: false,
+      terminalSize: spec.terminalSize,
+      meter: new InstanceMeter(rootVolume ? image.rootVolumeSizeBytes : 0, Date.now()),
+      credits: type.burstable ? new CreditAccount(type.burstable, spec.creditMode) : null,
+    },
+    runtime: newRuntime(),
+  };
+}

@@ -1,0 +1,160 @@
+/**
+ * An instance's record as it is kept in storage and read back after a reload: a versioned
+ * layout, validated field by field before anything of it is used, so a record written by an
+ * older version, or damaged, is recognised rather than trusted. Saves of one instance collapse
+ * into one while another runs.
+ */
+import * as v from "valibot";
+import { ImageManifestSchema } from "../../images/manifest.ts";
+import type { StoredInstance } from "../../persistence/database.ts";
+import type { FleetStore } from "../../persistence/fleetStore.ts";
+import { CreditAccount } from "../capacity/cpuCredits.ts";
+import { InstanceMeter, type MeterState } from "../metering/meter.ts";
+import { INSTANCE_STATE_CODES, type Instance, type InstanceStateName } from "./instance.ts";
+import { findInstanceType } from "./instanceTypes.ts";
+import type { InstanceConfig, InstanceRecord } from "./record.ts";
+
+/**
+ * The layout this version writes. Version 1 (no `version` field) had the same fields; version 2
+ * adds the field so a later layout can be told apart.
+ */
+export const INSTANCE_RECORD_VERSION = 2;
+
+const STATE_NAMES = Object.keys(INSTANCE_STATE_CODES) as [InstanceStateName, ...InstanceStateName[]];
+const StatusCheckSchema = v.picklist(["initializing", "ok", "impaired", "not-applicable"]);
+const TagSchema = v.object({ key: v.string(), value: v.string() });
+const finite = v.pipe(v.number(), v.finite());
+
+const InstanceSchema = v.object({
+  instanceId: v.string(),
+  imageId: v.string(),
+  instanceType: v.string(),
+  memoryMib: finite,
+  state: v.object({ name: v.picklist(STATE_NAMES), code: v.number() }),
+  stateTransitionReason: v.string(),
+  stateReason: v.nullable(v.object({ code: v.string(), message: v.string() })),
+  launchTime: v.string(),
+  tags: v.array(TagSchema),
+  statusChecks: v.object({ system: StatusCheckSchema, instance: StatusCheckSchema }),
+  rootDeviceType: v.picklist(["ebs", "instance-store"]),
+  rootDeviceName: v.string(),
+  disableApiTermination: v.boolean(),
+  instanceInitiatedShutdownBehavior: v.picklist(["stop", "terminate"]),
+  cpuCredits: v.nullable(v.picklist(["standard", "unlimited"])),
+  hibernated: v.optional(v.boolean(), false),
+  launchProgress: v.optional(v.nullable(v.object({ loadedBytes: finite, totalBytes: finite })), null),
+});
+
+const MeterStateSchema = v.object({
+  runs: v.array(v.object({ pricePerHourUsd: finite, startMs: finite, endMs: v.nullable(finite) })),
+  volumeSizeBytes: finite,
+  volumeCreatedMs: finite,
+  volumeDeletedMs: v.nullable(finite),
+  surplusCredits: finite,
+});
+
+const StoredRecordSchema = v.object({
+  version: v.optional(v.picklist([1, INSTANCE_RECORD_VERSION]), 1),
+  instance: InstanceSchema,
+  image: ImageManifestSchema,
+  rootVolumeId: v.string(),
+  userData: v.nullable(v.string()),
+  hasRun: v.boolean(),
+  terminalSize: v.object({ rows: v.pipe(v.number(), v.integer()), cols: v.pipe(v.number(), v.integer()) }),
+  meter: MeterStateSchema,
+  credits: v.nullable(v.object({ balance: finite, surplus: finite, mode: v.picklist(["standard", "unlimited"]) })),
+  savedAtMs: finite,
+});
+
+type StoredRecord = v.InferOutput<typeof StoredRecordSchema>;
+
+/** A record read back: the instance as kept and its configuration, or why it cannot be used. */
+export type ReadBack =
+  | { readonly ok: true; readonly instance: Instance; readonly config: InstanceConfig; readonly savedAtMs: number }
+  | { readonly ok: false; readonly instanceId: string; readonly reason: string };
+
+export function toStored(record: InstanceRecord, savedAtMs: number): StoredInstance & StoredRecord {
+  const { config } = record;
+  return {
+    version: INSTANCE_RECORD_VERSION,
+    instance: record.instance as StoredRecord["instance"],
+    image: config.image,
+    rootVolumeId: config.rootVolumeId ?? "",
+    userData: config.userData,
+    hasRun: config.hasRun,
+    terminalSize: config.terminalSize,
+    meter: config.meter.toState() as StoredRecord["meter"],
+    credits: config.credits ? { balance: config.credits.balance, surplus: config.credits.surplus, mode: config.credits.mode } : null,
+    savedAtMs,
+  };
+}
+
+/** Checks a kept record and rebuilds the instance's configuration from it. */
+export function readBack(kept: StoredInstance): ReadBack {
+  const parsed = v.safeParse(StoredRecordSchema, kept);
+  const instanceId = typeof kept.instance?.instanceId === "string" ? kept.instance.instanceId : "(unknown)";
+  if (!parsed.success) {
+    const issue = parsed.issues[0];
+    const path = issue.path?.map((item) => String(item.key)).join(".") ?? "";
+    return { ok: false, instanceId, reason: `its stored record is not valid (${path ? `${path}: ` : ""}${issue.message})` };
+  }
+  const stored = parsed.output;
+  const type = findInstanceType(stored.instance.instanceType);
+  if (!type) return { ok: false, instanceId, reason: `its instance type ${stored.instance.instanceType} is no longer offered` };
+  const credits =
+    stored.credits && type.burstable
+      ? new CreditAccount(type.burstable, stored.credits.mode, stored.credits.balance, stored.credits.surplus)
+      : null;
+  return {
+    ok: true,
+    instance: stored.instance,
+    savedAtMs: stored.savedAtMs,
+    config: {
+      image: stored.image,
+      rootVolumeId: stored.rootVolumeId || null,
+      userData: stored.userData,
+      hasRun: stored.hasRun,
+      terminalSize: stored.terminalSize,
+      meter: InstanceMeter.fromState(stored.meter as MeterState),
+      credits,
+    },
+  };
+}
+
+export interface PersistContext {
+  readonly fleet: FleetStore;
+  /** False once the instance's listing expired: its record is not written again. */
+  isListed(record: InstanceRecord): boolean;
+}
+
+/** Keeps instances' records in storage, one save at a time per instance. */
+export class InstancePersistence {
+  readonly #ctx: PersistContext;
+  #closed = false;
+
+  constructor(context: PersistContext) {
+    this.#ctx = context;
+  }
+
+  /** Saves asked for while one runs collapse into one, which runs when it ends. */
+  save(record: InstanceRecord): Promise<void> {
+    const runtime = record.runtime;
+    if (this.#closed || runtime.saveQueued) return runtime.saving;
+    runtime.saveQueued = true;
+    runtime.saving = runtime.saving.then(async () => {
+      runtime.saveQueued = false;
+      if (!this.#ctx.isListed(record) && record.instance.state.name === "terminated") return;
+      try {
+        await this.#ctx.fleet.putInstance(toStored(record, Date.now()));
+      } catch {
+        // Kept in memory; the next change tries again.
+      }
+    });
+    return runtime.saving;
+  }
+
+  /** No more saves: the hypervisor is shutting down. */
+  close(): void {
+    this.#closed = true;
+  }
+}

@@ -1,0 +1,95 @@
+/**
+ * What the hypervisor holds for one instance, in three parts: what describeInstances shows, its
+ * configuration (kept across reloads: what it was launched with, its meter and credits) and its
+ * runtime (this session's emulator, console, CPU share and disk writes, rebuilt after a reload).
+ */
+import type { ImageManifest } from "../../images/manifest.ts";
+import type { WrittenBlocks } from "../../disk/blockOverlay.ts";
+import type { CreditAccount } from "../capacity/cpuCredits.ts";
+import type { InstanceMeter } from "../metering/meter.ts";
+import type { CounterReading, MetricSample } from "../metering/monitoring.ts";
+import type { InstanceWorkerHandle } from "../platform/workerHost.ts";
+import { ConsoleLog } from "./consoleLog.ts";
+import type { Instance } from "./instance.ts";
+import type { TerminalSize } from "./kernelCommandLine.ts";
+
+/** Kept in storage with the instance and read back after a reload (see persist.ts). */
+export interface InstanceConfig {
+  readonly image: ImageManifest;
+  /** The EBS root volume (null for an instance-store root). */
+  readonly rootVolumeId: string | null;
+  /** Left to run at the first boot; null once it has run (or when there is none). */
+  userData: string | null;
+  /** Set once the instance first ran: a failed start then leaves it stopped, not terminated. */
+  hasRun: boolean;
+  terminalSize: TerminalSize;
+  readonly meter: InstanceMeter;
+  credits: CreditAccount | null;
+}
+
+/** This session's part: nothing of it survives a reload. */
+export interface InstanceRuntime {
+  /** Bumped by every transition, so a slower one that is overtaken stops where it is. */
+  generation: number;
+  worker: InstanceWorkerHandle | null;
+  channel: MessagePort | null;
+  readonly console: ConsoleLog;
+  readonly consoleListeners: Set<(data: Uint8Array) => void>;
+  /** When the current boot's agent must have answered by, for the instance status check. */
+  agentDeadline: ReturnType<typeof setTimeout> | null;
+  /** The saved state of a hibernated instance, to resume at the next start (read from storage at a reload). */
+  hibernation: ArrayBuffer | null;
+  /** An instance-store root's written blocks: kept across reboots in memory, never stored, gone at termination. */
+  instanceStoreBlocks: WrittenBlocks;
+  /** Flushes of this instance's disks, one after another. */
+  flushing: Promise<void>;
+  lastFlushOk: boolean;
+  /** Saves of this instance's record, one after another. */
+  saving: Promise<void>;
+  /** A save was asked for while one ran: it runs once that one ends. */
+  saveQueued: boolean;
+  readonly metrics: MetricSample[];
+  lastReading: CounterReading | null;
+  cpuSharePct: number;
+  /** Where the instance's window starts in each scheduling period, in percent of the period. */
+  cpuTurnOffsetPct: number;
+}
+
+export interface InstanceRecord {
+  /** What describeInstances shows; replaced whole at every change. */
+  instance: Instance;
+  readonly config: InstanceConfig;
+  readonly runtime: InstanceRuntime;
+}
+
+export function newRuntime(): InstanceRuntime {
+  return {
+    generation: 0,
+    worker: null,
+    channel: null,
+    console: new ConsoleLog(),
+    consoleListeners: new Set(),
+    agentDeadline: null,
+    hibernation: null,
+    instanceStoreBlocks: new Map(),
+    flushing: Promise.resolve(),
+    lastFlushOk: false,
+    saving: Promise.resolve(),
+    saveQueued: false,
+    metrics: [],
+    lastReading: null,
+    cpuSharePct: 100,
+    cpuTurnOffsetPct: 0,
+  };
+}
+
+/** True while the instance's emulator runs (or is being started or stopped) and holds host memory. */
+export function holdsMemory(record: InstanceRecord): boolean {
+  const state = record.instance.state.name;
+  return state === "pending" || state === "running" || state === "stopping" || state === "shutting-down";
+}
+
+/** True when the instance runs with an emulator behind it. */
+export function isRunning(record: InstanceRecord): boolean {
+  return record.instance.state.name === "running" && record.runtime.worker !== null;
+}
