@@ -1,6 +1,7 @@
 /** Watches console bytes for the guest's shell prompt (escapes removed), for benchmarks and tests. */
 /** CSI sequences (colours, cursor queries) and OSC titles. */
-export const ESCAPES = /\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b\][^\x07]*\x07/g;
+// eslint-disable-next-line no-control-regex -- terminal escapes are control characters
+const ESCAPES = /\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b\][^\x07]*\x07/g;
 export const PROMPT = /root@i-[0-9a-f]{17}:[^\n#]*# $/;
 
 /** Console text as a person sees it: escapes removed, line ends normalised. */

@@ -9,7 +9,7 @@
  */
 import { base64ToBytes, bytesToBase64 } from "./base64.ts";
 
-export const PROTOCOL_TAG = "TC1";
+const PROTOCOL_TAG = "TC1";
 /** A frame longer than this is garbage, however it ends: it bounds the parser's memory. */
 export const MAX_FRAME_BYTES = 8 * 1024 * 1024;
 

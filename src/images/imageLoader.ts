@@ -84,7 +84,7 @@ async function readBody(body: ReadableStream<Uint8Array>, file: ImageFile, onByt
     },
   });
   const decoded = gzip
-    ? raw.pipeThrough(new DecompressionStream("gzip") as ReadableWritablePair<Uint8Array<ArrayBuffer>, Uint8Array<ArrayBuffer>>)
+    ? raw.pipeThrough(new DecompressionStream("gzip") as TransformStream<Uint8Array<ArrayBuffer>, Uint8Array<ArrayBuffer>>)
     : raw;
   return new Response(decoded).arrayBuffer();
 }

@@ -5,7 +5,7 @@
 import { Ec2Error } from "../shared/errors.ts";
 import { OVERLAY_BLOCK_BYTES } from "../disk/blockOverlay.ts";
 
-export const MAX_IMPORTED_DISK_BYTES = 1024 * 1024 * 1024;
+const MAX_IMPORTED_DISK_BYTES = 1024 * 1024 * 1024;
 const MAX_KERNEL_BYTES = 64 * 1024 * 1024;
 
 /** A Linux bzImage: the boot sector's 0x55AA signature and the setup header's "HdrS". */

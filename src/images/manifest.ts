@@ -6,7 +6,7 @@ import * as v from "valibot";
 import { fail, ok, type Result } from "../shared/errors.ts";
 import { sha256Hex } from "./sha256.ts";
 
-export const MANIFEST_SCHEMA_VERSION = 1;
+const MANIFEST_SCHEMA_VERSION = 1;
 
 const sha256Field = v.pipe(v.string(), v.regex(/^[0-9a-f]{64}$/, "must be a SHA-256 in lower-case hex"));
 const sizeBytes = v.pipe(v.number(), v.integer(), v.minValue(1));
@@ -51,7 +51,7 @@ export type ImageFileRole = keyof ImageManifest["files"];
 export const IMAGE_FILE_ROLES: readonly ImageFileRole[] = ["bios", "vgaBios", "kernel", "rootVolume"];
 
 /** The list of images the app serves (public/images/index.json). */
-export const ImageCatalogSchema = v.object({
+const ImageCatalogSchema = v.object({
   images: v.array(v.object({ imageId: v.string(), name: v.string(), manifest: v.string() })),
 });
 export type ImageCatalog = v.InferOutput<typeof ImageCatalogSchema>;

@@ -8,7 +8,7 @@ import { ImageFileSchema } from "./manifest.ts";
 
 export const VOLUME_TEMPLATE_SIZES_MIB = [16, 64, 256, 1024] as const;
 
-export const VolumeTemplatesSchema = v.object({
+const VolumeTemplatesSchema = v.object({
   templates: v.array(
     v.object({ filesystem: v.literal("ext4"), sizeMib: v.pipe(v.number(), v.integer(), v.minValue(1)), file: ImageFileSchema }),
   ),

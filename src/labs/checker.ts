@@ -353,7 +353,7 @@ async function judgeCapacity(host: LabHost, check: CapacityCheck, result: Verdic
   const count = check.count ?? 1;
   const what = `${count === 1 ? "a" : count} ${check.instanceType}${count === 1 ? "" : " instances"}`;
   let code: string | undefined;
-  let message = "";
+  let message: string;
   try {
     const launched = await host.runInstances({ instanceType: check.instanceType, count, dryRun: true });
     return result(false, `The host launched ${launched.length} instance(s) instead of a dry run: it does not support DryRun.`);
@@ -375,7 +375,7 @@ async function judgeCapacity(host: LabHost, check: CapacityCheck, result: Verdic
 }
 
 /** A sentence saying what a check looks for, made from its fields. */
-export function describeCheck(check: Check, lab: Lab): string {
+function describeCheck(check: Check, lab: Lab): string {
   const on = (name: string | undefined) => (name === undefined ? "the lab's instance" : `the instance named ${name}`);
   switch (check.kind) {
     case "command": {

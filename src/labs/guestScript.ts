@@ -7,10 +7,10 @@ import type { CommandCheck, FileCheck } from "./schema.ts";
 /** What a person's login shell has (see the image's /etc/profile): checks see what they see. */
 export const GUEST_ENVIRONMENT = "export HOME=/root PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 /** Most of a file a file check reads to match its contents. */
-export const FILE_CHECK_MAX_BYTES = 65536;
+const FILE_CHECK_MAX_BYTES = 65536;
 
 /** Quotes text as one shell word, whatever it holds. */
-export function shellQuote(text: string): string {
+function shellQuote(text: string): string {
   return `'${text.replace(/'/g, `'\\''`)}'`;
 }
 

@@ -51,7 +51,7 @@ export function findLabInstance(host: InstanceFinder, lab: Lab, context: LabCont
   );
 }
 
-export function findInstanceByName(host: InstanceFinder, name: string): Instance | undefined {
+function findInstanceByName(host: InstanceFinder, name: string): Instance | undefined {
   return newest(host.describeInstances({ filters: [{ name: "tag:Name", values: [name] }] }));
 }
 

@@ -9,7 +9,7 @@ import { parseDocument } from "yaml";
 import { findInstanceType, INSTANCE_TYPES } from "../hypervisor/index.ts";
 import { ActionsSchema, ChecksSchema, FrontMatterSchema, type Action, type Check, type FrontMatter } from "./schema.ts";
 
-export type { Action, Check, FrontMatter };
+export type { Action, Check };
 
 export interface LabStep {
   /** 1-based, as people count. */
@@ -188,7 +188,7 @@ export function parseLabs(files: readonly { readonly file: string; readonly text
 }
 
 /** Prerequisites before the labs that need them; otherwise as given. */
-export function catalogOrder(labs: readonly Lab[]): Lab[] {
+function catalogOrder(labs: readonly Lab[]): Lab[] {
   const byId = new Map(labs.map((lab) => [lab.id, lab]));
   const ordered: Lab[] = [];
   const seen = new Set<string>();

@@ -8,7 +8,7 @@ import type { InstanceStateName } from "../hypervisor/index.ts";
 
 const INSTANCE_STATES: readonly InstanceStateName[] = ["pending", "running", "stopping", "stopped", "shutting-down", "terminated"];
 
-export const LAB_ID_PATTERN = /^[a-z0-9]+(-[a-z0-9]+)*$/;
+const LAB_ID_PATTERN = /^[a-z0-9]+(-[a-z0-9]+)*$/;
 
 const text = (what: string) => v.pipe(v.string(`must be ${what}`), v.trim(), v.nonEmpty(`must be ${what}`));
 const wholeNumber = (min: number, max: number) =>
@@ -160,9 +160,9 @@ const CapacityCheck = v.strictObject(
   fields("a check"),
 );
 
-export const CHECK_KINDS = ["command", "file", "instance", "volume", "bill", "capacity"] as const;
+const CHECK_KINDS = ["command", "file", "instance", "volume", "bill", "capacity"] as const;
 
-export const CheckSchema = v.variant("kind", [CommandCheck, FileCheck, InstanceCheck, VolumeCheck, BillCheck, CapacityCheck], (issue) =>
+const CheckSchema = v.variant("kind", [CommandCheck, FileCheck, InstanceCheck, VolumeCheck, BillCheck, CapacityCheck], (issue) =>
   issue.expected === "Object"
     ? "must be a check: fields written as name: value"
     : issue.input === undefined
@@ -185,7 +185,7 @@ export type CapacityCheck = v.InferOutput<typeof CapacityCheck>;
 
 const on = { instance: instanceName };
 
-export const ACTION_KINDS = [
+const ACTION_KINDS = [
   "run",
   "launch",
   "waitFor",
@@ -201,7 +201,7 @@ export const ACTION_KINDS = [
   "wait",
 ] as const;
 
-export const ActionSchema = v.variant(
+const ActionSchema = v.variant(
   "action",
   [
     /** Runs a shell command in the guest; its exit code must be exitCode (default 0). */
@@ -256,7 +256,7 @@ export const ActionsSchema = v.pipe(
 
 export type Action = v.InferOutput<typeof ActionSchema>;
 
-export const LEVELS = ["beginner", "intermediate"] as const;
+const LEVELS = ["beginner", "intermediate"] as const;
 
 export const FrontMatterSchema = v.strictObject(
   {

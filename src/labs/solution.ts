@@ -32,7 +32,7 @@ export interface PlayOptions {
 }
 
 /** Thrown when an action cannot be carried out: names the lab, the action and what went wrong. */
-export class LabActionError extends Error {
+class LabActionError extends Error {
   override readonly name = "LabActionError";
 }
 

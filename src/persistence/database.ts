@@ -7,7 +7,7 @@
 import { openDB, type DBSchema, type IDBPDatabase, type IDBPTransaction, type StoreNames } from "idb";
 import { Ec2Error } from "../shared/errors.ts";
 
-export const DATABASE_NAME = "tabcloud";
+const DATABASE_NAME = "tabcloud";
 export const DATABASE_VERSION = 3;
 
 /** A verified image file, stored once however many images use it (its key is its SHA-256). */
@@ -82,7 +82,7 @@ export interface StoredLabProgress {
   readonly completedAt: string | null;
 }
 
-export interface TabcloudSchema extends DBSchema {
+interface TabcloudSchema extends DBSchema {
   blobs: { key: string; value: StoredBlob };
   images: { key: string; value: StoredImage };
   volumes: { key: string; value: StoredVolume };
@@ -98,7 +98,7 @@ export interface TabcloudSchema extends DBSchema {
 }
 
 export type TabcloudDatabase = IDBPDatabase<TabcloudSchema>;
-export type StoreName = StoreNames<TabcloudSchema>;
+type StoreName = StoreNames<TabcloudSchema>;
 
 /** The image record as version 1 wrote it: only catalog images, with the time they were cached. */
 interface ImageRecordV1 {

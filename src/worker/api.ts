@@ -7,6 +7,15 @@ import type { ExecResult } from "../guest/agentClient.ts";
 import type { CloudError, Result } from "../shared/errors.ts";
 import type { WrittenBlocks } from "../disk/blockOverlay.ts";
 
+/**
+ * The worker's end of the instance's channel: a browser MessagePort, or Node's worker_threads
+ * one under tests. Only what the worker calls, so this API does not need the DOM's types.
+ */
+export interface ChannelPort {
+  postMessage(message: InstanceChannelMessage, transfer: ArrayBuffer[]): void;
+  close(): void;
+}
+
 export interface BootSpec {
   readonly instanceId: string;
   readonly memoryMib: number;
@@ -20,7 +29,7 @@ export interface BootSpec {
   /** A second volume, attached as the guest's /dev/sdb. */
   readonly dataVolume?: VolumeSpec;
   /** Carries InstanceChannelMessage from the worker; transferred with the call. */
-  readonly channel: MessagePort;
+  readonly channel: ChannelPort;
   /** A saved state (gzip) to resume instead of booting. */
   readonly hibernation?: ArrayBuffer;
 }

@@ -5,14 +5,14 @@
  * per byte, and a single echoed key waits for no timer.
  */
 export class ByteBatcher {
-  readonly #sink: (bytes: Uint8Array) => void;
+  readonly #sink: (bytes: Uint8Array<ArrayBuffer>) => void;
   readonly #maxBytes: number;
-  #buffer: Uint8Array;
+  #buffer: Uint8Array<ArrayBuffer>;
   #length = 0;
   #scheduled = false;
   #disposed = false;
 
-  constructor(sink: (bytes: Uint8Array) => void, options: { maxBytes?: number } = {}) {
+  constructor(sink: (bytes: Uint8Array<ArrayBuffer>) => void, options: { maxBytes?: number } = {}) {
     this.#sink = sink;
     this.#maxBytes = options.maxBytes ?? 64 * 1024;
     this.#buffer = new Uint8Array(Math.min(4096, this.#maxBytes));

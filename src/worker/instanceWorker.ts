@@ -9,19 +9,20 @@ import type { ShutdownKind } from "../guest/protocol.ts";
 import { fail, ok, toCloudError, type CloudError, type Result } from "../shared/errors.ts";
 import type {
   BootSpec,
+  ChannelPort,
   DirtyBlocks,
   Hibernation,
   InstanceChannelMessage,
   InstanceStats,
   InstanceWorkerApi,
   ShutdownOutcome,
+  VolumeSpec,
 } from "./api.ts";
 import { ByteBatcher } from "./byteBatcher.ts";
 import { CpuGate } from "./cpuGate.ts";
 import { InstructionCounter } from "./instructionCounter.ts";
 import { V86Disk } from "./v86Disk.ts";
 import { BlockOverlay, type WrittenBlocks } from "../disk/blockOverlay.ts";
-import type { VolumeSpec } from "./api.ts";
 
 function overlayFor(volume: VolumeSpec): V86Disk {
   return new V86Disk(new BlockOverlay(volume.base ? new Uint8Array(volume.base) : volume.sizeBytes, volume.writtenBlocks));
@@ -94,7 +95,7 @@ function runSoon(): (callback: () => void) => void {
   };
 }
 
-function post(port: MessagePort, message: InstanceChannelMessage, transfer: Transferable[] = []): void {
+function post(port: ChannelPort, message: InstanceChannelMessage, transfer: ArrayBuffer[] = []): void {
   port.postMessage(message, transfer);
 }
 
@@ -103,7 +104,7 @@ export class InstanceWorker implements InstanceWorkerApi {
   #emulator: V86 | null = null;
   #disk: V86Disk | null = null;
   #dataDisk: V86Disk | null = null;
-  #channel: MessagePort | null = null;
+  #channel: ChannelPort | null = null;
   #console: ByteBatcher | null = null;
   #agentBytes: ByteBatcher | null = null;
   #agent: AgentClient | null = null;
