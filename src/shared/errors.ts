@@ -33,7 +33,8 @@ export type ErrorCode =
   | "StorageError"
   | "DownloadCancelled"
   | "DryRunOperation"
-  | "InternalError";
+  | "InternalError"
+  | "InvalidParameterType";
 
 export interface CloudError {
   readonly code: ErrorCode;
