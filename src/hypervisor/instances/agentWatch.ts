@@ -51,12 +51,10 @@ export class AgentWatch {
   async check(record: InstanceRecord): Promise<void> {
     const worker = record.runtime.worker;
     if (record.instance.statusChecks.instance === "initializing" || !worker) return;
-    let alive = false;
-    try {
-      alive = (await worker.api.ping()).ok;
-    } catch {
-      alive = false;
-    }
+    const alive = await worker.api.ping().then(
+      (answer) => answer.ok,
+      () => false,
+    );
     if (record.instance.state.name !== "running") return;
     const now = alive ? "ok" : "impaired";
     if (now !== record.instance.statusChecks.instance) {

@@ -8,7 +8,7 @@ import type { ImageRepository, LoadOptions } from "../../images/imageRepository.
 import type { ImageFileRole } from "../../images/manifest.ts";
 import type { FleetStore } from "../../persistence/fleetStore.ts";
 import { Ec2Error, toCloudError, unwrap } from "../../shared/errors.ts";
-import type { BootSpec, InstanceChannelMessage, VolumeSpec } from "../../worker/api.ts";
+import type { BootSpec, ChannelPort, InstanceChannelMessage, VolumeSpec } from "../../worker/api.ts";
 import type { DiskFlusher } from "../ebs/diskFlush.ts";
 import { DATA_DEVICE, type VolumeRegistry } from "../ebs/volumes.ts";
 import type { WorkerPool } from "../platform/workerPool.ts";
@@ -16,7 +16,7 @@ import type { AgentWatch } from "./agentWatch.ts";
 import type { InstanceConsole } from "./console.ts";
 import { instanceState } from "./instance.ts";
 import { instanceKernelCommandLine } from "./kernelCommandLine.ts";
-import type { InstanceRecord } from "./record.ts";
+import type { HostChannelPort, InstanceRecord } from "./record.ts";
 import type { InstanceRegistry } from "./registry.ts";
 import type { Transitions } from "./transitions.ts";
 
@@ -77,9 +77,11 @@ export class InstanceBuilder {
       transitions.onWorkerLost(record, { code: "InstanceBootFailure", message: `The instance's worker stopped: ${reason}` }),
     );
     const channel = new MessageChannel();
-    runtime.channel = channel.port1;
-    channel.port1.onmessage = (event: MessageEvent<InstanceChannelMessage>) => this.#onChannelMessage(record, event.data);
-    const spec = this.#bootSpec(record, disks, channel.port2);
+    // Browsers' and Node's ports differ in their types, not in what is used of them here.
+    const port = channel.port1 as unknown as HostChannelPort;
+    runtime.channel = port;
+    port.onmessage = (event) => this.#onChannelMessage(record, event.data);
+    const spec = this.#bootSpec(record, disks, channel.port2 as unknown as ChannelPort);
     const resuming = runtime.hibernation !== null;
     let booted;
     try {
@@ -121,7 +123,7 @@ export class InstanceBuilder {
     await this.boot(record, generation);
   }
 
-  #bootSpec(record: InstanceRecord, disks: BootDisks, channel: MessagePort): BootSpec {
+  #bootSpec(record: InstanceRecord, disks: BootDisks, channel: ChannelPort): BootSpec {
     const { instanceId } = record.instance;
     const { image } = record.config;
     const files = disks.boot;

@@ -9,9 +9,16 @@ import type { CreditAccount } from "../capacity/cpuCredits.ts";
 import type { InstanceMeter } from "../metering/meter.ts";
 import type { CounterReading, MetricSample } from "../metering/monitoring.ts";
 import type { InstanceWorkerHandle } from "../platform/workerHost.ts";
+import type { InstanceChannelMessage } from "../../worker/api.ts";
 import { ConsoleLog } from "./consoleLog.ts";
 import type { Instance } from "./instance.ts";
 import type { TerminalSize } from "./kernelCommandLine.ts";
+
+/** The hypervisor's end of an instance's channel: what it uses of a MessagePort (a browser's or Node's). */
+export interface HostChannelPort {
+  onmessage: ((event: { readonly data: InstanceChannelMessage }) => void) | null;
+  close(): void;
+}
 
 /** Kept in storage with the instance and read back after a reload (see persist.ts). */
 export interface InstanceConfig {
@@ -32,7 +39,7 @@ export interface InstanceRuntime {
   /** Bumped by every transition, so a slower one that is overtaken stops where it is. */
   generation: number;
   worker: InstanceWorkerHandle | null;
-  channel: MessagePort | null;
+  channel: HostChannelPort | null;
   readonly console: ConsoleLog;
   readonly consoleListeners: Set<(data: Uint8Array) => void>;
   /** When the current boot's agent must have answered by, for the instance status check. */

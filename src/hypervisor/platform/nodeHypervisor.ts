@@ -4,6 +4,7 @@
  * lifetime: a second hypervisor on the same name finds the first one's fleet, as a reload does).
  */
 import "fake-indexeddb/auto";
+import { indexedDB } from "fake-indexeddb";
 import { readFile } from "node:fs/promises";
 import { availableParallelism, totalmem } from "node:os";
 import { fileURLToPath, pathToFileURL } from "node:url";
