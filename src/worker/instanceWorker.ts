@@ -29,7 +29,7 @@ function overlayFor(volume: VolumeSpec): V86Disk {
 }
 
 /** v86's own in-memory disk, for the benchmark's yardstick. */
-function plainDiskFor(volume: VolumeSpec): V86Options["hda"] {
+function plainDiskFor(volume: VolumeSpec): NonNullable<V86Options["hda"]> {
   const bytes = new Uint8Array(volume.sizeBytes);
   if (volume.base) bytes.set(new Uint8Array(volume.base));
   for (const [index, block] of volume.writtenBlocks) bytes.set(block, index * block.byteLength);
@@ -137,7 +137,9 @@ export class InstanceWorker implements InstanceWorkerApi {
 
       this.#disk = overlayFor(spec.rootVolume);
       this.#dataDisk = spec.dataVolume && !spec.dataVolume.inMemory ? overlayFor(spec.dataVolume) : null;
-      const dataDisk = spec.dataVolume?.inMemory ? plainDiskFor(spec.dataVolume) : (this.#dataDisk as unknown as V86Options["hda"] | null);
+      const dataDisk = spec.dataVolume?.inMemory
+        ? plainDiskFor(spec.dataVolume)
+        : (this.#dataDisk as unknown as NonNullable<V86Options["hda"]> | null);
       const options: V86Options = {
         wasm_fn: async (imports) => (await WebAssembly.instantiate(module, imports)).exports,
         memory_size: spec.memoryMib * 1024 * 1024,
@@ -147,7 +149,7 @@ export class InstanceWorker implements InstanceWorkerApi {
         bzimage: { buffer: spec.kernel },
         cmdline: spec.kernelCommandLine,
         // v86 takes any object with get/set/load as a drive (see v86Disk.ts); its types do not say so.
-        hda: this.#disk as unknown as V86Options["hda"],
+        hda: this.#disk as unknown as NonNullable<V86Options["hda"]>,
         ...(dataDisk ? { hdb: dataDisk } : {}),
         uart1: true,
         // ACPI brings the local APIC and its timer: with it an idle guest sleeps for seconds at
