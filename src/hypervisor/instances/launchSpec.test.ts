@@ -35,6 +35,56 @@ describe("launchSpec", () => {
     expect(() => launchSpec(request as never, [image])).toThrow(expect.objectContaining({ code, message: expect.stringMatching(message) }));
   });
 
+  it.each([
+    ["an instance id instead of a request", "i-123", "InvalidParameterType", /request must be an object/],
+    ["null", null, "InvalidParameterType", /request must be an object/],
+    [
+      "repeated tag keys",
+      {
+        tags: [
+          { key: "a", value: "1" },
+          { key: "a", value: "2" },
+        ],
+      },
+      "InvalidParameterValue",
+      /given twice/,
+    ],
+    ["a malformed image id", { imageId: "ami-1" }, "InvalidAMIID.Malformed", /ami-1/],
+    ["dryRun as text", { dryRun: "true" }, "InvalidParameterType", /dryRun/],
+  ])("refuses %s before looking at the catalog", (_, request, code, message) => {
+    expect(() => launchSpec(request, [image])).toThrow(expect.objectContaining({ code, message: expect.stringMatching(message) }));
+  });
+
+  it("launches the default for no request at all", () => {
+    expect(launchSpec(undefined, [image])).toEqual(launchSpec({}, [image]));
+  });
+
+  it("carries the request's choices and dryRun", () => {
+    const spec = launchSpec(
+      {
+        count: 2,
+        tags: [{ key: "Name", value: "web" }],
+        terminalSize: { rows: 40, cols: 120 },
+        creditSpecification: { cpuCredits: "standard" },
+        userData: "#!/bin/sh\n",
+        disableApiTermination: true,
+        instanceInitiatedShutdownBehavior: "terminate",
+        dryRun: true,
+      },
+      [image],
+    );
+    expect(spec).toMatchObject({
+      count: 2,
+      tags: [{ key: "Name", value: "web" }],
+      terminalSize: { rows: 40, cols: 120 },
+      creditMode: "standard",
+      userData: "#!/bin/sh\n",
+      disableApiTermination: true,
+      instanceInitiatedShutdownBehavior: "terminate",
+      dryRun: true,
+    });
+  });
+
   it("refuses a type with less memory than the image needs", () => {
     expect(() => launchSpec({ instanceType: "t3.nano" }, [{ ...image, minMemoryMib: 128 }])).toThrow(
       /needs at least 128 MiB; t3\.nano has 64 MiB/,
