@@ -13,7 +13,7 @@ import { isResourceId, type ResourcePrefix } from "../resourceIds.ts";
 import { checkWithCode, type RequestSchema } from "./parse.ts";
 
 /** Each key of a request type with the schema of its value, so that a schema cannot drift from its type. */
-export type Fields<T> = { readonly [K in keyof T]-?: RequestSchema<T[K]> };
+type Fields<T> = { readonly [K in keyof T]-?: RequestSchema<T[K]> };
 
 /**
  * A request given as an object of named parameters: a plain object (not an array, a Date or a
@@ -122,9 +122,9 @@ function noRepeats<T>(keyOf: (item: T) => string, field: string | null, rule: (k
 
 // Tags.
 
-export const MAX_TAGS = 50;
-export const MAX_TAG_KEY_CHARS = 128;
-export const MAX_TAG_VALUE_CHARS = 256;
+const MAX_TAGS = 50;
+const MAX_TAG_KEY_CHARS = 128;
+const MAX_TAG_VALUE_CHARS = 256;
 
 const TagKeySchema = v.pipe(
   v.string(),
@@ -159,7 +159,10 @@ export const TagsSchema: RequestSchema<readonly Tag[]> = v.pipe(
 
 // Instance attributes, shared by RunInstances and ModifyInstanceAttribute.
 
-/** A name such as t3.micro; whether the catalog has it is the action's question. */
+/**
+ * A name such as t3.micro; whether the catalog has it is the action's question. The length
+ * limit keeps a name that cannot be one out of the catalog's error message.
+ */
 export const InstanceTypeNameSchema = v.pipe(
   v.string("an instance type's name (text, such as t3.micro)"),
   v.check(
@@ -198,7 +201,7 @@ export const BytesSchema: RequestSchema<Uint8Array> = v.instance(Uint8Array, "by
 // Names and descriptions.
 
 /** The characters EC2 allows in an image's name. */
-export const IMAGE_NAME_PATTERN = /^[A-Za-z0-9()[\]./\-'@_ ]{3,128}$/;
+const IMAGE_NAME_PATTERN = /^[A-Za-z0-9()[\]./\-'@_ ]{3,128}$/;
 
 export const ImageNameSchema = v.pipe(
   v.string(),
@@ -206,7 +209,7 @@ export const ImageNameSchema = v.pipe(
 );
 
 /** EC2's limit on an image's or a snapshot's description. */
-export const MAX_DESCRIPTION_CHARS = 255;
+const MAX_DESCRIPTION_CHARS = 255;
 
 export const DescriptionSchema = text(MAX_DESCRIPTION_CHARS, `A description is at most ${MAX_DESCRIPTION_CHARS} characters.`);
 

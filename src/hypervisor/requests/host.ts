@@ -12,9 +12,9 @@ export function parseSubscribe<E>(listener: unknown): (event: E) => void {
   return parse(listenerSchema<E>(), listener, "listener");
 }
 
-export const MIN_MEMORY_BUDGET_MIB = 64;
-export const MAX_MEMORY_BUDGET_MIB = 1024 * 1024;
-export const MAX_CPU_CORES = 256;
+const MIN_MEMORY_BUDGET_MIB = 64;
+const MAX_MEMORY_BUDGET_MIB = 1024 * 1024;
+const MAX_CPU_CORES = 256;
 
 const MEMORY_BUDGET_RULE = `A memory budget is a number of MiB from ${MIN_MEMORY_BUDGET_MIB} to ${MAX_MEMORY_BUDGET_MIB} (1 TiB).`;
 const CPU_BUDGET_RULE = `A CPU budget is a number of cores above 0 and at most ${MAX_CPU_CORES}.`;

@@ -33,7 +33,7 @@ export interface ImportImageRequest {
 }
 
 /** As long as an image manifest's kernel command line may be. */
-export const MAX_KERNEL_COMMAND_LINE_CHARS = 2048;
+const MAX_KERNEL_COMMAND_LINE_CHARS = 2048;
 
 export function parseImageId(imageId: unknown): string {
   return parse(ImageIdSchema, imageId, "imageId");
