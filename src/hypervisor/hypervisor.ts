@@ -7,24 +7,68 @@
 import type { ExecResult } from "../guest/agentClient.ts";
 import type { ImageDescription, LoadOptions } from "../images/imageRepository.ts";
 import type { Persistence } from "../persistence/persistence.ts";
-import { Ec2Error } from "../shared/errors.ts";
 import type { InstanceStats } from "../worker/api.ts";
 import type { HostBudgets, HostCapacity } from "./capacity/hostCapacity.ts";
-import type { EbsActions } from "./ebs/ebsActions.ts";
 import type { Snapshot, StorageBill, Volume } from "./ebs/volumes.ts";
-import type { ImageActions } from "./imageActions.ts";
-import type { ModifyInstanceAttributeRequest } from "./instances/actions.ts";
 import type { ConsoleOutput } from "./instances/console.ts";
-import { filterInstances, type DescribeInstancesRequest } from "./instances/describe.ts";
+import { filterInstances } from "./instances/describe.ts";
 import type { Instance, InstanceStateChange } from "./instances/instance.ts";
 import { INSTANCE_TYPES, type InstanceType } from "./instances/instanceTypes.ts";
-import { isTerminalSize, type TerminalSize } from "./instances/kernelCommandLine.ts";
+import type { TerminalSize } from "./instances/kernelCommandLine.ts";
 import { runInstances } from "./instances/launch.ts";
-import type { RunInstancesRequest } from "./instances/launchSpec.ts";
 import { isRunning } from "./instances/record.ts";
 import { restoreFleet } from "./instances/restore.ts";
 import type { Bill } from "./metering/meter.ts";
 import type { MetricSample } from "./metering/monitoring.ts";
+import {
+  parseGetConsoleOutput,
+  parseOnConsoleOutput,
+  parseRunCommand,
+  parseSendConsoleInput,
+  parseSetTerminalSize,
+  type RunCommandOptions,
+} from "./requests/console.ts";
+import {
+  parseAttachVolume,
+  parseCreateSnapshot,
+  parseCreateVolume,
+  parseDeleteSnapshot,
+  parseDeleteVolume,
+  parseDescribeSnapshots,
+  parseDescribeVolumes,
+  parseDetachVolume,
+  parseExportVolume,
+  parseImportVolume,
+  type CreateVolumeRequest,
+  type DescribeSnapshotsRequest,
+  type DescribeVolumesRequest,
+  type ImportVolumeRequest,
+} from "./requests/ebs.ts";
+import { parseSetHostCapacity, parseSubscribe } from "./requests/host.ts";
+import {
+  parseCreateImage,
+  parseDeregisterImage,
+  parseDownloadImage,
+  parseImportImage,
+  type CreateImageRequest,
+  type ImportImageRequest,
+} from "./requests/images.ts";
+import {
+  parseDescribeHibernation,
+  parseDescribeInstances,
+  parseGetInstanceBill,
+  parseGetInstanceStats,
+  parseGetMetricData,
+  parseModifyInstanceAttribute,
+  parseRebootInstances,
+  parseStartInstances,
+  parseStopInstances,
+  parseTerminateInstances,
+  type DescribeInstancesRequest,
+  type ModifyInstanceAttributeRequest,
+  type RunInstancesRequest,
+  type StopInstancesOptions,
+} from "./requests/instances.ts";
 import { wireModules, type HypervisorEvent, type HypervisorModules, type HypervisorOptions } from "./wiring.ts";
 
 export type {
@@ -38,7 +82,6 @@ export type {
 
 /** Disk writes reach storage at least this often while an instance runs. */
 const DEFAULT_FLUSH_INTERVAL_MS = 2000;
-const DEFAULT_COMMAND_TIMEOUT_MS = 30_000;
 
 export class Hypervisor {
   readonly #persistence: Persistence;
@@ -58,9 +101,9 @@ export class Hypervisor {
 
   /** Listens to every change of every instance; returns the function that stops listening. */
   subscribe(listener: (event: HypervisorEvent) => void): () => void {
-    if (typeof listener !== "function") throw new Ec2Error("InvalidParameterValue", "subscribe needs a function to call with each event.");
-    this.#listeners.add(listener);
-    return () => this.#listeners.delete(listener);
+    const checked = parseSubscribe<HypervisorEvent>(listener);
+    this.#listeners.add(checked);
+    return () => this.#listeners.delete(checked);
   }
 
   /**
@@ -75,152 +118,156 @@ export class Hypervisor {
     for (const { instanceId, reason } of unreadable) console.warn(`tabcloud: the instance ${instanceId} was not brought back: ${reason}.`);
   }
 
-  describeImages(): Promise<ImageDescription[]> {
+  // Images (imageActions.ts).
+  async describeImages(): Promise<ImageDescription[]> {
     return this.#m.images.describeImages();
   }
-  downloadImage(imageId: string, options: LoadOptions = {}): Promise<void> {
-    return this.#m.images.downloadImage(imageId, options);
+  /** Downloads an image's files into this browser (with progress; cancel with the signal), so it launches offline. */
+  async downloadImage(imageId: string, options: LoadOptions = {}): Promise<void> {
+    const request = parseDownloadImage(imageId, options);
+    return this.#m.images.downloadImage(request.imageId, request.options);
   }
+  async createImage(instanceId: string, request: CreateImageRequest): Promise<ImageDescription> {
+    const checked = parseCreateImage(instanceId, request);
+    return this.#m.images.createImage(checked.instanceId, checked.request);
+  }
+  async deregisterImage(imageId: string): Promise<{ freedBytes: number }> {
+    return this.#m.images.deregisterImage(parseDeregisterImage(imageId));
+  }
+  async importImage(request: ImportImageRequest): Promise<ImageDescription> {
+    return this.#m.images.importImage(parseImportImage(request));
+  }
+
+  // Instances (instances/).
   describeInstanceTypes(): readonly InstanceType[] {
     return INSTANCE_TYPES;
   }
-
   describeInstances(request: DescribeInstancesRequest = {}): Instance[] {
-    const records = request.instanceIds ? request.instanceIds.map((id) => this.#m.registry.get(id)) : this.#m.registry.all();
+    const { instanceIds, filters = [] } = parseDescribeInstances(request);
+    const records = instanceIds ? instanceIds.map((id) => this.#m.registry.get(id)) : this.#m.registry.all();
     return filterInstances(
       records.map((record) => record.instance),
-      request.filters ?? [],
+      filters,
     );
   }
-
   /** Launches instances; they are returned pending and boot in the background, as on EC2. */
-  runInstances(request: RunInstancesRequest = {}): Promise<Instance[]> {
+  async runInstances(request: RunInstancesRequest = {}): Promise<Instance[]> {
     return runInstances(this.#m.launch, request);
   }
   /** Boots stopped instances again from their root volumes; running ones are left as they are. */
   async startInstances(instanceIds: readonly string[]): Promise<InstanceStateChange[]> {
-    return this.#m.instances.start(instanceIds);
+    return this.#m.instances.start(parseStartInstances(instanceIds));
   }
   /** Stops running instances (with hibernate, saving their memory); their root volumes are kept for the next start. */
-  async stopInstances(
-    instanceIds: readonly string[],
-    options: { force?: boolean; hibernate?: boolean } = {},
-  ): Promise<InstanceStateChange[]> {
-    return this.#m.instances.stop(instanceIds, options);
+  async stopInstances(instanceIds: readonly string[], options: StopInstancesOptions = {}): Promise<InstanceStateChange[]> {
+    const request = parseStopInstances(instanceIds, options);
+    return this.#m.instances.stop(request.instanceIds, request.options);
   }
   /** Reboots the guest's operating system; the instance stays running, as on EC2. */
   async rebootInstances(instanceIds: readonly string[]): Promise<void> {
-    return this.#m.instances.reboot(instanceIds);
+    return this.#m.instances.reboot(parseRebootInstances(instanceIds));
   }
   async terminateInstances(instanceIds: readonly string[]): Promise<InstanceStateChange[]> {
-    return this.#m.instances.terminate(instanceIds);
+    return this.#m.instances.terminate(parseTerminateInstances(instanceIds));
   }
   /** Changes an instance's type (only while stopped) or its termination and shutdown attributes. */
   async modifyInstanceAttribute(instanceId: string, request: ModifyInstanceAttributeRequest): Promise<void> {
-    this.#m.instances.modifyAttribute(instanceId, request);
+    const checked = parseModifyInstanceAttribute(instanceId, request);
+    this.#m.instances.modifyAttribute(checked.instanceId, checked.request);
+  }
+  /** The saved state of a hibernated instance, or null when it has none. */
+  describeHibernation(instanceId: string): { stateBytes: number } | null {
+    const hibernation = this.#m.registry.get(parseDescribeHibernation(instanceId)).runtime.hibernation;
+    return hibernation ? { stateBytes: hibernation.byteLength } : null;
+  }
+  /** CloudWatch-style samples of the instance's CPU, oldest first (five minutes at most). */
+  getMetricData(instanceId: string): readonly MetricSample[] {
+    return this.#m.registry.get(parseGetMetricData(instanceId)).runtime.metrics;
+  }
+  /** What the instance has cost so far. */
+  getInstanceBill(instanceId: string): Bill {
+    return this.#m.registry.get(parseGetInstanceBill(instanceId)).config.meter.bill(Date.now());
+  }
+  async getInstanceStats(instanceId: string): Promise<InstanceStats> {
+    const worker = this.#m.registry.get(parseGetInstanceStats(instanceId)).runtime.worker;
+    if (!worker) return { instructions: 0, runTimeMs: 0, cpuTimeMs: 0, cpuSharePct: 0, running: false, agentGarbageLines: 0 };
+    return worker.api.stats();
+  }
+
+  // The serial console and the guest agent (instances/console.ts, instances/actions.ts).
+  /** EC2's GetConsoleOutput: the newest 64 KiB the instance wrote to its serial console. */
+  getConsoleOutput(instanceId: string): ConsoleOutput {
+    return this.#m.console.output(parseGetConsoleOutput(instanceId));
+  }
+  /** Receives what the instance writes to its console from now on; returns the function that stops it. */
+  onConsoleOutput(instanceId: string, listener: (data: Uint8Array) => void): () => void {
+    const request = parseOnConsoleOutput(instanceId, listener);
+    return this.#m.console.listen(request.instanceId, request.listener);
+  }
+  /** Types into the instance's serial console. */
+  async sendConsoleInput(instanceId: string, data: string): Promise<void> {
+    const request = parseSendConsoleInput(instanceId, data);
+    return this.#m.console.type(request.instanceId, request.data);
+  }
+  /** Tells the guest its console's size; kept for the next boot too. */
+  async setTerminalSize(instanceId: string, size: TerminalSize): Promise<void> {
+    const request = parseSetTerminalSize(instanceId, size);
+    return this.#m.console.resize(request.instanceId, request.size);
+  }
+  /** Runs a shell command in the guest through its agent (as Systems Manager's RunCommand does). */
+  async runCommand(instanceId: string, command: string, options: RunCommandOptions = {}): Promise<ExecResult> {
+    const request = parseRunCommand(instanceId, command, options);
+    return this.#m.instances.runCommand(request.instanceId, request.command, request.timeoutMs);
   }
 
   // EBS: volumes and snapshots (ebs/).
-  describeVolumes(request: { readonly volumeIds?: readonly string[] } = {}): Volume[] {
-    return this.#m.volumes.describeVolumes(request.volumeIds);
+  describeVolumes(request: DescribeVolumesRequest = {}): Volume[] {
+    return this.#m.volumes.describeVolumes(parseDescribeVolumes(request).volumeIds);
   }
-  describeSnapshots(request: { readonly snapshotIds?: readonly string[] } = {}): Snapshot[] {
-    return this.#m.volumes.describeSnapshots(request.snapshotIds);
+  describeSnapshots(request: DescribeSnapshotsRequest = {}): Snapshot[] {
+    return this.#m.volumes.describeSnapshots(parseDescribeSnapshots(request).snapshotIds);
   }
-  createVolume(...args: Parameters<EbsActions["createVolume"]>): Promise<Volume> {
-    return this.#m.ebs.createVolume(...args);
+  async createVolume(request: CreateVolumeRequest): Promise<Volume> {
+    return this.#m.ebs.createVolume(parseCreateVolume(request));
   }
-  attachVolume(volumeId: string, instanceId: string): Promise<Volume> {
-    return this.#m.ebs.attachVolume(volumeId, instanceId);
+  async attachVolume(volumeId: string, instanceId: string): Promise<Volume> {
+    const request = parseAttachVolume(volumeId, instanceId);
+    return this.#m.ebs.attachVolume(request.volumeId, request.instanceId);
   }
-  detachVolume(volumeId: string): Promise<Volume> {
-    return this.#m.ebs.detachVolume(volumeId);
+  async detachVolume(volumeId: string): Promise<Volume> {
+    return this.#m.ebs.detachVolume(parseDetachVolume(volumeId));
   }
-  deleteVolume(volumeId: string): Promise<void> {
-    return this.#m.ebs.deleteVolume(volumeId);
+  async deleteVolume(volumeId: string): Promise<void> {
+    return this.#m.ebs.deleteVolume(parseDeleteVolume(volumeId));
   }
-  createSnapshot(volumeId: string, description?: string): Promise<Snapshot> {
-    return this.#m.ebs.createSnapshot(volumeId, description);
+  async createSnapshot(volumeId: string, description?: string): Promise<Snapshot> {
+    const request = parseCreateSnapshot(volumeId, description);
+    return this.#m.ebs.createSnapshot(request.volumeId, request.description);
   }
-  deleteSnapshot(snapshotId: string): Promise<void> {
-    return this.#m.ebs.deleteSnapshot(snapshotId);
+  async deleteSnapshot(snapshotId: string): Promise<void> {
+    return this.#m.ebs.deleteSnapshot(parseDeleteSnapshot(snapshotId));
   }
-  exportVolume(volumeId: string): Promise<Uint8Array> {
-    return this.#m.ebs.exportVolume(volumeId);
+  async exportVolume(volumeId: string): Promise<Uint8Array> {
+    return this.#m.ebs.exportVolume(parseExportVolume(volumeId));
   }
-  importVolume(bytes: Uint8Array, request: { readonly name?: string } = {}): Promise<Volume> {
-    return this.#m.ebs.importVolume(bytes, request);
+  async importVolume(bytes: Uint8Array, request: ImportVolumeRequest = {}): Promise<Volume> {
+    const checked = parseImportVolume(bytes, request);
+    return this.#m.ebs.importVolume(checked.bytes, checked.request);
   }
   getStorageBill(): StorageBill {
     return this.#m.ebs.getStorageBill();
   }
 
-  // Images made or imported here (imageActions.ts).
-  createImage(instanceId: string, request: { readonly name: string; readonly description?: string }): Promise<ImageDescription> {
-    return this.#m.images.createImage(instanceId, request);
-  }
-  deregisterImage(imageId: string): Promise<{ freedBytes: number }> {
-    return this.#m.images.deregisterImage(imageId);
-  }
-  importImage(...args: Parameters<ImageActions["importImage"]>): Promise<ImageDescription> {
-    return this.#m.images.importImage(...args);
-  }
-
+  // The host (capacity/).
   /** The host's memory and CPU budgets and what each live instance holds of them. */
   describeHostCapacity(): HostCapacity {
     return this.#m.capacity.describe();
   }
   /** Changes the host's budgets. A smaller memory budget affects only later launches and starts. */
   async setHostCapacity(capacity: HostBudgets): Promise<void> {
-    await this.#m.capacity.set(capacity);
+    await this.#m.capacity.set(parseSetHostCapacity(capacity));
     await this.#m.scheduler.reschedule();
     this.#emit({ type: "metrics-updated" });
-  }
-
-  /** The saved state of a hibernated instance, or null when it has none. */
-  describeHibernation(instanceId: string): { stateBytes: number } | null {
-    const hibernation = this.#m.registry.get(instanceId).runtime.hibernation;
-    return hibernation ? { stateBytes: hibernation.byteLength } : null;
-  }
-  /** CloudWatch-style samples of the instance's CPU, oldest first (five minutes at most). */
-  getMetricData(instanceId: string): readonly MetricSample[] {
-    return this.#m.registry.get(instanceId).runtime.metrics;
-  }
-  /** What the instance has cost so far. */
-  getInstanceBill(instanceId: string): Bill {
-    return this.#m.registry.get(instanceId).config.meter.bill(Date.now());
-  }
-
-  /** EC2's GetConsoleOutput: the newest 64 KiB the instance wrote to its serial console. */
-  getConsoleOutput(instanceId: string): ConsoleOutput {
-    return this.#m.console.output(instanceId);
-  }
-  /** Receives what the instance writes to its console from now on; returns the function that stops it. */
-  onConsoleOutput(instanceId: string, listener: (data: Uint8Array) => void): () => void {
-    if (typeof listener !== "function")
-      throw new Ec2Error("InvalidParameterValue", "onConsoleOutput needs a function to call with the bytes.");
-    return this.#m.console.listen(instanceId, listener);
-  }
-  /** Types into the instance's serial console. */
-  async sendConsoleInput(instanceId: string, data: string): Promise<void> {
-    return this.#m.console.type(instanceId, data);
-  }
-  /** Tells the guest its console's size; kept for the next boot too. */
-  async setTerminalSize(instanceId: string, size: TerminalSize): Promise<void> {
-    if (!isTerminalSize(size)) throw new Ec2Error("InvalidParameterValue", `A terminal of ${size.rows}x${size.cols} is not possible.`);
-    return this.#m.console.resize(instanceId, size);
-  }
-
-  /** Runs a shell command in the guest through its agent (as Systems Manager's RunCommand does). */
-  async runCommand(instanceId: string, command: string, options: { timeoutMs?: number } = {}): Promise<ExecResult> {
-    if (typeof command !== "string" || command.trim().length === 0) throw new Ec2Error("InvalidParameterValue", "The command is empty.");
-    return this.#m.instances.runCommand(instanceId, command, options.timeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS);
-  }
-
-  async getInstanceStats(instanceId: string): Promise<InstanceStats> {
-    const worker = this.#m.registry.get(instanceId).runtime.worker;
-    if (!worker) return { instructions: 0, runTimeMs: 0, cpuTimeMs: 0, cpuSharePct: 0, running: false, agentGarbageLines: 0 };
-    return worker.api.stats();
   }
 
   /** Ends every instance's worker: for tests and page unload. What the guests wrote last is kept, as a reload keeps it. */

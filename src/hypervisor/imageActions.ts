@@ -9,6 +9,7 @@ import { sha256Hex } from "../images/sha256.ts";
 import { Ec2Error, unwrap } from "../shared/errors.ts";
 import type { Snapshot } from "./ebs/volumes.ts";
 import { requireAllowed, type InstanceFacts } from "./instances/lifecycle.ts";
+import type { CreateImageRequest, ImportImageRequest } from "./requests/images.ts";
 
 export interface ImageContext {
   readonly images: ImageRepository;
@@ -43,12 +44,9 @@ export class ImageActions {
    * EC2's CreateImage: a new AMI whose root is a snapshot of the instance's root volume.
    * Instances launched from it start with the instance's files.
    */
-  async createImage(instanceId: string, request: { readonly name: string; readonly description?: string }): Promise<ImageDescription> {
+  async createImage(instanceId: string, request: CreateImageRequest): Promise<ImageDescription> {
     const record = this.#ctx.instance(instanceId);
     const name = request.name;
-    if (typeof name !== "string" || !/^[A-Za-z0-9()[\]./\-'@_ ]{3,128}$/.test(name)) {
-      throw new Ec2Error("InvalidParameterValue", "An image's name must be 3 to 128 letters, digits, spaces or ( ) [ ] . / - ' @ _.");
-    }
     if ((await this.describeImages()).some((image) => image.name === name)) {
       throw new Ec2Error("InvalidParameterValue", `An image named '${name}' already exists.`);
     }
@@ -98,18 +96,8 @@ export class ImageActions {
    * It boots with the catalog's BIOS and, unless told otherwise, the default image's kernel
    * command line.
    */
-  async importImage(request: {
-    readonly name: string;
-    readonly kernel: Uint8Array;
-    readonly rootDisk: Uint8Array;
-    readonly kernelCommandLine?: string;
-  }): Promise<ImageDescription> {
+  async importImage(request: ImportImageRequest): Promise<ImageDescription> {
     const { name, kernel } = request;
-    if (typeof name !== "string" || !/^[A-Za-z0-9()[\]./\-'@_ ]{3,128}$/.test(name)) {
-      throw new Ec2Error("InvalidParameterValue", "An image's name must be 3 to 128 letters, digits, spaces or ( ) [ ] . / - ' @ _.");
-    }
-    if (!(kernel instanceof Uint8Array) || !(request.rootDisk instanceof Uint8Array))
-      throw new Ec2Error("MissingParameter", "Give a kernel file and a root disk file.");
     checkKernel(kernel);
     const rootDisk = checkRootDisk(request.rootDisk);
     const images = await this.describeImages();
@@ -123,8 +111,6 @@ export class ImageActions {
       );
     unwrap(await this.#ctx.images.download(base.imageId));
     const kernelCommandLine = request.kernelCommandLine ?? base.kernelCommandLine;
-    if (typeof kernelCommandLine !== "string" || kernelCommandLine.length > 2048)
-      throw new Ec2Error("InvalidParameterValue", "The kernel command line must be text of at most 2048 characters.");
     const file = async (path: string, bytes: Uint8Array) => ({
       path,
       encoding: "identity" as const,

@@ -3,7 +3,6 @@
  * refuses launches and starts (EC2's InsufficientInstanceCapacity), describes what each live
  * instance holds, and keeps the budgets a person set across reloads.
  */
-import { Ec2Error } from "../../shared/errors.ts";
 import type { FleetStore } from "../../persistence/fleetStore.ts";
 import { holdsMemory, type InstanceRecord } from "../instances/record.ts";
 import { admit, instanceFootprintMib } from "./memoryBudget.ts";
@@ -105,15 +104,9 @@ export class HostCapacityLedger {
     };
   }
 
-  /** Changes the budgets; a smaller memory budget affects only later launches and starts. */
+  /** Changes the budgets (validated by requests/host.ts); a smaller memory budget affects only later launches and starts. */
   async set(budgets: HostBudgets): Promise<void> {
     const { memoryBudgetMib, cpuCores } = budgets;
-    if (memoryBudgetMib !== undefined && (!Number.isFinite(memoryBudgetMib) || memoryBudgetMib < 64 || memoryBudgetMib > 1024 * 1024)) {
-      throw new Ec2Error("InvalidParameterValue", `A memory budget of ${memoryBudgetMib} MiB is not possible: give 64 MiB or more.`);
-    }
-    if (cpuCores !== undefined && (!Number.isFinite(cpuCores) || cpuCores <= 0 || cpuCores > 256)) {
-      throw new Ec2Error("InvalidParameterValue", `A CPU budget of ${cpuCores} cores is not possible: give a number above 0.`);
-    }
     if (memoryBudgetMib !== undefined) this.#memoryBudgetMib = Math.round(memoryBudgetMib);
     if (cpuCores !== undefined) this.#cpuCores = cpuCores;
     await this.#fleet.putSetting(SETTINGS_KEY, { memoryBudgetMib: this.#memoryBudgetMib, cpuCores: this.#cpuCores }).catch(() => undefined);

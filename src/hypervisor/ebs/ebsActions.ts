@@ -9,16 +9,8 @@ import { Ec2Error, unwrap } from "../../shared/errors.ts";
 import { OVERLAY_BLOCK_BYTES, type WrittenBlocks } from "../../disk/blockOverlay.ts";
 import { decodeBlockSet } from "../../disk/blockSet.ts";
 import { requireAllowed, type InstanceFacts } from "../instances/lifecycle.ts";
-import {
-  DATA_DEVICE,
-  MAX_VOLUME_MIB,
-  MIN_VOLUME_MIB,
-  ROOT_DEVICE,
-  type Snapshot,
-  type StorageBill,
-  type Volume,
-  type VolumeRegistry,
-} from "./volumes.ts";
+import type { CreateVolumeRequest, ImportVolumeRequest } from "../requests/ebs.ts";
+import { DATA_DEVICE, ROOT_DEVICE, type Snapshot, type StorageBill, type Volume, type VolumeRegistry } from "./volumes.ts";
 
 export interface EbsContext {
   readonly volumes: VolumeRegistry;
@@ -52,28 +44,12 @@ export class EbsActions {
    * Creates an available volume: raw (all zeros) of sizeMib, formatted (an empty ext4 file system
    * of one of the offered sizes, ready to mount), or from a snapshot.
    */
-  async createVolume(request: {
-    readonly sizeMib?: number;
-    readonly snapshotId?: string;
-    readonly filesystem?: "ext4";
-    readonly tags?: readonly { key: string; value: string }[];
-  }): Promise<Volume> {
+  async createVolume(request: CreateVolumeRequest): Promise<Volume> {
     let blocks: WrittenBlocks | undefined;
+    // The request was validated (requests/ebs.ts): a size of whole MiB in range, or a snapshot; ext4 only without one.
+    const size = request.sizeMib ?? 0;
     if (request.snapshotId === undefined) {
-      const size = request.sizeMib;
-      if (size === undefined) throw new Ec2Error("MissingParameter", "Give the volume's size (sizeMib) or a snapshot to create it from.");
-      if (!Number.isInteger(size) || size < MIN_VOLUME_MIB || size > MAX_VOLUME_MIB) {
-        throw new Ec2Error(
-          "InvalidParameterValue",
-          `A volume's size must be a whole number of MiB from ${MIN_VOLUME_MIB} to ${MAX_VOLUME_MIB}, not ${String(size)}.`,
-        );
-      }
       if (request.filesystem !== undefined) {
-        if (request.filesystem !== "ext4")
-          throw new Ec2Error(
-            "InvalidParameterValue",
-            `The file system '${String(request.filesystem)}' is not offered: use ext4, or none for a raw volume.`,
-          );
         const template = unwrap(await this.#ctx.images.volumeTemplate("ext4", size));
         if (!template)
           throw new Ec2Error(
@@ -82,11 +58,9 @@ export class EbsActions {
           );
         blocks = decodeBlockSet(new Uint8Array(template.bytes), OVERLAY_BLOCK_BYTES);
       }
-    } else if (request.filesystem !== undefined) {
-      throw new Ec2Error("InvalidParameterValue", "A volume made from a snapshot has the snapshot's file system: leave out filesystem.");
     }
     const stored = await this.#ctx.volumes.create({
-      ...(request.snapshotId !== undefined ? { snapshotId: request.snapshotId } : { sizeBytes: (request.sizeMib ?? 0) * 1024 * 1024 }),
+      ...(request.snapshotId !== undefined ? { snapshotId: request.snapshotId } : { sizeBytes: size * 1024 * 1024 }),
       ...(blocks ? { blocks } : {}),
       tags: request.tags ?? [],
     });
@@ -160,8 +134,7 @@ export class EbsActions {
   }
 
   /** A raw disk image file as a new available volume. */
-  async importVolume(bytes: Uint8Array, request: { readonly name?: string } = {}): Promise<Volume> {
-    if (!(bytes instanceof Uint8Array)) throw new Ec2Error("InvalidParameterValue", "Give the disk image's bytes.");
+  async importVolume(bytes: Uint8Array, request: ImportVolumeRequest): Promise<Volume> {
     const stored = await this.#ctx.volumes.import(bytes, request.name ? [{ key: "Name", value: request.name }] : []);
     this.#ctx.changed();
     return this.#ctx.volumes.describeVolumes([stored.volumeId])[0] as Volume;

@@ -204,8 +204,6 @@ export class VolumeRegistry {
   /** Snapshots what is stored of the volume (flush first for a running instance's latest writes). */
   async createSnapshot(volumeId: string, description: string): Promise<Snapshot> {
     const { stored } = this.#entry(volumeId);
-    if (typeof description !== "string" || description.length > 255)
-      throw new Ec2Error("InvalidParameterValue", "A snapshot's description is at most 255 characters.");
     const snapshot = await this.#store.createSnapshot({
       snapshotId: this.#freshId("snap"),
       volumeId,
@@ -238,12 +236,6 @@ export class VolumeRegistry {
 
   /** A raw disk image as a new available volume: only its non-zero blocks are stored. */
   async import(bytes: Uint8Array, tags: StoredVolume["tags"]): Promise<StoredVolume> {
-    if (bytes.byteLength === 0 || bytes.byteLength > MAX_VOLUME_MIB * 1024 * 1024) {
-      throw new Ec2Error(
-        "InvalidParameterValue",
-        `A disk image must hold 1 byte to ${MAX_VOLUME_MIB} MiB; this one has ${bytes.byteLength} bytes.`,
-      );
-    }
     const sizeBytes = Math.ceil(bytes.byteLength / OVERLAY_BLOCK_BYTES) * OVERLAY_BLOCK_BYTES;
     const blocks: WrittenBlocks = new Map();
     for (let index = 0; index * OVERLAY_BLOCK_BYTES < bytes.byteLength; index++) {

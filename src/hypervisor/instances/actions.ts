@@ -14,12 +14,7 @@ import type { LifecycleAction } from "./lifecycle.ts";
 import type { InstanceRecord } from "./record.ts";
 import type { InstanceRegistry } from "./registry.ts";
 import type { Transitions } from "./transitions.ts";
-
-export interface ModifyInstanceAttributeRequest {
-  readonly instanceType?: string;
-  readonly disableApiTermination?: boolean;
-  readonly instanceInitiatedShutdownBehavior?: "stop" | "terminate";
-}
+import type { ModifyInstanceAttributeRequest, StopInstancesOptions } from "../requests/instances.ts";
 
 export interface InstanceActionContext {
   readonly registry: InstanceRegistry;
@@ -63,10 +58,7 @@ export class InstanceActions {
   }
 
   /** The guest is asked to power off and cut off after a timeout (at once with force); hibernation saves its memory first. */
-  stop(
-    instanceIds: readonly string[],
-    options: { readonly force?: boolean; readonly hibernate?: boolean },
-  ): Promise<InstanceStateChange[]> {
+  stop(instanceIds: readonly string[], options: StopInstancesOptions): Promise<InstanceStateChange[]> {
     const hibernate = options.hibernate ?? false;
     const { registry, transitions } = this.#ctx;
     return this.#transition(instanceIds, hibernate ? "hibernate" : "stop", undefined, (record) => {

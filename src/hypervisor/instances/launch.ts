@@ -11,7 +11,7 @@ import { ROOT_DEVICE, type VolumeRegistry } from "../ebs/volumes.ts";
 import { InstanceMeter } from "../metering/meter.ts";
 import type { InstanceBuilder } from "./builder.ts";
 import { instanceState, type Instance } from "./instance.ts";
-import { launchSpec, type LaunchSpec, type RunInstancesRequest } from "./launchSpec.ts";
+import { launchSpec, type LaunchSpec } from "./launchSpec.ts";
 import { newRuntime, type InstanceRecord } from "./record.ts";
 import type { InstanceRegistry } from "./registry.ts";
 
@@ -25,7 +25,7 @@ export interface LaunchContext {
   readonly instanceLimit: number;
 }
 
-export async function runInstances(ctx: LaunchContext, request: RunInstancesRequest): Promise<Instance[]> {
+export async function runInstances(ctx: LaunchContext, request: unknown): Promise<Instance[]> {
   const images = await ctx.describeImages();
   const spec = launchSpec(request, images);
   const live = ctx.registry.liveCount();
@@ -36,7 +36,7 @@ export async function runInstances(ctx: LaunchContext, request: RunInstancesRequ
     );
   }
   ctx.capacity.admitLaunch(spec.type.memoryMib, spec.count, spec.type.name);
-  if (request.dryRun === true) throw new Ec2Error("DryRunOperation", "Request would have succeeded, but DryRun flag is set.");
+  if (spec.dryRun) throw new Ec2Error("DryRunOperation", "Request would have succeeded, but DryRun flag is set.");
 
   const launchTime = new Date().toISOString();
   const rootSnapshotId = images.find((candidate) => candidate.imageId === spec.image.imageId)?.rootSnapshotId ?? null;

@@ -41,9 +41,8 @@ export class InstanceRegistry {
     return this.#records.get(instanceId);
   }
 
-  /** Several instances, each of which must exist; at least one. */
+  /** Several instances (a validated list), each of which must exist. */
   getAll(instanceIds: readonly string[]): InstanceRecord[] {
-    if (!Array.isArray(instanceIds) || instanceIds.length === 0) throw new Ec2Error("MissingParameter", "Give at least one instance id.");
     return instanceIds.map((id) => this.get(id));
   }
 
