@@ -1,6 +1,6 @@
 /**
  * One tab owns the fleet. Instances live in the tab whose hypervisor runs them, so two tabs of
- * the lab must not both run one: the owner holds a Web Lock for its page's lifetime, and the
+ * tabcloud must not both run one: the owner holds a Web Lock for its page's lifetime, and the
  * browser hands the lock on when that page goes away.
  */
 const FLEET_LOCK = "tabcloud-fleet";
@@ -9,7 +9,7 @@ const FLEET_LOCK = "tabcloud-fleet";
 const untilPageCloses = new Promise<never>(() => {});
 
 /**
- * Takes the fleet lock if no other tab of the lab holds it: true when this tab now owns the fleet.
+ * Takes the fleet lock if no other tab of tabcloud holds it: true when this tab now owns the fleet.
  * Without Web Locks (a page served over plain http to another machine) there is nothing to
  * coordinate with, and the tab runs its own fleet.
  */

@@ -3,7 +3,6 @@
  * worker (through the hypervisor, as the app runs it) and on the page's main thread.
  */
 import wasmUrl from "v86/build/v86.wasm?url";
-import { createBrowserHypervisor } from "../hypervisor/browser.ts";
 import { instanceKernelCommandLine, DEFAULT_TERMINAL_SIZE, newInstanceId } from "../hypervisor/index.ts";
 import { ImageRepository } from "../images/imageRepository.ts";
 import { unwrap } from "../shared/errors.ts";
@@ -12,6 +11,7 @@ import { InstanceWorker } from "../worker/instanceWorker.ts";
 import { PromptWatcher } from "./promptWatcher.ts";
 import { openPersistence } from "../persistence/persistence.ts";
 import { storageBench } from "./storageBench.ts";
+import { benchHypervisor } from "./benchHypervisor.ts";
 
 /** The benchmarks keep their instances and images apart from the lab's own. */
 const BENCH_DATABASE = "tabcloud-bench";
@@ -22,7 +22,7 @@ async function freshHypervisor() {
     const request = indexedDB.deleteDatabase(BENCH_DATABASE);
     request.onsuccess = request.onerror = request.onblocked = () => resolve();
   });
-  return createBrowserHypervisor(document.baseURI, { databaseName: BENCH_DATABASE });
+  return benchHypervisor(BENCH_DATABASE);
 }
 
 /** A shell loop: pure guest CPU work, a few seconds long. */

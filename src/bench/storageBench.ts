@@ -3,8 +3,8 @@
  * IndexedDB, disk speed on an overlay volume against v86's in-memory disk, and how long a
  * fleet takes to come back after a reload.
  */
-import { createBrowserHypervisor } from "../hypervisor/browser.ts";
 import type { Hypervisor } from "../hypervisor/index.ts";
+import { benchHypervisor } from "./benchHypervisor.ts";
 import { PromptWatcher } from "./promptWatcher.ts";
 
 /** Kept apart from the lab's own database and from the other benchmarks'. */
@@ -50,7 +50,7 @@ async function launchToPrompt(hypervisor: Hypervisor): Promise<{ id: string; ms:
 /** First visit: a fresh database, the image downloaded and cached. Resolves with the download launch's time. */
 async function firstLaunch(): Promise<number> {
   await deleteDatabase(DATABASE);
-  const hypervisor = await createBrowserHypervisor(document.baseURI, { databaseName: DATABASE });
+  const hypervisor = await benchHypervisor(DATABASE);
   const { id, ms } = await launchToPrompt(hypervisor);
   await hypervisor.terminateInstances([id]);
   await hypervisor.shutdownAll();
@@ -62,7 +62,7 @@ async function firstLaunch(): Promise<number> {
  * image is already in memory, is the boot alone.
  */
 async function cachedLaunch(): Promise<{ launchToPromptMs: number; bootToPromptMs: number }> {
-  const hypervisor = await createBrowserHypervisor(document.baseURI, { databaseName: DATABASE });
+  const hypervisor = await benchHypervisor(DATABASE);
   const cached = await launchToPrompt(hypervisor);
   await hypervisor.terminateInstances([cached.id]);
   await waitForTerminated(hypervisor, cached.id);
@@ -78,7 +78,7 @@ const WRITE_MIB = 16;
 async function diskSpeed(inMemory: boolean): Promise<{ writeMiBps: number; readMiBps: number }> {
   const name = `${DATABASE}-io-${inMemory ? "memory" : "overlay"}`;
   await deleteDatabase(name);
-  const hypervisor = await createBrowserHypervisor(document.baseURI, { databaseName: name, dataVolumesInMemory: inMemory });
+  const hypervisor = await benchHypervisor(name, { dataVolumesInMemory: inMemory });
   const [instance] = await hypervisor.runInstances();
   if (!instance) throw new Error("no instance");
   const id = instance.instanceId;
@@ -110,7 +110,7 @@ async function diskSpeed(inMemory: boolean): Promise<{ writeMiBps: number; readM
 /** Launches instances and waits until each one's agent answers: the fleet the reload brings back. */
 async function fleetBeforeReload(count: number): Promise<void> {
   await deleteDatabase(DATABASE);
-  const hypervisor = await createBrowserHypervisor(document.baseURI, { databaseName: DATABASE });
+  const hypervisor = await benchHypervisor(DATABASE);
   const instances = await hypervisor.runInstances({ count, instanceType: "t3.nano" });
   await Promise.all(instances.map((instance) => instanceReady(hypervisor, instance.instanceId)));
   // The page is reloaded without a shutdown, as a person's reload would do it.
@@ -119,7 +119,7 @@ async function fleetBeforeReload(count: number): Promise<void> {
 /** After the reload: from opening the storage until every instance runs again with its agent answering. */
 async function fleetAfterReload(): Promise<{ instances: number; msUntilAllBack: number }> {
   const start = performance.now();
-  const hypervisor = await createBrowserHypervisor(document.baseURI, { databaseName: DATABASE });
+  const hypervisor = await benchHypervisor(DATABASE);
   const instances = hypervisor.describeInstances();
   await Promise.all(instances.map((instance) => instanceReady(hypervisor, instance.instanceId)));
   const msUntilAllBack = performance.now() - start;

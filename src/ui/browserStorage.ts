@@ -1,6 +1,6 @@
 /**
- * What the browser itself says about the lab's storage (the StorageManager API: usage against
- * quota, whether it may evict the lab's data), and saving bytes to a file on the user's disk.
+ * What the browser itself says about tabcloud's storage (the StorageManager API: usage against
+ * quota, whether it may evict tabcloud's data), and saving bytes to a file on the user's disk.
  * The only module of the console that touches these browser APIs.
  */
 

@@ -1,41 +1,81 @@
 /**
- * The page's view of the hypervisor: instances as reactive state, the selection, and the
- * actions the UI offers, each turned into a message a person can act on when it fails.
- * Volumes, snapshots and images are in `storage`.
+ * The console's view of the hypervisor: instances as reactive state, the selection, what the
+ * meters say (each instance's bill and samples, the storage bill, the host's capacity), and the
+ * actions the console offers, each turned into a message a person can act on when it fails.
+ * Volumes, snapshots and images are in `volumesAndImages`.
  */
-import { type Hypervisor, type RunInstancesRequest, type Instance, DEFAULT_TERMINAL_SIZE, type TerminalSize } from "../hypervisor/index.ts";
+import {
+  DEFAULT_TERMINAL_SIZE,
+  type Bill,
+  type HostCapacity,
+  type Hypervisor,
+  type Instance,
+  type MetricSample,
+  type RunInstancesRequest,
+  type StorageBill,
+  type TerminalSize,
+} from "../hypervisor/index.ts";
 import { toCloudError, type CloudError } from "../shared/errors.ts";
-import { StorageState } from "./storage.svelte.ts";
+import { VolumesAndImages } from "./volumesAndImages.svelte.ts";
+
+const NO_BILL: Bill = { computeUsd: 0, storageUsd: 0, creditsUsd: 0, totalUsd: 0, billedSeconds: 0, accruing: false };
 
 export class Fleet {
   readonly hypervisor: Hypervisor;
-  readonly storage: StorageState;
+  readonly volumesAndImages: VolumesAndImages;
   instances = $state.raw<Instance[]>([]);
   selectedId = $state<string | null>(null);
   error = $state<CloudError | null>(null);
   busy = $state(false);
-  /** Bumped once a second with new samples: views that show metrics, bills or capacity read it. */
-  tick = $state(0);
+  /** Each listed instance's bill so far, by instance id; read again with every sample. */
+  bills = $state.raw<Readonly<Record<string, Bill>>>({});
+  /** Each listed instance's monitoring samples, oldest first, by instance id. */
+  metrics = $state.raw<Readonly<Record<string, readonly MetricSample[]>>>({});
+  /** Volumes' and snapshots' bill so far (root volumes are on their instances' bills). */
+  storageBill: StorageBill;
+  /** The host's budgets and what each instance holds of them. */
+  hostCapacity: HostCapacity;
   /** The terminal panel's size, so new instances boot with the right rows and columns. */
   terminalSize: TerminalSize = DEFAULT_TERMINAL_SIZE;
 
   readonly selected = $derived(this.instances.find((instance) => instance.instanceId === this.selectedId) ?? null);
+  /** The sum of every listed instance's bill. */
+  readonly instancesBillUsd = $derived(Object.values(this.bills).reduce((sum, bill) => sum + bill.totalUsd, 0));
+
+  readonly #unsubscribe: () => void;
 
   constructor(hypervisor: Hypervisor) {
     this.hypervisor = hypervisor;
     this.instances = hypervisor.describeInstances();
-    this.storage = new StorageState(hypervisor);
+    this.storageBill = $state.raw(hypervisor.getStorageBill());
+    this.hostCapacity = $state.raw(hypervisor.describeHostCapacity());
+    this.#readMeters();
+    this.volumesAndImages = new VolumesAndImages(hypervisor);
     // The launch form lists the images.
-    void this.storage.refreshImages();
-    hypervisor.subscribe((event) => {
-      if (event.type === "metrics-updated") {
-        this.tick++;
-        return;
+    void this.volumesAndImages.refreshImages();
+    this.#unsubscribe = hypervisor.subscribe((event) => {
+      if (event.type !== "metrics-updated" && event.type !== "storage-changed") {
+        this.instances = hypervisor.describeInstances();
+        if (event.type === "instance-removed" && this.selectedId === event.instanceId) this.selectedId = null;
       }
-      if (event.type === "storage-changed") return;
-      this.instances = hypervisor.describeInstances();
-      if (event.type === "instance-removed" && this.selectedId === event.instanceId) this.selectedId = null;
+      this.#readMeters();
     });
+  }
+
+  /** The instance's bill so far (nothing yet for one just listed). */
+  billOf(instanceId: string): Bill {
+    return this.bills[instanceId] ?? NO_BILL;
+  }
+
+  /** The instance's samples, oldest first (none before it first runs). */
+  metricsOf(instanceId: string): readonly MetricSample[] {
+    return this.metrics[instanceId] ?? [];
+  }
+
+  /** Stops following the hypervisor (the console is going away). */
+  dispose(): void {
+    this.#unsubscribe();
+    this.volumesAndImages.dispose();
   }
 
   select(instanceId: string | null): void {
@@ -85,12 +125,31 @@ export class Fleet {
     return this.#act(() => this.hypervisor.modifyInstanceAttribute(instanceId, { disableApiTermination: enabled }));
   }
 
-  setHostCapacity(capacity: { memoryBudgetMib?: number; cpuCores?: number }): Promise<void> {
-    return this.#act(() => this.hypervisor.setHostCapacity(capacity));
+  async setHostCapacity(capacity: { memoryBudgetMib?: number; cpuCores?: number }): Promise<void> {
+    await this.#act(() => this.hypervisor.setHostCapacity(capacity));
+    this.hostCapacity = this.hypervisor.describeHostCapacity();
   }
 
   dismissError(): void {
     this.error = null;
+  }
+
+  /**
+   * Reads what the meters say now. Bills grow with time and samples come once a second, so this
+   * runs on every sample as well as on every change of an instance, a volume or an image.
+   */
+  #readMeters(): void {
+    const bills: Record<string, Bill> = {};
+    const metrics: Record<string, readonly MetricSample[]> = {};
+    for (const { instanceId } of this.instances) {
+      bills[instanceId] = this.hypervisor.getInstanceBill(instanceId);
+      // A copy: the hypervisor adds to its own list in place.
+      metrics[instanceId] = [...this.hypervisor.getMetricData(instanceId)];
+    }
+    this.bills = bills;
+    this.metrics = metrics;
+    this.storageBill = this.hypervisor.getStorageBill();
+    this.hostCapacity = this.hypervisor.describeHostCapacity();
   }
 
   /** Runs an action; its failure becomes the error the page shows. */

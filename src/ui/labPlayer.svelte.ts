@@ -1,14 +1,16 @@
 /**
  * One open lab: which step shows, its check results, hints and solution, the lab's instance,
  * and the actions of the player (start, check, next, reset). Checks run through the labs
- * module's checker against the hypervisor; progress is saved through LabsState on every change.
+ * module's checker against the hypervisor; progress changes through the labs module's progress
+ * rules and is saved through LabsState on every change. What the instance's state allows (a
+ * check inside it, typing into it) is the hypervisor's lifecycle table's answer.
  */
 import { checkStep, type StepCheckResult } from "../labs/checker.ts";
 import { findLabInstance, labLaunchRequest } from "../labs/instances.ts";
 import type { Lab } from "../labs/parse.ts";
-import type { Instance } from "../hypervisor/index.ts";
+import { beginProgress, passStep, reachablePage, recordInstance, revealHint, revealSolution, type LabProgress } from "../labs/progress.ts";
+import { decide, unavailableBecause, type Instance } from "../hypervisor/index.ts";
 import { toCloudError, type CloudError } from "../shared/errors.ts";
-import type { StoredLabProgress } from "../persistence/database.ts";
 import type { Fleet } from "./fleet.svelte.ts";
 import type { LabsState } from "./labs.svelte.ts";
 
@@ -34,7 +36,7 @@ export class LabPlayer {
   /** A check the person asked for is running (or waits for an automatic one to end). */
   checkingManual = $state(false);
   /** Steps (by index) whose check the person saw fail this session: their hints may be revealed. */
-  failedSteps = $state.raw<ReadonlySet<number>>(new Set());
+  failedSteps = $state.raw<readonly number[]>([]);
   launching = $state(false);
   error = $state<CloudError | null>(null);
 
@@ -53,18 +55,24 @@ export class LabPlayer {
     void this.#fleet.instances;
     const hypervisor = this.#fleet.hypervisor;
     const recorded = findLabInstance(hypervisor, this.lab, { instanceId: this.progress?.instanceId ?? null });
-    if (recorded && recorded.state.name !== "terminated") return recorded;
+    if (recorded && isLive(recorded)) return recorded;
     const found = findLabInstance(hypervisor, this.lab);
-    return found && found.state.name !== "terminated" ? found : recorded;
+    return found && isLive(found) ? found : recorded;
   });
-  readonly running = $derived(this.instance?.state.name === "running");
-  readonly passed = $derived(new Set(this.progress?.passedSteps ?? []));
+  /** The lab's instance exists and has not begun to terminate. */
+  readonly live = $derived(this.instance !== undefined && isLive(this.instance));
+  /** Why the step's checks cannot look inside the instance now, or null when they can. */
+  readonly checkUnavailable = $derived(
+    this.instance ? unavailableBecause("labCheck", this.instance) : "The lab's instance does not exist yet.",
+  );
+  /** Why a command cannot be typed into the instance's terminal now, or null when it can. */
+  readonly typingUnavailable = $derived(
+    this.instance ? unavailableBecause("sendConsoleInput", this.instance) : "The lab's instance does not exist yet.",
+  );
   readonly hintsShown = $derived(this.viewed >= 0 ? (this.progress?.hintsShown[this.viewed] ?? 0) : 0);
   readonly solutionShown = $derived(this.progress?.solutionsShown.includes(this.viewed) ?? false);
   /** The furthest page the person may open: the current step, or the completion page once done. */
-  readonly reachable = $derived(
-    this.progress === null ? -1 : this.progress.completedAt !== null ? this.steps : Math.min(this.progress.currentStep, this.steps - 1),
-  );
+  readonly reachable = $derived(reachablePage(this.progress, this.steps));
 
   /** How many steps the lab has. */
   get steps(): number {
@@ -77,28 +85,21 @@ export class LabPlayer {
     this.lab = lab;
   }
 
+  /** Whether the step's check has passed. */
+  hasPassed(step: number): boolean {
+    return this.progress?.passedSteps.includes(step) ?? false;
+  }
+
   /** Opens the lab where the person left it: the introduction, their current step, or the completion page. */
   restore(): void {
-    const progress = this.progress;
-    this.viewed = progress === null ? -1 : progress.completedAt !== null ? this.steps : Math.min(progress.currentStep, this.steps - 1);
+    this.viewed = this.reachable;
   }
 
   /** Starts the lab: progress from step 1, and the lab's instance launched when the lab says the player launches it. */
   async begin(): Promise<void> {
-    if (this.progress === null) {
-      await this.#save({
-        labId: this.lab.id,
-        currentStep: 0,
-        passedSteps: [],
-        hintsShown: {},
-        solutionsShown: [],
-        instanceId: null,
-        startedAt: new Date().toISOString(),
-        completedAt: null,
-      });
-    }
+    if (this.progress === null) await this.#save(beginProgress(this.lab.id, Date.now()));
     this.show(this.reachable === this.steps ? this.steps : Math.max(0, this.reachable));
-    if (this.lab.launch && !this.#live(this.instance)) await this.launchInstance();
+    if (this.lab.launch && !this.live) await this.launchInstance();
   }
 
   /** Launches the lab's instance (its image, type, Name and lab tag, user data) and records it. */
@@ -107,7 +108,7 @@ export class LabPlayer {
     this.launching = true;
     this.error = null;
     try {
-      const request = labLaunchRequest(this.lab, this.#fleet.storage.images);
+      const request = labLaunchRequest(this.lab, this.#fleet.volumesAndImages.images);
       const [instance] = await this.#fleet.hypervisor.runInstances({ ...request, terminalSize: this.#fleet.terminalSize });
       if (instance) await this.recordInstance(instance.instanceId);
     } catch (error) {
@@ -119,8 +120,8 @@ export class LabPlayer {
 
   /** Keeps the lab's instance in the progress, so a reload finds the same one. */
   async recordInstance(instanceId: string): Promise<void> {
-    const progress = this.progress;
-    if (progress && progress.instanceId !== instanceId) await this.#save({ ...progress, instanceId });
+    const recorded = this.progress && recordInstance(this.progress, instanceId);
+    if (recorded) await this.#save(recorded);
   }
 
   show(page: number): void {
@@ -161,7 +162,7 @@ export class LabPlayer {
       this.results = result;
       this.resultsSource = source;
       this.resultsShown++;
-      if (!result.passed && source === "manual" && !this.failedSteps.has(step)) this.failedSteps = new Set([...this.failedSteps, step]);
+      if (!result.passed && source === "manual" && !this.failedSteps.includes(step)) this.failedSteps = [...this.failedSteps, step];
     }
     if (result?.passed) await this.#stepPassed(step);
     if (this.#manualQueued) {
@@ -173,14 +174,19 @@ export class LabPlayer {
   }
 
   /**
-   * Called every second: re-checks the viewed step while it is the current one, the instance
-   * runs, nothing else is checking and the terminal is quiet (so a Check pressed right after
-   * typing seldom waits behind an automatic one).
+   * Called every second: re-checks the viewed step while it is the current one, the checks can
+   * look inside the instance, nothing else is checking and the terminal is quiet (so a Check
+   * pressed right after typing seldom waits behind an automatic one).
    */
   autoCheck(now = performance.now()): void {
     const step = this.viewed;
-    if (this.#inFlight || this.progress === null || step < 0 || step >= this.steps || this.passed.has(step)) return;
-    if (!this.running || now - this.#lastCheckEndedAt < AUTO_CHECK_INTERVAL_MS || now - this.#lastConsoleAt < AUTO_CHECK_QUIET_MS) return;
+    if (this.#inFlight || this.progress === null || step < 0 || step >= this.steps || this.hasPassed(step)) return;
+    if (
+      this.checkUnavailable !== null ||
+      now - this.#lastCheckEndedAt < AUTO_CHECK_INTERVAL_MS ||
+      now - this.#lastConsoleAt < AUTO_CHECK_QUIET_MS
+    )
+      return;
     if (typeof document !== "undefined" && document.visibilityState === "hidden") return;
     void this.check("auto");
   }
@@ -192,17 +198,14 @@ export class LabPlayer {
 
   /** Reveals the viewed step's next hint. */
   async showHint(): Promise<void> {
-    const progress = this.progress;
     const step = this.lab.steps[this.viewed];
-    if (!progress || !step) return;
-    const shown = Math.min(step.hints.length, (progress.hintsShown[this.viewed] ?? 0) + 1);
-    await this.#save({ ...progress, hintsShown: { ...progress.hintsShown, [this.viewed]: shown } });
+    if (!this.progress || !step) return;
+    await this.#save(revealHint(this.progress, this.viewed, step.hints.length));
   }
 
   async showSolution(): Promise<void> {
-    const progress = this.progress;
-    if (!progress || progress.solutionsShown.includes(this.viewed)) return;
-    await this.#save({ ...progress, solutionsShown: [...progress.solutionsShown, this.viewed].sort((a, b) => a - b) });
+    const shown = this.progress && revealSolution(this.progress, this.viewed);
+    if (shown) await this.#save(shown);
   }
 
   /**
@@ -212,7 +215,7 @@ export class LabPlayer {
   async reset(): Promise<boolean> {
     this.error = null;
     const instance = this.instance;
-    if (instance && this.#live(instance)) {
+    if (instance && this.live) {
       try {
         await this.#fleet.hypervisor.terminateInstances([instance.instanceId]);
       } catch (error) {
@@ -223,14 +226,14 @@ export class LabPlayer {
     await this.#labs.forget(this.lab.id);
     this.viewed = -1;
     this.results = null;
-    this.failedSteps = new Set();
+    this.failedSteps = [];
     return true;
   }
 
   /** Types a command into the lab's instance's terminal (and presses Enter). */
   async sendToTerminal(command: string): Promise<void> {
     const instance = this.instance;
-    if (!instance || instance.state.name !== "running") return;
+    if (!instance || this.typingUnavailable !== null) return;
     const text = command.endsWith("\n") ? command : `${command}\n`;
     try {
       await this.#fleet.hypervisor.sendConsoleInput(instance.instanceId, text);
@@ -244,19 +247,20 @@ export class LabPlayer {
   }
 
   async #stepPassed(step: number): Promise<void> {
-    const progress = this.progress;
-    if (!progress || (progress.passedSteps.includes(step) && progress.currentStep > step)) return;
-    const passedSteps = [...new Set([...progress.passedSteps, step])].sort((a, b) => a - b);
-    const currentStep = Math.max(progress.currentStep, step + 1);
-    const completedAt = progress.completedAt ?? (currentStep >= this.steps ? new Date().toISOString() : null);
-    await this.#save({ ...progress, passedSteps, currentStep, completedAt });
+    const passed = this.progress && passStep(this.progress, step, this.steps, Date.now());
+    if (passed) await this.#save(passed);
   }
 
-  #live(instance: Instance | undefined): instance is Instance {
-    return instance !== undefined && instance.state.name !== "terminated" && instance.state.name !== "shutting-down";
-  }
-
-  #save(progress: StoredLabProgress): Promise<void> {
+  #save(progress: LabProgress): Promise<void> {
     return this.#labs.save(progress);
   }
+}
+
+/**
+ * Whether an instance is still live: exactly when terminating it would change something (the
+ * lifecycle table's no-op for an instance shutting down or terminated). A protected instance
+ * is live too; terminating it is refused, with the reason.
+ */
+function isLive(instance: Instance): boolean {
+  return decide("terminate", instance).kind !== "no-op";
 }

@@ -1,14 +1,14 @@
 /**
- * The page's view of the labs: the catalog (the shipped labs and any the person imported),
- * the person's progress in each (kept in IndexedDB through the hypervisor), and which lab is
+ * The console's view of the labs: the catalog (the shipped labs and any the person imported),
+ * the person's progress in each (kept in the browser by the labs module's LabProgressBook), and which lab is
  * open. The open lab lives in the URL (#/labs/<id>) while the Labs page shows, so a reload
  * reopens it; it is remembered here while the person visits another page (to launch the lab's
  * instance, say).
  */
 import { importLab, loadBundledLabs } from "../labs/catalog.ts";
 import type { Lab, LabError } from "../labs/parse.ts";
+import { standing, type LabProgress, type LabProgressBook, type LabStanding } from "../labs/progress.ts";
 import { toCloudError, type CloudError } from "../shared/errors.ts";
-import type { StoredLabProgress } from "../persistence/database.ts";
 import type { Fleet } from "./fleet.svelte.ts";
 
 const HASH_PREFIX = "#/labs";
@@ -25,22 +25,17 @@ export function isLabsHash(hash: string): boolean {
   return labIdFromHash(hash) !== undefined;
 }
 
-/** Where a person is in a lab, as the catalog says it. */
-export type LabStanding =
-  | { readonly kind: "not-started" }
-  | { readonly kind: "in-progress"; readonly step: number; readonly of: number }
-  | { readonly kind: "completed" };
-
 export class LabsState {
   readonly #fleet: Fleet;
+  readonly #book: LabProgressBook;
   /** The catalog: shipped labs first (prerequisites before the labs that need them), then imported ones. */
   labs = $state.raw<readonly Lab[]>([]);
   /** Shipped labs that did not load (there should be none: labs:check refuses them). */
   loadErrors = $state.raw<readonly LabError[]>([]);
   /** Ids of the labs imported from files (kept in IndexedDB with the progress). */
-  imported = $state.raw<ReadonlySet<string>>(new Set());
+  imported = $state.raw<readonly string[]>([]);
   /** Progress by lab id, as last read or written. */
-  progress = $state.raw<Readonly<Record<string, StoredLabProgress>>>({});
+  progress = $state.raw<Readonly<Record<string, LabProgress>>>({});
   progressLoaded = $state(false);
   /** The open lab's id; null shows the catalog. */
   openId = $state<string | null>(null);
@@ -53,8 +48,9 @@ export class LabsState {
 
   #loaded = false;
 
-  constructor(fleet: Fleet) {
+  constructor(fleet: Fleet, book: LabProgressBook) {
     this.#fleet = fleet;
+    this.#book = book;
     const fromHash = typeof location === "undefined" ? undefined : labIdFromHash(location.hash);
     if (fromHash) this.openId = fromHash;
     void this.#readProgress();
@@ -74,7 +70,7 @@ export class LabsState {
   async #readImported(): Promise<void> {
     let files;
     try {
-      files = await this.#fleet.hypervisor.labProgress.importedLabs();
+      files = await this.#book.importedLabs();
     } catch (error) {
       this.error = toCloudError(error);
       return;
@@ -83,11 +79,11 @@ export class LabsState {
   }
 
   #add(fileName: string, text: string): { ok: true; lab: Lab } | { ok: false; errors: readonly LabError[] } {
-    const imageNames = this.#fleet.storage.images.map((image) => image.name);
+    const imageNames = this.#fleet.volumesAndImages.images.map((image) => image.name);
     const result = importLab(fileName, text, this.labs, imageNames.length > 0 ? { imageNames } : {});
     if (!result.ok) return result;
     this.labs = [...this.labs, result.lab];
-    this.imported = new Set([...this.imported, result.lab.id]);
+    this.imported = [...this.imported, result.lab.id];
     return result;
   }
 
@@ -100,10 +96,7 @@ export class LabsState {
   }
 
   standing(lab: Lab): LabStanding {
-    const progress = this.progress[lab.id];
-    if (!progress) return { kind: "not-started" };
-    if (progress.completedAt !== null) return { kind: "completed" };
-    return { kind: "in-progress", step: Math.min(progress.currentStep, lab.steps.length - 1) + 1, of: lab.steps.length };
+    return standing(this.progress[lab.id], lab.steps.length);
   }
 
   /** Opens a lab (or the catalog, with null) and says so in the URL. */
@@ -136,7 +129,7 @@ export class LabsState {
   importFile(fileName: string, text: string): { ok: true; lab: Lab } | { ok: false; errors: readonly LabError[] } {
     const result = this.#add(fileName, text);
     if (result.ok) {
-      this.#fleet.hypervisor.labProgress.putImportedLab({ labId: result.lab.id, fileName, text }).catch((error: unknown) => {
+      this.#book.keepImportedLab({ labId: result.lab.id, fileName, text }).catch((error: unknown) => {
         this.error = toCloudError(error);
       });
     }
@@ -144,11 +137,11 @@ export class LabsState {
   }
 
   /** Saves a lab's progress; the page shows it at once, and an error if IndexedDB refuses it. */
-  async save(progress: StoredLabProgress): Promise<void> {
+  async save(progress: LabProgress): Promise<void> {
     this.progress = { ...this.progress, [progress.labId]: progress };
     this.pendingSaves++;
     try {
-      await this.#fleet.hypervisor.labProgress.put(progress);
+      await this.#book.save(progress);
     } catch (error) {
       this.error = toCloudError(error);
     } finally {
@@ -163,7 +156,7 @@ export class LabsState {
     this.progress = rest;
     this.pendingSaves++;
     try {
-      await this.#fleet.hypervisor.labProgress.delete(labId);
+      await this.#book.forget(labId);
     } catch (error) {
       this.error = toCloudError(error);
     } finally {
@@ -177,7 +170,7 @@ export class LabsState {
 
   async #readProgress(): Promise<void> {
     try {
-      const all = await this.#fleet.hypervisor.labProgress.all();
+      const all = await this.#book.all();
       // Anything saved while reading wins over what was read.
       this.progress = { ...Object.fromEntries(all.map((progress) => [progress.labId, progress])), ...this.progress };
     } catch (error) {

@@ -1,11 +1,10 @@
 /**
- * The page's view of the lab's storage: volumes, snapshots and images as reactive state, image
- * downloads under way with their progress, and the storage actions the console offers. Every
+ * The console's view of EBS and the images: volumes, snapshots and images as reactive state, image
+ * downloads under way with their progress, and the actions on them the console offers. Every
  * action returns a Result, so the view that asked shows its error where the person is looking
  * (in the dialog, beside the image) rather than in a banner elsewhere.
  */
-import type { Hypervisor, HypervisorEvent, Snapshot, Volume } from "../hypervisor/index.ts";
-import type { ImageDescription } from "../images/imageRepository.ts";
+import type { Hypervisor, HypervisorEvent, ImageDescription, Snapshot, Volume } from "../hypervisor/index.ts";
 import { ok, toCloudError, type CloudError, type Result } from "../shared/errors.ts";
 
 export interface DownloadProgress {
@@ -17,7 +16,7 @@ export type CreateVolumeRequest =
   | { readonly sizeMib: number; readonly filesystem?: "ext4"; readonly name?: string }
   | { readonly snapshotId: string; readonly name?: string };
 
-export class StorageState {
+export class VolumesAndImages {
   readonly #hypervisor: Hypervisor;
   volumes = $state.raw<Volume[]>([]);
   snapshots = $state.raw<Snapshot[]>([]);
@@ -32,15 +31,23 @@ export class StorageState {
   downloads = $state<Record<string, DownloadProgress>>({});
   /** How each image's last download ended when it failed or was cancelled, by image id. */
   downloadErrors = $state<Record<string, CloudError>>({});
-  readonly #controllers = new Map<string, AbortController>();
+  /** How to cancel each download under way, by image id (not shown, so not reactive). */
+  readonly #controllers: Record<string, AbortController> = {};
   /** Reads of the image list started; only the latest one's answer is kept. */
   #imageReads = 0;
+  readonly #unsubscribe: () => void;
 
   constructor(hypervisor: Hypervisor) {
     this.#hypervisor = hypervisor;
     this.#readVolumes();
     this.snapshots = hypervisor.describeSnapshots();
-    hypervisor.subscribe((event) => this.#onEvent(event));
+    this.#unsubscribe = hypervisor.subscribe((event) => this.#onEvent(event));
+  }
+
+  /** Stops following the hypervisor and cancels the downloads under way. */
+  dispose(): void {
+    this.#unsubscribe();
+    for (const controller of Object.values(this.#controllers)) controller.abort();
   }
 
   /** Rereads the image list (the catalog and this browser's images). */
@@ -60,22 +67,22 @@ export class StorageState {
 
   /** Downloads an image's files into this browser, with progress; a second call while one runs does nothing. */
   async downloadImage(imageId: string): Promise<void> {
-    if (this.#controllers.has(imageId)) return;
+    if (this.#controllers[imageId]) return;
     const controller = new AbortController();
-    this.#controllers.set(imageId, controller);
+    this.#controllers[imageId] = controller;
     delete this.downloadErrors[imageId];
     this.downloads[imageId] = { loadedBytes: 0, totalBytes: 0 };
     try {
       await this.#hypervisor.downloadImage(imageId, {
         signal: controller.signal,
         onProgress: ({ loadedBytes, totalBytes }) => {
-          if (this.#controllers.get(imageId) === controller) this.downloads[imageId] = { loadedBytes, totalBytes };
+          if (this.#controllers[imageId] === controller) this.downloads[imageId] = { loadedBytes, totalBytes };
         },
       });
     } catch (error) {
       this.downloadErrors[imageId] = toCloudError(error);
     } finally {
-      this.#controllers.delete(imageId);
+      delete this.#controllers[imageId];
       delete this.downloads[imageId];
     }
     this.version++;
@@ -83,7 +90,7 @@ export class StorageState {
   }
 
   cancelDownload(imageId: string): void {
-    this.#controllers.get(imageId)?.abort();
+    this.#controllers[imageId]?.abort();
   }
 
   dismissDownloadError(imageId: string): void {
