@@ -158,8 +158,9 @@ describe("an instance-store-backed instance", () => {
   it("can be rebooted (its disk kept) but not stopped or hibernated, has no EBS volume, and a shutdown inside terminates it", async () => {
     hypervisor = await createNodeHypervisor();
     const image = (await hypervisor.describeImages()).find((candidate) => candidate.rootDeviceType === "instance-store");
-    expect(image?.name).toMatch(/instance-store/);
-    const [instance] = (await hypervisor.runInstances({ imageId: image?.imageId })) as [Instance];
+    if (!image) throw new Error("the catalog offers no instance-store image");
+    expect(image.name).toMatch(/instance-store/);
+    const [instance] = (await hypervisor.runInstances({ imageId: image.imageId })) as [Instance];
     const id = instance.instanceId;
     expect(instance.rootDeviceType).toBe("instance-store");
     await waitForInstance(hypervisor, id, agentReady);
