@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { Persistence } from "../../persistence/persistence.ts";
 import type { InstanceStateName } from "../instances/instance.ts";
 import type { InstanceRecord } from "../instances/record.ts";
+import { fakeFleet } from "../testing/fakeFleet.ts";
 import { inState, testPersistence } from "../testing/records.ts";
 import { HostCapacityLedger } from "./hostCapacity.ts";
 import { EMULATOR_OVERHEAD_MIB } from "./memoryBudget.ts";
@@ -115,13 +116,20 @@ describe("describing and setting the budgets", () => {
   });
 
   it.each([
-    [{ memoryBudgetMib: 63 }, /64 MiB or more/],
-    [{ memoryBudgetMib: Number.NaN }, /not possible/],
+    [{ memoryBudgetMib: 63 }, /from 64 to/],
+    [{ memoryBudgetMib: Number.NaN }, /memoryBudgetMib/],
     [{ cpuCores: 0 }, /above 0/],
-    [{ cpuCores: 257 }, /not possible/],
-  ])("refuses %j with InvalidParameterValue and keeps the budgets as they were", async (budgets, message) => {
-    const capacity = ledger(2048, 2);
-    await expect(capacity.set(budgets)).rejects.toMatchObject({ code: "InvalidParameterValue", message: expect.stringMatching(message) });
-    expect([capacity.memoryBudgetMib, capacity.cpuBudgetPct]).toEqual([2048, 200]);
+    [{ cpuCores: 257 }, /at most 256/],
+  ])("setHostCapacity(%j) is refused with InvalidParameterValue and keeps the budgets as they were", async (budgets, message) => {
+    const fleet = await fakeFleet({ memoryBudgetMib: 2048, cpuCores: 2 });
+    try {
+      await expect(fleet.hypervisor.setHostCapacity(budgets)).rejects.toMatchObject({
+        code: "InvalidParameterValue",
+        message: expect.stringMatching(message),
+      });
+      expect(fleet.hypervisor.describeHostCapacity()).toMatchObject({ memoryBudgetMib: 2048, cpuBudgetPct: 200 });
+    } finally {
+      await fleet.close();
+    }
   });
 });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { testInstance } from "../testing/records.ts";
+import { parseDescribeInstances } from "../requests/instances.ts";
 import { filterInstances } from "./describe.ts";
 import { instanceState } from "./instance.ts";
 
@@ -56,12 +57,13 @@ describe("describeInstances' filters", () => {
     expect(ids([{ name: "instance-type", values: [] }])).toEqual([]);
   });
 
-  it("refuses an unknown filter with InvalidParameterValue, naming it and the supported ones", () => {
+  it("refuses an unknown filter with InvalidParameterValue, naming it and the supported ones, before any filtering", () => {
+    // The facade checks the request (requests/instances.ts) and then filters: the same two steps.
     for (const name of ["availability-zone", "tag:", "Instance-State-Name"]) {
-      expect(() => filterInstances(ALL, [{ name, values: ["x"] }])).toThrow(
+      expect(() => filterInstances(ALL, parseDescribeInstances({ filters: [{ name, values: ["x"] }] }).filters ?? [])).toThrow(
         expect.objectContaining({
           code: "InvalidParameterValue",
-          message: expect.stringMatching(new RegExp(`'${name}'.*instance-state-name`)),
+          message: expect.stringMatching(new RegExp(`\\(${name}\\).*instance-state-name`)),
         }),
       );
     }

@@ -4,6 +4,7 @@
  * and the small test catalog of testImages.ts,
  * and helpers that bring an instance to a state and wait for it by the hypervisor's own events.
  */
+import type { Volume } from "../ebs/volumes.ts";
 import type { Hypervisor } from "../hypervisor.ts";
 import type { Instance } from "../instances/instance.ts";
 import type { RunInstancesRequest } from "../instances/launchSpec.ts";
@@ -107,4 +108,11 @@ export async function launchRunning(
 export async function stopped(fleet: FakeFleet, instanceId: string, options: { hibernate?: boolean } = {}): Promise<Instance> {
   await fleet.hypervisor.stopInstances([instanceId], options);
   return waitForInstance(fleet.hypervisor, instanceId, isState("stopped"), "stopped");
+}
+
+/** The volume attached to the instance at a device, as describeVolumes shows it. */
+export function volumeAt(hypervisor: Hypervisor, instanceId: string, device: "/dev/sda" | "/dev/sdb"): Volume | undefined {
+  return hypervisor
+    .describeVolumes()
+    .find((volume) => volume.attachments.some((attachment) => attachment.instanceId === instanceId && attachment.device === device));
 }
