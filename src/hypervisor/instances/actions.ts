@@ -76,8 +76,11 @@ export class InstanceActions {
   /** Reboots the guest's operating system; the instance stays running, as on EC2. */
   async reboot(instanceIds: readonly string[]): Promise<void> {
     await this.#transition(instanceIds, "reboot", undefined, (record) => {
+      const worker = record.runtime.worker;
+      // An emulator that died is built again, as a reboot of an impaired instance is on EC2.
+      if (!worker) return void this.#ctx.builder.restart(record);
       this.#ctx.registry.update(record, { statusChecks: { system: "ok", instance: "initializing" } });
-      void record.runtime.worker?.api.reboot().catch(() => undefined);
+      void worker.api.reboot().catch(() => undefined);
     });
   }
 
@@ -98,6 +101,8 @@ export class InstanceActions {
   modifyAttribute(instanceId: string, request: ModifyInstanceAttributeRequest): void {
     const { registry } = this.#ctx;
     const record = registry.get(instanceId);
+    // A type change has its own rule (only while stopped), whose reason the console shows for it.
+    if (request.instanceType !== undefined) registry.allow(record, "modifyInstanceType");
     registry.allow(record, "modifyInstanceAttribute");
     const changes: { -readonly [K in keyof Instance]?: Instance[K] } = {};
     let credits: CreditAccount | null | undefined;
@@ -109,7 +114,6 @@ export class InstanceActions {
           `The instance type '${request.instanceType}' does not exist. See describeInstanceTypes for the ones offered.`,
         );
       }
-      registry.allow(record, "modifyInstanceType");
       const image = record.config.image;
       if (type.memoryMib < image.minMemoryMib) {
         throw new Ec2Error(

@@ -165,6 +165,14 @@ const RULES: Readonly<Record<LifecycleAction, Rule>> = {
   sendConsoleInput: {
     states: row(R, P, R, R, R, R),
     refusal: (id, state) => `Cannot type into the instance ${id}: it is ${state}, not running.`,
+    conditions: [
+      {
+        refuses: (instance) => instance.statusChecks.system === "impaired",
+        code: "IncorrectInstanceState",
+        message: (instance) =>
+          `Cannot type into the instance ${instance.instanceId}: its emulator is not running (see its status checks). Reboot or stop it.`,
+      },
+    ],
   },
 };
 

@@ -81,7 +81,7 @@ describe("a launch", () => {
 
   // Fails while transitions.ts failLaunch leaves the root volume attached to the terminated
   // instance: in use for ever, and neither deletable nor detachable.
-  it.fails("that never ran leaves no root volume behind (DeleteOnTermination)", async () => {
+  it("that never ran leaves no root volume behind (DeleteOnTermination)", async () => {
     const boot = fleet.host.hold("boot");
     const { instanceId } = await launch(fleet);
     await boot.reached;
@@ -106,7 +106,7 @@ describe("a start", () => {
 
   // Fails while transitions.ts onWorkerLost treats every pending instance as a launch: an
   // instance that ran before is terminated instead of left stopped, as a refused boot leaves it.
-  it.fails("whose worker crashes while pending leaves the instance stopped, as a refused boot does", async () => {
+  it("whose worker crashes while pending leaves the instance stopped, as a refused boot does", async () => {
     const { instanceId } = await launchRunning(fleet);
     await stopped(fleet, instanceId);
     const boot = fleet.host.hold("boot");
@@ -138,7 +138,7 @@ describe("a running instance's worker", () => {
 
   // Fails while actions.ts reboot only asks the worker it no longer has: the instance is left
   // "initializing" for ever with no emulator behind it.
-  it.fails("that crashed is booted again by a reboot, as the impaired status tells the person to do", async () => {
+  it("that crashed is booted again by a reboot, as the impaired status tells the person to do", async () => {
     const { instanceId } = await launchRunning(fleet);
     fleet.host.workerOf(instanceId).crash("out of memory");
     await waitForInstance(fleet.hypervisor, instanceId, (i) => i.statusChecks.instance === "impaired");

@@ -116,12 +116,13 @@ export class Transitions {
     });
   }
 
-  /** A launch that never ran: the instance is terminated, with the reason. */
+  /** A launch that never ran: the instance is terminated, with the reason, and its root volume goes with it. */
   failLaunch(record: InstanceRecord, error: CloudError): void {
     record.runtime.hibernation = null;
     void this.releaseWorker(record);
     record.runtime.generation++;
     this.endBilling(record);
+    void this.deleteVolumesOf(record).catch(() => undefined);
     record.config.meter.deleteVolume(Date.now());
     this.#ctx.registry.forgetLater(record);
     this.#ctx.registry.update(record, {
@@ -140,7 +141,8 @@ export class Transitions {
   /** The emulator or its worker died: a launch that was pending fails; a running instance is impaired. */
   onWorkerLost(record: InstanceRecord, error: CloudError): void {
     const state = record.instance.state.name;
-    if (state === "pending") return this.failLaunch(record, error);
+    // A start that had run before leaves the instance stopped with its volume; a launch that never ran is terminated.
+    if (state === "pending") return this.failBoot(record, error);
     if (state !== "running") return;
     void this.releaseWorker(record);
     this.#ctx.registry.update(record, {

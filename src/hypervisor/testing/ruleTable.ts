@@ -337,14 +337,7 @@ export const ACTIONS: readonly TableAction[] = [
  * Cells where the hypervisor and the console disagree today, by "state label / action", with what
  * goes wrong. They run as expected failures, so each turns red once the disagreement is gone.
  */
-export const KNOWN_DISAGREEMENTS: Readonly<Record<string, string>> = {
-  // lifecycle.ts offers sendConsoleInput whenever the instance is running; registry.ts withEmulator
-  // refuses a running instance whose emulator died ("has no running emulator").
-  "running, impaired (emulator lost) / sendConsoleInput": "the console offers typing, the hypervisor refuses",
-  // actions.ts modifyAttribute asks the modifyInstanceAttribute rule before modifyInstanceType's,
-  // so a terminated instance's type change is refused in the attribute rule's words.
-  "terminated / modifyInstanceType": "refused in modifyInstanceAttribute's words, not the type rule's",
-};
+export const KNOWN_DISAGREEMENTS: Readonly<Record<string, string>> = {};
 
 export function knownDisagreement(row: TableAction, state: TableState): string | undefined {
   return KNOWN_DISAGREEMENTS[`${state.label} / ${row.action}`];
