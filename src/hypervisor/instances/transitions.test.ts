@@ -79,8 +79,8 @@ describe("a launch", () => {
     expect(failed.stateReason?.message).toContain("out of memory");
   });
 
-  // Fails while transitions.ts failLaunch leaves the root volume attached to the terminated
-  // instance: in use for ever, and neither deletable nor detachable.
+  // A root volume left attached to a terminated instance would be in use for ever: neither
+  // deletable nor detachable.
   it("that never ran leaves no root volume behind (DeleteOnTermination)", async () => {
     const boot = fleet.host.hold("boot");
     const { instanceId } = await launch(fleet);
@@ -104,8 +104,7 @@ describe("a start", () => {
     expect(volumeAt(fleet.hypervisor, instanceId, "/dev/sda")).toBeDefined();
   });
 
-  // Fails while transitions.ts onWorkerLost treats every pending instance as a launch: an
-  // instance that ran before is terminated instead of left stopped, as a refused boot leaves it.
+  // An instance that ran before keeps its volume and stays stopped, whichever way its boot failed.
   it("whose worker crashes while pending leaves the instance stopped, as a refused boot does", async () => {
     const { instanceId } = await launchRunning(fleet);
     await stopped(fleet, instanceId);
@@ -136,8 +135,7 @@ describe("a running instance's worker", () => {
     expect(impaired.stateReason?.message).toBe("Server.InternalError: the CPU hit an invalid opcode");
   });
 
-  // Fails while actions.ts reboot only asks the worker it no longer has: the instance is left
-  // "initializing" for ever with no emulator behind it.
+  // Asking the dead worker to reboot would leave the instance "initializing" for ever.
   it("that crashed is booted again by a reboot, as the impaired status tells the person to do", async () => {
     const { instanceId } = await launchRunning(fleet);
     fleet.host.workerOf(instanceId).crash("out of memory");
