@@ -3,7 +3,7 @@
  * boot, stop, hibernate and resume, terminate and the volumes that go or stay, and what the
  * worker or the guest does on its own (crash, emulator error, poweroff, reboot).
  */
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { OVERLAY_BLOCK_BYTES } from "../../disk/blockOverlay.ts";
 import {
   agentOk,
@@ -288,5 +288,23 @@ describe("the guest on its own", () => {
     await expect.poll(() => fleet.host.workersOf(instanceId).length).toBe(2);
     fleet.host.workerOf(instanceId).agentReady();
     await waitForInstance(fleet.hypervisor, instanceId, agentOk);
+  });
+});
+
+describe("shutting the hypervisor down", () => {
+  // Timers left running would announce changes (an agent's deadline, a terminated listing's
+  // expiry) from a hypervisor that was shut down, and reach into its closed database.
+  it.fails("leaves no timer behind: no agent deadline, no pending removal of a terminated instance", async () => {
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
+    try {
+      const timed = await fakeFleet();
+      await launchRunning(timed, {}, "booting");
+      const { instanceId } = await launchRunning(timed);
+      await timed.hypervisor.terminateInstances([instanceId]);
+      await timed.close();
+      expect(vi.getTimerCount()).toBe(0);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });
