@@ -148,6 +148,22 @@ describe("a running instance's worker", () => {
   });
 });
 
+describe("a crashed instance rebooted back to health", () => {
+  // The instances table shows a Server.InternalError reason as an alert: it must not outlive the
+  // emulator it was about.
+  it.fails("no longer shows the crash as its reason", async () => {
+    const { instanceId } = await launchRunning(fleet);
+    fleet.host.workerOf(instanceId).crash("out of memory");
+    await waitForInstance(fleet.hypervisor, instanceId, (i) => i.statusChecks.instance === "impaired");
+    await fleet.hypervisor.rebootInstances([instanceId]);
+    await expect.poll(() => fleet.host.workersOf(instanceId).length, { timeout: 300 }).toBe(2);
+    await waitForInstance(fleet.hypervisor, instanceId, (i) => i.state.name === "running" && i.statusChecks.system === "ok");
+    fleet.host.workerOf(instanceId).agentReady();
+    const healthy = await waitForInstance(fleet.hypervisor, instanceId, agentOk);
+    expect(healthy.stateReason?.code).not.toBe("Server.InternalError");
+  });
+});
+
 describe("stopping", () => {
   it("is stopping while the guest powers off, calls powerOff once, keeps the root volume and its last writes", async () => {
     const { instanceId } = await launchRunning(fleet);

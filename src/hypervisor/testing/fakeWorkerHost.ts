@@ -87,7 +87,7 @@ export type GatedCall = "boot" | "powerOff" | "hibernate" | "takeDirtyBlocks" | 
 
 export const SAVED_STATE_BYTES = 16;
 
-export function defaultScript(): WorkerScript {
+function defaultScript(): WorkerScript {
   return {
     boot: () => ({ ok: true, value: undefined }),
     powerOff: () => ({ ok: true, value: { graceful: true } }),

@@ -27,7 +27,7 @@ import type { GatedCall, WorkerMethod } from "./fakeWorkerHost.ts";
 type Root = Instance["rootDeviceType"];
 
 /** An instance brought to a state for one cell. */
-export interface Subject {
+interface Subject {
   readonly instanceId: string;
   /** The volume attached at /dev/sdb on the way, when the cell needs one and the state allows it. */
   readonly dataVolumeId: string | null;
@@ -344,7 +344,7 @@ export const ACTIONS: readonly TableAction[] = [
  * Cells where the hypervisor and the console disagree today, by "state label / action", with what
  * goes wrong. They run as expected failures, so each turns red once the disagreement is gone.
  */
-export const KNOWN_DISAGREEMENTS: Readonly<Record<string, string>> = {
+const KNOWN_DISAGREEMENTS: Readonly<Record<string, string>> = {
   // While a guest reboots, builder.ts restart lets the old emulator go before it takes a fresh
   // one; the table offers typing (running, system ok), registry.ts withEmulator refuses it.
   "running, rebooting (between emulators) / sendConsoleInput": "the console offers typing, the hypervisor refuses",

@@ -16,7 +16,7 @@ export const INSTANCE_STORE_IMAGE_ID = "ami-00000000000001a57";
 /** Four of the overlay's 4 KiB blocks. */
 export const TEST_ROOT_VOLUME_BYTES = 16 * 1024;
 /** Above t3.nano's 64 MiB, so a type too small for the image can be asked for. */
-export const TEST_IMAGE_MIN_MEMORY_MIB = 128;
+const TEST_IMAGE_MIN_MEMORY_MIB = 128;
 
 /** Where the catalog seems to be: a folder that does not exist, since the fetcher answers for it. */
 export const TEST_IMAGES_DIR = "/nonexistent/tabcloud-test-images";
