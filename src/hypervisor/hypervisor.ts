@@ -279,6 +279,7 @@ export class Hypervisor {
     const records = this.#m.registry.all();
     await Promise.all(records.map((record) => record.runtime.saving));
     this.#m.saver.close();
+    this.#m.registry.close();
     await Promise.all(records.map((record) => this.#m.transitions.releaseWorker(record)));
     await this.#persistence.close();
   }

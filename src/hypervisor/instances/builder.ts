@@ -72,6 +72,9 @@ export class InstanceBuilder {
     if (record.instance.launchProgress) registry.update(record, { launchProgress: null });
 
     const worker = this.#ctx.workers.take(instanceId);
+    // After a guest's reboot the stopped emulator stood in until now (see restart); it goes as the fresh one arrives.
+    const replaced = runtime.worker;
+    if (replaced) void this.#ctx.transitions.releaseWorker(record);
     runtime.worker = worker;
     worker.onCrash((reason) =>
       transitions.onWorkerLost(record, { code: "InstanceBootFailure", message: `The instance's worker stopped: ${reason}` }),
@@ -103,6 +106,8 @@ export class InstanceBuilder {
     registry.update(record, {
       state: instanceState("running"),
       hibernated: false,
+      // What went wrong with an earlier emulator is no longer the instance's state.
+      ...(record.instance.stateReason?.code === "Server.InternalError" ? { stateReason: null } : {}),
       statusChecks: { system: "ok", instance: resuming ? "ok" : "initializing" },
     });
     if (!resuming) this.#ctx.agents.watch(record, generation);
@@ -118,8 +123,8 @@ export class InstanceBuilder {
     const generation = this.#ctx.registry.begin(record, { statusChecks: { system: "ok", instance: "initializing" } });
     await this.#ctx.disks.keep(record, generation).catch(() => false);
     if (record.runtime.generation !== generation) return;
-    await this.#ctx.transitions.releaseWorker(record);
-    if (record.runtime.generation !== generation) return;
+    // The stopped emulator stays the instance's until boot takes a fresh one, so there is always
+    // one to type into (keys typed while the machine restarts are lost, as on a real console).
     await this.boot(record, generation);
   }
 

@@ -22,6 +22,8 @@ export interface RegistryContext {
 export class InstanceRegistry {
   readonly #ctx: RegistryContext;
   readonly #records = new Map<string, InstanceRecord>();
+  /** Terminated instances' pending removals, cleared when the hypervisor shuts down. */
+  readonly #removals = new Set<ReturnType<typeof setTimeout>>();
 
   constructor(context: RegistryContext) {
     this.#ctx = context;
@@ -107,12 +109,20 @@ export class InstanceRegistry {
   /** A terminated instance stays listed for a while, as on EC2, then goes. */
   forgetLater(record: InstanceRecord): void {
     const timer = setTimeout(() => {
+      this.#removals.delete(timer);
       if (record.instance.state.name !== "terminated") return;
       this.#records.delete(record.instance.instanceId);
       this.#ctx.removed(record);
     }, this.#ctx.terminatedVisibleMs);
+    this.#removals.add(timer);
     // Under Node, a pending removal must not keep the process alive.
     (timer as { unref?: () => void }).unref?.();
+  }
+
+  /** No more removals: the hypervisor is shutting down (what is listed stays in storage). */
+  close(): void {
+    for (const timer of this.#removals) clearTimeout(timer);
+    this.#removals.clear();
   }
 
   typeOf(record: InstanceRecord): InstanceType {

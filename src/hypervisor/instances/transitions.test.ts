@@ -151,7 +151,7 @@ describe("a running instance's worker", () => {
 describe("a crashed instance rebooted back to health", () => {
   // The instances table shows a Server.InternalError reason as an alert: it must not outlive the
   // emulator it was about.
-  it.fails("no longer shows the crash as its reason", async () => {
+  it("no longer shows the crash as its reason", async () => {
     const { instanceId } = await launchRunning(fleet);
     fleet.host.workerOf(instanceId).crash("out of memory");
     await waitForInstance(fleet.hypervisor, instanceId, (i) => i.statusChecks.instance === "impaired");
@@ -310,7 +310,7 @@ describe("the guest on its own", () => {
 describe("shutting the hypervisor down", () => {
   // Timers left running would announce changes (an agent's deadline, a terminated listing's
   // expiry) from a hypervisor that was shut down, and reach into its closed database.
-  it.fails("leaves no timer behind: no agent deadline, no pending removal of a terminated instance", async () => {
+  it("leaves no timer behind: no agent deadline, no pending removal of a terminated instance", async () => {
     vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
     try {
       const timed = await fakeFleet();

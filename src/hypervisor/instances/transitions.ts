@@ -157,6 +157,8 @@ export class Transitions {
     runtime.worker = null;
     runtime.channel?.close();
     runtime.channel = null;
+    if (runtime.agentDeadline !== null) clearTimeout(runtime.agentDeadline);
+    runtime.agentDeadline = null;
     if (!worker) return;
     await worker.terminate();
   }
