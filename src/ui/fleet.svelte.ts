@@ -10,6 +10,7 @@ import {
   type HostCapacity,
   type Hypervisor,
   type Instance,
+  type InstanceType,
   type MetricSample,
   type RunInstancesRequest,
   type StorageBill,
@@ -23,6 +24,8 @@ const NO_BILL: Bill = { computeUsd: 0, storageUsd: 0, creditsUsd: 0, totalUsd: 0
 export class Fleet {
   readonly hypervisor: Hypervisor;
   readonly volumesAndImages: VolumesAndImages;
+  /** The catalog of instance types (it does not change while the page runs). */
+  readonly instanceTypes: readonly InstanceType[];
   instances = $state.raw<Instance[]>([]);
   selectedId = $state<string | null>(null);
   error = $state<CloudError | null>(null);
@@ -46,6 +49,7 @@ export class Fleet {
 
   constructor(hypervisor: Hypervisor) {
     this.hypervisor = hypervisor;
+    this.instanceTypes = hypervisor.describeInstanceTypes();
     this.instances = hypervisor.describeInstances();
     this.storageBill = $state.raw(hypervisor.getStorageBill());
     this.hostCapacity = $state.raw(hypervisor.describeHostCapacity());
