@@ -15,9 +15,9 @@ import type { Fleet } from "./fleet.svelte.ts";
 import type { LabsState } from "./labs.svelte.ts";
 
 /** How long after a check ends the player checks again by itself. */
-export const AUTO_CHECK_INTERVAL_MS = 5000;
+const AUTO_CHECK_INTERVAL_MS = 5000;
 /** The automatic re-check waits until the terminal has been quiet this long (the person is typing, or a command runs). */
-export const AUTO_CHECK_QUIET_MS = 1500;
+const AUTO_CHECK_QUIET_MS = 1500;
 
 export type CheckSource = "manual" | "auto";
 

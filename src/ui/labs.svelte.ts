@@ -14,7 +14,7 @@ import type { Fleet } from "./fleet.svelte.ts";
 const HASH_PREFIX = "#/labs";
 
 /** The lab id in a location hash: "#/labs/<id>" gives the id, "#/labs" gives null, anything else undefined. */
-export function labIdFromHash(hash: string): string | null | undefined {
+function labIdFromHash(hash: string): string | null | undefined {
   if (hash === HASH_PREFIX || hash === `${HASH_PREFIX}/`) return null;
   if (!hash.startsWith(`${HASH_PREFIX}/`)) return undefined;
   return decodeURIComponent(hash.slice(HASH_PREFIX.length + 1)) || null;
