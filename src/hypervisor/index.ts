@@ -9,32 +9,29 @@ export {
   type DescribeInstancesRequest,
   type HostCapacity,
   type HypervisorEvent,
-  type ModifyInstanceAttributeRequest,
   type RunInstancesRequest,
 } from "./hypervisor.ts";
-export {
-  nameTag,
-  type Instance,
-  type InstanceStateChange,
-  type InstanceStateName,
-  type StatusCheck,
-  type Tag,
-} from "./instances/instance.ts";
+export { nameTag, type Instance, type InstanceStateName } from "./instances/instance.ts";
 export { DEFAULT_INSTANCE_TYPE, findInstanceType, INSTANCE_TYPES, type InstanceType } from "./instances/instanceTypes.ts";
 export { DEFAULT_TERMINAL_SIZE, instanceKernelCommandLine, type TerminalSize } from "./instances/kernelCommandLine.ts";
-export {
-  decide,
-  statesAllowing,
-  unavailableBecause,
-  type InstanceFacts,
-  type LifecycleAction,
-  type LifecycleDecision,
-} from "./instances/lifecycle.ts";
+export { decide, unavailableBecause, type LifecycleAction } from "./instances/lifecycle.ts";
 export { MAX_VOLUME_MIB, MIN_VOLUME_MIB, ROOT_DEVICE, type Snapshot, type StorageBill, type Volume } from "./ebs/volumes.ts";
 export { EBS_PRICE_PER_GIB_MONTH_USD, SNAPSHOT_PRICE_PER_GIB_MONTH_USD, type Bill } from "./metering/meter.ts";
 export type { MetricSample } from "./metering/monitoring.ts";
 export { instanceFootprintMib } from "./capacity/memoryBudget.ts";
 export { newInstanceId } from "./resourceIds.ts";
 export type { WorkerHost } from "./platform/workerHost.ts";
-export type { ImageDescription, LoadOptions } from "../images/imageRepository.ts";
+export type { ImageDescription } from "../images/imageRepository.ts";
 export { VOLUME_TEMPLATE_SIZES_MIB } from "../images/volumeTemplates.ts";
+
+/**
+ * The types of the other requests and answers of the public methods, for callers that name them.
+ * @public
+ */
+export type { InstanceStateChange, Tag } from "./instances/instance.ts";
+/** @public */
+export type { InstanceFacts, LifecycleDecision } from "./instances/lifecycle.ts";
+/** @public */
+export type { ModifyInstanceAttributeRequest } from "./hypervisor.ts";
+/** @public */
+export type { LoadOptions } from "../images/imageRepository.ts";

@@ -17,7 +17,7 @@ export const DATA_DEVICE = "/dev/sdb";
 export const MIN_VOLUME_MIB = 1;
 export const MAX_VOLUME_MIB = 1024;
 
-export interface VolumeAttachment {
+interface VolumeAttachment {
   readonly instanceId: string;
   readonly device: string;
   readonly state: "attached";

@@ -1,5 +1,5 @@
 /** The newest bytes of an instance's console, as EC2's GetConsoleOutput keeps them (64 KiB). */
-export const CONSOLE_LOG_BYTES = 64 * 1024;
+const CONSOLE_LOG_BYTES = 64 * 1024;
 
 export class ConsoleLog {
   readonly #capacity: number;

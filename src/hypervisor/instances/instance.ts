@@ -11,7 +11,7 @@ export const INSTANCE_STATE_CODES: Readonly<Record<InstanceStateName, number>> =
   stopped: 80,
 };
 
-export type StatusCheck = "initializing" | "ok" | "impaired" | "not-applicable";
+type StatusCheck = "initializing" | "ok" | "impaired" | "not-applicable";
 
 export interface Tag {
   readonly key: string;

@@ -11,7 +11,7 @@ export const EBS_PRICE_PER_GIB_MONTH_USD = 0.08;
 /** AWS prorates monthly prices over 730 hours. */
 export const SECONDS_PER_MONTH = 730 * 3600;
 /** EC2's minimum charge for each start of a Linux instance. */
-export const MINIMUM_BILLED_SECONDS = 60;
+const MINIMUM_BILLED_SECONDS = 60;
 
 interface Run {
   readonly pricePerHourUsd: number;
