@@ -4,7 +4,7 @@
  * in the guest (command, file) go to each instance as one script: one agent round trip per
  * instance per step. Nothing here is throttled; the player decides how often to check.
  */
-import type { Hypervisor, Instance, Bill } from "../hypervisor/index.ts";
+import { decide, type Bill, type Hypervisor, type Instance } from "../hypervisor/index.ts";
 import { batchScript, checkSnippet, newNonce, parseBatchOutput, parseFileFacts, type GuestOutput } from "./guestScript.ts";
 import { targetInstance, type LabContext } from "./instances.ts";
 import type { Lab, LabStep } from "./parse.ts";
@@ -162,16 +162,18 @@ async function runGuestChecks(
   return outputs;
 }
 
+/** Why the guest cannot be checked now, in a lab's words; the lifecycle table decides whether it can. */
 function notReadyForCommands(instance: Instance | undefined, who: string): string | null {
   if (!instance) return `${who} does not exist yet.`;
+  if (decide("labCheck", instance).kind === "proceed") return null;
   const state = instance.state.name;
   if (state === "terminated" || state === "shutting-down")
     return `${who} (${instance.instanceId}) is ${state}: its files are gone with it.`;
   if (state === "stopped" || state === "stopping") return `${who} (${instance.instanceId}) is ${state}: start it, then check again.`;
   if (state === "pending") return `${who} (${instance.instanceId}) is still pending: wait until it is running.`;
-  if (instance.statusChecks.instance !== "ok")
-    return `${who} (${instance.instanceId}) is still booting: wait for its status checks to pass.`;
-  return null;
+  if (instance.statusChecks.instance === "impaired")
+    return `${who} (${instance.instanceId}) does not answer (see its status checks): reboot it, then check again.`;
+  return `${who} (${instance.instanceId}) is still booting: wait for its status checks to pass.`;
 }
 
 function judgeCommand(check: CommandCheck, output: GuestOutput, result: Verdict): CheckResult {

@@ -5,6 +5,7 @@
  */
 import { Ec2Error, toCloudError, unwrap } from "../../shared/errors.ts";
 import type { TerminalSize } from "./kernelCommandLine.ts";
+import { decide } from "./lifecycle.ts";
 import type { InstanceRecord } from "./record.ts";
 import type { InstanceRegistry } from "./registry.ts";
 
@@ -48,7 +49,8 @@ export class InstanceConsole {
     const record = this.#registry.get(instanceId);
     record.config.terminalSize = size;
     const worker = record.runtime.worker;
-    if (record.instance.state.name !== "running" || record.instance.statusChecks.instance !== "ok") return;
+    // The guest's agent sets the size: only when a command could run now.
+    if (decide("runCommand", record.instance).kind !== "proceed") return;
     if (!worker) throw new Ec2Error("IncorrectInstanceState", `The instance ${instanceId} has no running emulator.`);
     let result;
     try {
