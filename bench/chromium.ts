@@ -13,7 +13,11 @@ const PORT = 4174;
 const BASE = `http://127.0.0.1:${PORT}/`;
 
 async function startServer(): Promise<ChildProcess> {
-  const server = spawn("npx", ["vite", "preview", "--host", "127.0.0.1", "--port", String(PORT), "--strictPort"], { stdio: "ignore" });
+  // Its own process group: npx starts vite as a child, and both must end with the benchmark.
+  const server = spawn("npx", ["vite", "preview", "--host", "127.0.0.1", "--port", String(PORT), "--strictPort"], {
+    stdio: "ignore",
+    detached: true,
+  });
   const deadline = Date.now() + 30_000;
   while (Date.now() < deadline) {
     try {
@@ -23,8 +27,13 @@ async function startServer(): Promise<ChildProcess> {
     }
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
-  server.kill();
+  stopServer(server);
   throw new Error(`vite preview did not answer on ${BASE}`);
+}
+
+/** Ends npx and the vite server it started (the whole process group). */
+function stopServer(server: ChildProcess): void {
+  if (server.pid !== undefined) process.kill(-server.pid, "SIGTERM");
 }
 
 async function benchPage(browser: Browser): Promise<Page> {
@@ -143,6 +152,6 @@ export async function benchChromium(options: { runs: number; rttSamples: number;
     if (options.only !== "aggregate") await benchStorage(browser, benchPage);
   } finally {
     await browser.close();
-    server.kill();
+    stopServer(server);
   }
 }

@@ -7,7 +7,11 @@ import { chromium } from "@playwright/test";
 import { chromiumArgs } from "./playwright.config.ts";
 
 const base = "http://127.0.0.1:4175/";
-const server = spawn("npx", ["vite", "preview", "--host", "127.0.0.1", "--port", "4175", "--strictPort"], { stdio: "ignore" });
+// Its own process group: npx starts vite as a child, and both must end with the screenshot.
+const server = spawn("npx", ["vite", "preview", "--host", "127.0.0.1", "--port", "4175", "--strictPort"], {
+  stdio: "ignore",
+  detached: true,
+});
 try {
   for (let i = 0; i < 100; i++) {
     if (
@@ -39,5 +43,5 @@ try {
   await page.screenshot({ path: process.argv[2] ?? "e2e/screenshots/console.png" });
   await browser.close();
 } finally {
-  server.kill();
+  if (server.pid !== undefined) process.kill(-server.pid, "SIGTERM");
 }
