@@ -2,6 +2,7 @@ import { fileURLToPath } from "node:url";
 import { defineConfig } from "vitest/config";
 import { svelte } from "@sveltejs/vite-plugin-svelte";
 import { VitePWA } from "vite-plugin-pwa";
+import { FlakyReporter } from "./tests/flakyReporter.ts";
 
 const repo = fileURLToPath(new URL(".", import.meta.url));
 
@@ -42,10 +43,12 @@ export default defineConfig({
   preview: { port: 4173, strictPort: true },
   server: { port: 5173 },
   test: {
+    // A test that passes only on a retry is named in the output, as Playwright names its flaky tests.
+    reporters: ["default", new FlakyReporter()],
     projects: [
       {
         extends: true,
-        test: { name: "unit", root: repo, include: ["src/**/*.test.ts"], environment: "node" },
+        test: { name: "unit", root: repo, include: ["src/**/*.test.ts", "tests/*.test.ts"], environment: "node" },
       },
       {
         extends: true,

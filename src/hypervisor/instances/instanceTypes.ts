@@ -1,6 +1,6 @@
 /**
  * Instance types: EC2's names, scaled down to what a browser tab holds (memory is EC2's
- * divided by 16). v86 emulates one CPU, so an instance's vCPUs become a share of one host core:
+ * divided by 8 for t3 and by 16 for m5 and c5). v86 emulates one CPU, so an instance's vCPUs become a share of one host core:
  * `cpuWeight` divides the host between busy instances, `cpuCapPct` bounds one instance, and a
  * burstable type runs at `baselinePct` unless it spends CPU credits, as EC2's T3 family does.
  */
