@@ -2,39 +2,15 @@
  * Benchmarks in Debian's Chromium against the built app (vite preview): boot to prompt in a
  * worker, emulator speed in a worker against the page, and the terminal's key-to-echo time.
  */
-import { spawn, type ChildProcess } from "node:child_process";
 import { chromium, type Browser, type Page } from "@playwright/test";
 import { chromiumArgs } from "../e2e/playwright.config.ts";
+import { startPreviewServer } from "../e2e/previewServer.ts";
 import type { RunFigures } from "../src/bench/benchPage.ts";
 import { median, percentile, report, round } from "./stats.ts";
 import { benchStorage } from "./storage.ts";
 
 const PORT = 4174;
 const BASE = `http://127.0.0.1:${PORT}/`;
-
-async function startServer(): Promise<ChildProcess> {
-  // Its own process group: npx starts vite as a child, and both must end with the benchmark.
-  const server = spawn("npx", ["vite", "preview", "--host", "127.0.0.1", "--port", String(PORT), "--strictPort"], {
-    stdio: "ignore",
-    detached: true,
-  });
-  const deadline = Date.now() + 30_000;
-  while (Date.now() < deadline) {
-    try {
-      if ((await fetch(BASE)).ok) return server;
-    } catch {
-      // not up yet
-    }
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-  stopServer(server);
-  throw new Error(`vite preview did not answer on ${BASE}`);
-}
-
-/** Ends npx and the vite server it started (the whole process group). */
-function stopServer(server: ChildProcess): void {
-  if (server.pid !== undefined) process.kill(-server.pid, "SIGTERM");
-}
 
 async function benchPage(browser: Browser): Promise<Page> {
   const page = await browser.newPage();
@@ -137,7 +113,7 @@ async function cpuAggregate(browser: Browser): Promise<void> {
 }
 
 export async function benchChromium(options: { runs: number; rttSamples: number; only?: "storage" | "aggregate" }): Promise<void> {
-  const server = await startServer();
+  const server = await startPreviewServer(PORT);
   const browser = await chromium.launch({
     executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
     args: chromiumArgs,
@@ -152,6 +128,6 @@ export async function benchChromium(options: { runs: number; rttSamples: number;
     if (options.only !== "aggregate") await benchStorage(browser, benchPage);
   } finally {
     await browser.close();
-    stopServer(server);
+    await server.stop();
   }
 }
