@@ -3,13 +3,15 @@
  * Sampled often enough (more than once per wrap), the differences add up to the true count.
  */
 export class InstructionCounter {
-  #last: number | null = null;
+  // A fresh emulator's counter starts at zero (a saved state does not carry it), so the
+  // instructions run before the first reading are counted too.
+  #last = 0;
   #total = 0;
 
-  /** Records a raw counter reading; returns the accumulated total. */
+  /** Records a raw counter reading; returns the accumulated total since the emulator started. */
   sample(raw: number): number {
     const now = raw >>> 0;
-    if (this.#last !== null) this.#total += (now - this.#last) >>> 0;
+    this.#total += (now - this.#last) >>> 0;
     this.#last = now;
     return this.#total;
   }
