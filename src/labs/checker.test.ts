@@ -68,6 +68,7 @@ function instance(
     disableApiTermination: false,
     instanceInitiatedShutdownBehavior: "stop",
     cpuCredits: "unlimited",
+    hibernationOptions: { configured: false },
     hibernated: options.hibernated ?? false,
     launchProgress: null,
   };
@@ -181,6 +182,14 @@ describe("command checks", () => {
       "the lab's instance (demo) does not exist yet.",
     );
     expect(stopped.commands).toEqual([]);
+  });
+
+  // Without a linear-time engine, this backtracking pattern on this output hangs the tab (and the test) for good.
+  it("run a lab's pattern in linear time: (a+)+$ against 50,000 a's and a b answers at once", { timeout: 10_000 }, async () => {
+    const host = stubHost({ instances: [instance({ labTag: true })] });
+    const [result] = await results(host, [{ kind: "command", run: "head -c 50000 /dev/zero | tr '\\0' a; echo b", stdout: "(a+)+$" }]);
+    expect(result?.passed).toBe(false);
+    expect(result?.message).toContain("its output did not match /(a+)+$/");
   });
 
   it("put the author's failMessage first", async () => {

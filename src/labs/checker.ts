@@ -8,6 +8,7 @@ import { decide, type Bill, type Hypervisor, type Instance } from "../hypervisor
 import { batchScript, checkSnippet, newNonce, parseBatchOutput, parseFileFacts, type GuestOutput } from "./guestScript.ts";
 import { targetInstance, type LabContext } from "./instances.ts";
 import type { Lab, LabStep } from "./parse.ts";
+import { matchesLabPattern } from "./pattern.ts";
 import type { BillCheck, CapacityCheck, Check, CheckKind, CommandCheck, FileCheck, InstanceCheck, VolumeCheck } from "./schema.ts";
 
 /** What the checker reads from the hypervisor. */
@@ -181,7 +182,7 @@ function judgeCommand(check: CommandCheck, output: GuestOutput, result: Verdict)
   const problems: string[] = [];
   if (expectedCode !== undefined && output.exitCode !== expectedCode)
     problems.push(`it exited with ${output.exitCode}, not ${expectedCode}`);
-  if (check.stdout !== undefined && !new RegExp(check.stdout, "m").test(output.stdout))
+  if (check.stdout !== undefined && !matchesLabPattern(check.stdout, output.stdout))
     problems.push(`its output did not match /${check.stdout}/`);
   if (problems.length === 0)
     return result(true, `\`${check.run}\` ${expectedCode !== undefined ? `exited with ${expectedCode}` : "printed what was expected"}.`);
@@ -209,7 +210,7 @@ function judgeFile(check: FileCheck, output: GuestOutput, result: Verdict): Chec
     return result(false, `${path} is a ${facts.type}, not a file with text in it.`);
   if (check.contains !== undefined && !facts.content.includes(check.contains))
     return result(false, `${path} does not contain "${check.contains}" yet.`);
-  if (check.matches !== undefined && !new RegExp(check.matches, "m").test(facts.content))
+  if (check.matches !== undefined && !matchesLabPattern(check.matches, facts.content))
     return result(false, `${path} has no text matching /${check.matches}/ yet.`);
   return result(true, `${path} is there${check.contains !== undefined || check.matches !== undefined ? " with the expected text" : ""}.`);
 }

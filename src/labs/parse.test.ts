@@ -196,7 +196,9 @@ describe("parseLab", () => {
       'labs/tiny.md, step 2 "Connect": checks[0].exitcode: is not a field of a check (misspelt?)',
     ]);
     expect(errorsOf(labText({ "stdout: '^hi$'": "stdout: '^(hi$'" }))).toEqual([
-      `labs/tiny.md, step 2 "Connect": checks[0].stdout: is not a valid regular expression: ^(hi$`,
+      expect.stringMatching(
+        /^labs\/tiny.md, step 2 "Connect": checks\[0\].stdout: is not a regular expression the lab player can run \(missing closing \)/,
+      ),
     ]);
     expect(errorsOf(labText({ "  path: /root/hi.txt": "  path: hi.txt" }))).toEqual([
       'labs/tiny.md, step 1 "Make a file": checks[0].path: must be an absolute path, like /root/notes.txt',
@@ -212,6 +214,19 @@ describe("parseLab", () => {
     );
     expect(errorsOf(labText({ "- kind: command\n  run: cat /root/hi.txt\n  exitCode: 0\n  stdout: '^hi$'": "- kind: bill" }))).toEqual([
       'labs/tiny.md, step 2 "Connect": checks[0]: needs compute or storage (or both)',
+    ]);
+  });
+
+  it("refuses patterns the linear-time engine cannot run (backreferences, lookaround), naming the step and field", () => {
+    expect(errorsOf(labText({ "stdout: '^hi$'": "stdout: '^(h)\\1$'" }))).toEqual([
+      expect.stringMatching(
+        /^labs\/tiny.md, step 2 "Connect": checks\[0\].stdout: is not a regular expression the lab player can run .*backreferences/,
+      ),
+    ]);
+    expect(errorsOf(labText({ "  contains: hi": "  matches: 'h(?=i)'" }))).toEqual([
+      expect.stringMatching(
+        /^labs\/tiny.md, step 1 "Make a file": checks\[0\].matches: is not a regular expression the lab player can run .*lookaround/,
+      ),
     ]);
   });
 

@@ -5,6 +5,7 @@
  */
 import * as v from "valibot";
 import type { InstanceStateName } from "../hypervisor/index.ts";
+import { compileLabPattern } from "./pattern.ts";
 
 const INSTANCE_STATES: readonly InstanceStateName[] = ["pending", "running", "stopping", "stopped", "shutting-down", "terminated"];
 
@@ -19,21 +20,15 @@ const wholeNumber = (min: number, max: number) =>
     v.maxValue(max, `must be at most ${max}`),
   );
 const bool = v.boolean("must be true or false");
-/** A JavaScript regular expression, tested when the lab loads so a bad one is an error then, not at Check. */
+/** A regular expression in RE2's syntax (see pattern.ts), compiled when the lab loads so a bad one is an error then, not at Check. */
 const pattern = v.pipe(
   v.string("must be a regular expression in quotes"),
   v.nonEmpty("must be a regular expression in quotes"),
-  v.check(
-    (source) => {
-      try {
-        new RegExp(source, "m");
-        return true;
-      } catch {
-        return false;
-      }
-    },
-    (issue) => `is not a valid regular expression: ${String(issue.input)}`,
-  ),
+  v.rawCheck(({ dataset, addIssue }) => {
+    if (!dataset.typed) return;
+    const compiled = compileLabPattern(dataset.value);
+    if (!compiled.ok) addIssue({ message: compiled.message });
+  }),
 );
 const absolutePath = v.pipe(
   v.string("must be an absolute path, like /root/notes.txt"),
