@@ -1,10 +1,25 @@
 /** How the console writes money, sizes and rates. */
-/** Dollars, with enough decimals that even a second of a tiny volume's storage shows (three significant digits). */
+// As the AWS Billing console writes money: cents for totals, up to four decimals for amounts under
+// a dollar (an hour of t3.nano is $0.0052), and "$0.00" for what would round to nothing.
+const dollars = new Intl.NumberFormat("en-US", { style: "currency", currency: "USD", minimumFractionDigits: 2, maximumFractionDigits: 2 });
+const cents = new Intl.NumberFormat("en-US", { style: "currency", currency: "USD", minimumFractionDigits: 2, maximumFractionDigits: 4 });
+
+/** Dollars: "$1,234.50", "$0.50", "$0.0104", "$0.00". */
 export function usd(amount: number): string {
-  if (amount === 0) return "$0.00";
-  if (amount >= 1) return `$${amount.toFixed(2)}`;
-  const decimals = Math.min(12, Math.max(4, 2 - Math.floor(Math.log10(amount))));
-  return `$${amount.toFixed(decimals)}`;
+  const text = (Math.abs(amount) >= 1 ? dollars : cents).format(amount);
+  return text === "-$0.00" ? "$0.00" : text;
+}
+
+/** A length of time as the console writes it: "42 s", "2 min", "1 h 5 min", "1 d 1 h" (rounded down). */
+export function duration(seconds: number): string {
+  const whole = Math.max(0, Math.floor(seconds));
+  if (whole < 60) return `${whole} s`;
+  const minutes = Math.floor(whole / 60);
+  if (minutes < 60) return `${minutes} min`;
+  const hours = Math.floor(minutes / 60);
+  if (hours < 24) return minutes % 60 === 0 ? `${hours} h` : `${hours} h ${minutes % 60} min`;
+  const days = Math.floor(hours / 24);
+  return hours % 24 === 0 ? `${days} d` : `${days} d ${hours % 24} h`;
 }
 
 export function mib(value: number): string {
