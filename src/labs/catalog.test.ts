@@ -52,10 +52,10 @@ describe("importLab", () => {
     expect(result.ok && result.lab.id).toBe("my-lab");
   });
 
-  it("refuses a lab whose id is taken or whose prerequisites are unknown, naming the file", () => {
+  it("refuses a lab whose id is a shipped lab's or whose prerequisites are unknown, naming the file", () => {
     const again = importLab("copy.md", text, labs);
     expect(again.ok ? [] : again.errors.map(formatLabError)).toEqual([
-      "copy.md, front matter: id: first-instance is also the id of labs/first-instance.md: ids must be unique",
+      "copy.md, front matter: id: first-instance is the id of labs/first-instance.md, a lab shipped with tabcloud, which cannot be replaced: give your lab another id",
     ]);
     const orphan = importLab(
       "orphan.md",
@@ -64,6 +64,31 @@ describe("importLab", () => {
     );
     expect(orphan.ok ? [] : orphan.errors.map(formatLabError)).toEqual([
       "orphan.md, front matter: prerequisites[0]: there is no lab with the id no-such-lab",
+    ]);
+  });
+
+  it("offers to replace an imported lab with the same id, naming the lab it replaces", () => {
+    const mine = text
+      .replace("id: first-instance", "id: my-lab")
+      .replace("launch: false", "launch: false\nprerequisites: [first-instance]");
+    const first = importLab("my-lab.md", mine, labs);
+    expect(first.ok && first.replaces).toBe(null);
+    if (!first.ok) return;
+    const edited = mine.replace(/^title: .*$/m, "title: My lab, edited");
+    const again = importLab("my-lab.md", edited, [...labs, first.lab], { importedIds: ["my-lab"] });
+    expect(again.ok && { title: again.lab.title, replaces: again.replaces?.title }).toEqual({
+      title: "My lab, edited",
+      replaces: first.lab.title,
+    });
+    // Without saying it was imported, the id is refused as any shipped lab's would be.
+    expect(importLab("my-lab.md", edited, [...labs, first.lab]).ok).toBe(false);
+  });
+
+  it("refuses a lab file over 256 KiB, however valid, before parsing it", () => {
+    const huge = `${text}\n${"Padding words. ".repeat(20_000)}\n`.replace("id: first-instance", "id: huge-lab");
+    const result = importLab("huge-lab.md", huge, labs);
+    expect(result.ok ? [] : result.errors.map(formatLabError)).toEqual([
+      expect.stringMatching(/^huge-lab\.md, front matter: The file is 298 KiB; a lab file may be at most 256 KiB/),
     ]);
   });
 });

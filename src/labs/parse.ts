@@ -83,6 +83,10 @@ export function parseLab(file: string, text: string, options: ParseOptions = {})
   const errors: LabError[] = [];
   const fileError = (field: string, message: string) => errors.push({ file, step: null, field, message });
   const normalized = text.replace(/\r\n?/g, "\n").replace(/^\uFEFF/, "");
+  if (normalized.trim() === "") {
+    fileError("", "The file is empty: a lab is a Markdown file that begins with front matter");
+    return { ok: false, errors };
+  }
   const match = /^---\n([\s\S]*?)\n---[ \t]*(?:\n|$)/.exec(normalized);
   if (!match) {
     fileError("", "must begin with front matter: a line ---, the lab's fields in YAML, and a line ---");
