@@ -121,6 +121,7 @@ export function wireModules(options: HypervisorOptions, hooks: WiringHooks): Hyp
     running: () => registry.running(),
     reschedule,
     checkAgent: (record) => agents.check(record),
+    workerAnswers: (record, answers) => agents.workerAnswers(record, answers),
     sampled: () => hooks.emit({ type: "metrics-updated" }),
   });
   const transitions = new Transitions({ registry, disks, volumes, fleet, reschedule, stopTimeoutMs: options.stopTimeoutMs ?? 10_000 });

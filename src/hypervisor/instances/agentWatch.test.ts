@@ -62,6 +62,54 @@ describe("the instance status check after a boot", () => {
   });
 });
 
+describe("the instance status check after a resume", () => {
+  it("stays initializing until the resumed agent answers a ping, then passes", async () => {
+    vi.useFakeTimers();
+    const record = booting();
+    const worker = withWorker(record);
+    worker.script.ping = () => ({ ok: false, error: { code: "GuestAgentTimeout", message: "no answer" } });
+    watch().resumed(record, record.runtime.generation);
+    await vi.advanceTimersByTimeAsync(5_000);
+    expect(record.instance.statusChecks.instance).toBe("initializing");
+    worker.script.ping = () => ({ ok: true, value: undefined });
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(record.instance.statusChecks).toEqual({ system: "ok", instance: "ok" });
+    const pings = worker.callsOf("ping").length;
+    await vi.advanceTimersByTimeAsync(AGENT_DEADLINE_MS);
+    expect(worker.callsOf("ping")).toHaveLength(pings);
+  });
+
+  it("fails at the deadline when the resumed agent never answers, and stops asking", async () => {
+    vi.useFakeTimers();
+    const record = booting();
+    const worker = withWorker(record);
+    worker.script.ping = () => ({ ok: false, error: { code: "GuestAgentTimeout", message: "no answer" } });
+    watch().resumed(record, record.runtime.generation);
+    await vi.advanceTimersByTimeAsync(AGENT_DEADLINE_MS);
+    expect(record.instance.statusChecks).toEqual({ system: "ok", instance: "impaired" });
+    const pings = worker.callsOf("ping").length;
+    await vi.advanceTimersByTimeAsync(10_000);
+    expect(worker.callsOf("ping")).toHaveLength(pings);
+  });
+});
+
+describe("the system status check", () => {
+  it("is impaired while the worker does not answer and ok when it answers again, the instance check left alone", () => {
+    const record = inState("running");
+    const agents = watch();
+    agents.workerAnswers(record, false);
+    expect(record.instance.statusChecks).toEqual({ system: "impaired", instance: "ok" });
+    agents.workerAnswers(record, true);
+    expect(record.instance.statusChecks).toEqual({ system: "ok", instance: "ok" });
+  });
+
+  it("does not change for an instance that is no longer running", () => {
+    const record = inState("stopping", { statusChecks: { system: "not-applicable", instance: "not-applicable" } });
+    watch().workerAnswers(record, false);
+    expect(record.instance.statusChecks.system).toBe("not-applicable");
+  });
+});
+
 describe("the first boot's user data", () => {
   it("runs once when the agent is ready, then the check passes", async () => {
     const record = booting();

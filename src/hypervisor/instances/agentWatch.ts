@@ -1,7 +1,8 @@
 /**
- * The instance status check and the first boot's user data: the guest agent must say ready
- * within a deadline after boot and keep answering pings; once it is ready, the launch's user
- * data runs, once, as cloud-init runs it on EC2.
+ * The status checks and the first boot's user data. The instance check: the guest agent must say
+ * ready within a deadline after a boot (or answer a ping after a resume) and keep answering pings;
+ * once it is ready, the launch's user data runs, once, as cloud-init runs it on EC2. The system
+ * check follows whether the instance's worker answers at all (the sampler watches that).
  */
 import type { ExecResult } from "../../guest/agentClient.ts";
 import { bytesToBase64 } from "../../guest/base64.ts";
@@ -13,6 +14,8 @@ import type { InstanceRecord } from "./record.ts";
 const AGENT_DEADLINE_MS = 60_000;
 /** How long the user data may run. */
 const USER_DATA_TIMEOUT_MS = 300_000;
+/** Between pings to a resumed guest's agent that did not answer yet (a failed ping may return at once). */
+const RESUME_PING_RETRY_MS = 1_000;
 
 export interface AgentWatchContext {
   update(record: InstanceRecord, changes: Partial<Instance>): void;
@@ -25,7 +28,7 @@ export class AgentWatch {
     this.#ctx = context;
   }
 
-  /** After a boot (not a resume): the status check fails unless the agent says ready in time. */
+  /** After a boot: the status check fails unless the agent says ready in time. */
   watch(record: InstanceRecord, generation: number): void {
     const runtime = record.runtime;
     if (runtime.agentDeadline !== null) clearTimeout(runtime.agentDeadline);
@@ -35,6 +38,22 @@ export class AgentWatch {
       this.#ctx.update(record, { statusChecks: { system: record.instance.statusChecks.system, instance: "impaired" } });
     }, AGENT_DEADLINE_MS);
     (runtime.agentDeadline as { unref?: () => void }).unref?.();
+  }
+
+  /**
+   * After a resume: the agent in the saved state is already up and will not say ready again, so it
+   * is asked until it answers (the check passes) or the deadline passes (the check fails), as after a boot.
+   */
+  resumed(record: InstanceRecord, generation: number): void {
+    this.watch(record, generation);
+    void this.#askAfterResume(record, generation);
+  }
+
+  /** The system status check: impaired while the instance's worker does not answer, ok when it answers again. */
+  workerAnswers(record: InstanceRecord, answers: boolean): void {
+    const system = answers ? "ok" : "impaired";
+    if (record.instance.state.name !== "running" || record.instance.statusChecks.system === system) return;
+    this.#ctx.update(record, { statusChecks: { system, instance: record.instance.statusChecks.instance } });
   }
 
   /** The agent said ready: the first boot's user data runs, then the check passes. */
@@ -59,6 +78,26 @@ export class AgentWatch {
     const now = alive ? "ok" : "impaired";
     if (now !== record.instance.statusChecks.instance) {
       this.#ctx.update(record, { statusChecks: { system: record.instance.statusChecks.system, instance: now } });
+    }
+  }
+
+  async #askAfterResume(record: InstanceRecord, generation: number): Promise<void> {
+    const runtime = record.runtime;
+    // The deadline is dropped when the check is decided (ready, or failed) and when the worker goes.
+    const waiting = () => runtime.generation === generation && runtime.agentDeadline !== null;
+    while (waiting()) {
+      const worker = runtime.worker;
+      if (!worker) return;
+      const answered = await worker.api.ping().then(
+        (answer) => answer.ok,
+        () => false,
+      );
+      if (!waiting()) return;
+      if (answered) return this.ready(record);
+      await new Promise<void>((resolve) => {
+        const retry = setTimeout(resolve, RESUME_PING_RETRY_MS);
+        (retry as { unref?: () => void }).unref?.();
+      });
     }
   }
 

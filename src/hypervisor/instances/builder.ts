@@ -102,15 +102,16 @@ export class InstanceBuilder {
     runtime.lastReading = null;
     if (resuming) void this.#ctx.fleet.deleteHibernation(instanceId).catch(() => undefined);
     runtime.hibernation = null;
-    // A resumed guest's agent is already up: it will not say ready again.
     registry.update(record, {
       state: instanceState("running"),
       hibernated: false,
       // What went wrong with an earlier emulator is no longer the instance's state.
       ...(record.instance.stateReason?.code === "Server.InternalError" ? { stateReason: null } : {}),
-      statusChecks: { system: "ok", instance: resuming ? "ok" : "initializing" },
+      // Resumed or booted, the guest is alive only once its agent has said so.
+      statusChecks: { system: "ok", instance: "initializing" },
     });
-    if (!resuming) this.#ctx.agents.watch(record, generation);
+    if (resuming) this.#ctx.agents.resumed(record, generation);
+    else this.#ctx.agents.watch(record, generation);
     await this.#ctx.started();
   }
 

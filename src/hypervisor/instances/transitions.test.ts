@@ -213,7 +213,8 @@ describe("hibernating", () => {
     expect(fleet.hypervisor.describeHibernation(instanceId)).toEqual({ stateBytes: SAVED_STATE_BYTES });
 
     await fleet.hypervisor.startInstances([instanceId]);
-    const resumed = await waitForInstance(fleet.hypervisor, instanceId, isState("running"));
+    // The agent in the saved state is asked, as it will not say ready again.
+    const resumed = await waitForInstance(fleet.hypervisor, instanceId, agentOk, "running with its agent answering");
     expect(fleet.host.workerOf(instanceId).bootSpec?.hibernation?.byteLength).toBe(SAVED_STATE_BYTES);
     expect(resumed).toMatchObject({ hibernated: false, statusChecks: { system: "ok", instance: "ok" } });
     expect(fleet.hypervisor.describeHibernation(instanceId)).toBeNull();

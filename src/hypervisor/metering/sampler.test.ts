@@ -6,7 +6,7 @@ import { CreditAccount } from "../capacity/cpuCredits.ts";
 import type { FakeWorker } from "../testing/fakeWorkerHost.ts";
 import { inState, withWorker } from "../testing/records.ts";
 import { METRIC_SAMPLES_KEPT } from "./monitoring.ts";
-import { Sampler } from "./sampler.ts";
+import { Sampler, WORKER_DEADLINE_SAMPLES } from "./sampler.ts";
 
 afterEach(() => {
   vi.restoreAllMocks();
@@ -19,16 +19,23 @@ function clock(): { set(ms: number): void } {
   return { set: (ms) => (nowMs = ms) };
 }
 
-function stats(cpuTimeMs: number, instructions: number): InstanceStats {
-  return { instructions, runTimeMs: 0, cpuTimeMs, cpuSharePct: 100, running: true, agentGarbageLines: 0 };
+/** Counters as a worker reports them; a run time of 0 says nothing of when the emulator started. */
+function stats(cpuTimeMs: number, instructions: number, runTimeMs = 0): InstanceStats {
+  return { instructions, runTimeMs, cpuTimeMs, cpuSharePct: 100, running: true, agentGarbageLines: 0 };
 }
 
 function sampler(running: InstanceRecord[]) {
-  const calls = { reschedule: 0, sampled: 0, checked: [] as InstanceRecord[] };
+  const calls = {
+    reschedule: 0,
+    sampled: 0,
+    checked: [] as InstanceRecord[],
+    workerAnswers: [] as { record: InstanceRecord; answers: boolean }[],
+  };
   const sampling = new Sampler({
     running: () => running,
     reschedule: async () => void calls.reschedule++,
     checkAgent: async (record) => void calls.checked.push(record),
+    workerAnswers: (record, answers) => void calls.workerAnswers.push({ record, answers }),
     sampled: () => void calls.sampled++,
   });
   return { sampling, calls };
@@ -62,6 +69,21 @@ describe("sampling", () => {
         cpuCreditBalance: null,
         cpuSurplusCredits: null,
       },
+    ]);
+  });
+
+  it("measures a fresh emulator's first reading from its start, so its first second is not lost", async () => {
+    const time = clock();
+    const { record, counters } = runningWithCounters();
+    const { sampling } = sampler([record]);
+    counters.push(stats(500, 3_000_000, 1000), stats(1000, 5_000_000, 2000));
+    time.set(10_000);
+    await sampling.sample();
+    time.set(11_000);
+    await sampling.sample();
+    expect(record.runtime.metrics.map((metric) => [metric.cpuUtilizationPct, metric.instructionsPerSecond])).toEqual([
+      [50, 3_000_000],
+      [50, 2_000_000],
     ]);
   });
 
@@ -127,7 +149,7 @@ describe("sampling", () => {
     expect(calls.checked).toHaveLength(4);
   });
 
-  it("skips a sample asked for while one is under way", async () => {
+  it("skips a sample asked for while one is under way, and does not ask a worker again before it answered", async () => {
     const { record } = runningWithCounters();
     let answer: (value: InstanceStats) => void = () => undefined;
     const held = new Promise<InstanceStats>((resolve) => (answer = resolve));
@@ -137,10 +159,11 @@ describe("sampling", () => {
     const { sampling, calls } = sampler([record]);
     const first = sampling.sample();
     await sampling.sample();
-    answer(stats(0, 0));
     await first;
+    expect(calls.sampled).toBe(0);
+    answer(stats(0, 0));
+    await vi.waitFor(() => expect(calls.sampled).toBe(1));
     expect(statsCall).toHaveBeenCalledTimes(1);
-    expect(calls.sampled).toBe(1);
   });
 
   it("passes over an instance whose worker does not answer, and samples the others", async () => {
@@ -155,5 +178,59 @@ describe("sampling", () => {
     await sampling.sample();
     expect(broken.record.runtime.metrics).toEqual([]);
     expect(healthy.record.runtime.metrics.map((metric) => metric.cpuUtilizationPct)).toEqual([25]);
+  });
+});
+
+describe("the system status check", () => {
+  it("fails when a worker has not answered for the deadline's samples, and passes again when it answers", async () => {
+    const time = clock();
+    const { record, worker } = runningWithCounters();
+    worker.script.stats = () => stats(1000, 0, 1000);
+    const { sampling, calls } = sampler([record]);
+    worker.hang();
+    // The sample that asked the stuck worker waits until the next one is due.
+    const first = sampling.sample();
+    for (let i = 1; i < WORKER_DEADLINE_SAMPLES; i++) await sampling.sample();
+    await first;
+    expect(calls.workerAnswers).toEqual([]);
+    await sampling.sample();
+    expect(calls.workerAnswers).toEqual([{ record, answers: false }]);
+    await sampling.sample();
+    expect(worker.callsOf("stats")).toHaveLength(1);
+
+    time.set(1000);
+    worker.answerAgain();
+    await vi.waitFor(() =>
+      expect(calls.workerAnswers).toEqual([
+        { record, answers: false },
+        { record, answers: true },
+      ]),
+    );
+    expect(record.runtime.metrics).toHaveLength(1);
+  });
+
+  it("lets a stuck worker hold up no other instance's samples, nor be asked for its agent", async () => {
+    const time = clock();
+    const stuck = runningWithCounters();
+    const healthy = runningWithCounters();
+    healthy.worker.script.stats = () => stats(0, 0);
+    stuck.worker.hang();
+    const { sampling, calls } = sampler([stuck.record, healthy.record]);
+    const first = sampling.sample();
+    await sampling.sample();
+    await first;
+    for (let i = 3; i <= 10; i++) {
+      time.set(i * 1000);
+      await sampling.sample();
+    }
+    expect(healthy.record.runtime.metrics).toHaveLength(8);
+    expect(calls.checked).toEqual([healthy.record]);
+  });
+
+  it("is not failed by a worker that answers every sample", async () => {
+    const { record } = runningWithCounters();
+    const { sampling, calls } = sampler([record]);
+    for (let i = 0; i < 3 * WORKER_DEADLINE_SAMPLES; i++) await sampling.sample();
+    expect(calls.workerAnswers).toEqual([]);
   });
 });

@@ -3,7 +3,7 @@
  * the hypervisor makes, answers them from a script a test can change, can be held at a gate (so an
  * instance stays pending, stopping or shutting-down until the test lets it go), and speaks on the
  * instance's channel when the test says (agent ready, console bytes, guest shutdown or reboot, an
- * emulator error). A crash is one call away.
+ * emulator error). A crash is one call away, and so is a hang (the worker's thread stuck: nothing is answered).
  */
 import type { Remote } from "comlink";
 import type { ExecResult } from "../../guest/agentClient.ts";
@@ -115,6 +115,7 @@ export class FakeWorker {
   terminated = false;
   readonly #host: FakeWorkerHost;
   #crashListener: ((reason: string) => void) | null = null;
+  #stuck: Gate | null = null;
   #root: WrittenBlocks = new Map();
   #data: WrittenBlocks = new Map();
 
@@ -175,6 +176,17 @@ export class FakeWorker {
     listener?.(reason);
   }
 
+  /** The worker's thread is stuck (an endless loop, a deadlock): calls arrive but none is answered until answerAgain. */
+  hang(): void {
+    this.#stuck ??= new Gate();
+  }
+
+  /** The stuck thread goes on: the calls held are answered, and later ones at once. */
+  answerAgain(): void {
+    this.#stuck?.open();
+    this.#stuck = null;
+  }
+
   handle(): InstanceWorkerHandle {
     return {
       api: this.#api() as unknown as Remote<InstanceWorkerApi>,
@@ -200,54 +212,56 @@ export class FakeWorker {
   }
 
   #api(): InstanceWorkerApi {
-    const record = (method: WorkerMethod, ...args: unknown[]) => {
+    // While the worker hangs, the call waits on what this returns.
+    const record = (method: WorkerMethod, ...args: unknown[]): Promise<void> | undefined => {
       if (this.terminated) throw new Error(`the worker for ${this.instanceId} was terminated and cannot ${method}`);
       this.calls.push({ method, args });
+      return this.#stuck?.pass();
     };
     return {
       prepare: async () => record("prepare"),
       boot: async (spec) => {
-        record("boot", spec);
+        await record("boot", spec);
         this.bootSpec = spec;
         await this.#gate("boot");
         return this.#answer("boot")(spec);
       },
       sendConsoleInput: async (data) => record("sendConsoleInput", data),
       ping: async () => {
-        record("ping");
+        await record("ping");
         return this.#answer("ping")();
       },
       exec: async (command, timeoutMs) => {
-        record("exec", command, timeoutMs);
+        await record("exec", command, timeoutMs);
         return this.#answer("exec")(command, timeoutMs);
       },
       setTerminalSize: async (rows, cols) => {
-        record("setTerminalSize", rows, cols);
+        await record("setTerminalSize", rows, cols);
         return this.#answer("setTerminalSize")(rows, cols);
       },
       powerOff: async (options) => {
-        record("powerOff", options);
+        await record("powerOff", options);
         await this.#gate("powerOff");
         return this.#answer("powerOff")(options);
       },
       reboot: async () => {
-        record("reboot");
+        await record("reboot");
         const answer = this.#answer("reboot")();
         if ((this.script.rebootSignals ?? this.#host.script.rebootSignals) && answer.ok) this.guestReboot();
         return answer;
       },
       stats: async () => {
-        record("stats");
+        await record("stats");
         return this.#answer("stats")();
       },
       setCpuShare: async (sharePct, turnOffsetPct) => record("setCpuShare", sharePct, turnOffsetPct),
       hibernate: async () => {
-        record("hibernate");
+        await record("hibernate");
         await this.#gate("hibernate");
         return this.#answer("hibernate")();
       },
       takeDirtyBlocks: async () => {
-        record("takeDirtyBlocks");
+        await record("takeDirtyBlocks");
         await this.#gate("takeDirtyBlocks");
         const answer = this.#answer("takeDirtyBlocks")();
         if (!answer.ok) return answer;
@@ -300,9 +314,10 @@ export class FakeWorkerHost implements WorkerHost {
     return this.workers.filter((worker) => worker.instanceId === instanceId);
   }
 
-  /** Every gate opened and every channel closed: nothing is left waiting when a test ends. */
+  /** Every gate opened, every hung worker let go and every channel closed: nothing is left waiting when a test ends. */
   dispose(): void {
     for (const call of Object.keys(this.gates) as GatedCall[]) this.release(call);
+    for (const worker of this.workers) worker.answerAgain();
     for (const worker of this.workers) worker.channel?.close();
   }
 }
