@@ -34,7 +34,9 @@ export type ErrorCode =
   | "DownloadCancelled"
   | "DryRunOperation"
   | "InternalError"
-  | "InvalidParameterType";
+  | "InvalidParameterType"
+  | "InvalidParameterCombination"
+  | "UnsupportedHibernationConfiguration";
 
 export interface CloudError {
   readonly code: ErrorCode;

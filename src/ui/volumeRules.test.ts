@@ -34,6 +34,7 @@ function instance(state: InstanceStateName, more: Partial<Instance> = {}): Insta
     disableApiTermination: false,
     instanceInitiatedShutdownBehavior: "stop",
     cpuCredits: null,
+    hibernationOptions: { configured: false },
     hibernated: false,
     launchProgress: null,
     ...more,

@@ -83,7 +83,7 @@ describe("through the hypervisor", () => {
   });
 
   it("modifyInstanceAttribute on a hibernated instance refuses the type and keeps the other parts too", async () => {
-    const { instanceId } = await launchRunning(fleet);
+    const { instanceId } = await launchRunning(fleet, { hibernationOptions: { configured: true } });
     const before = await stopped(fleet, instanceId, { hibernate: true });
     await expect(
       fleet.hypervisor.modifyInstanceAttribute(instanceId, { instanceType: "t3.small", disableApiTermination: true }),
@@ -132,7 +132,11 @@ describe("the CPU credit account behind a type change", () => {
   afterEach(() => harness.close());
 
   async function stoppedRecord(): Promise<InstanceRecord> {
-    const record = await harness.launch({ instanceType: "t3.micro", creditSpecification: { cpuCredits: "standard" } });
+    const record = await harness.launch({
+      instanceType: "t3.micro",
+      creditSpecification: { cpuCredits: "standard" },
+      hibernationOptions: { configured: true },
+    });
     await expect.poll(() => record.instance.state.name).toBe("running");
     await harness.modules.instances.stop([record.instance.instanceId], {});
     expect(record.instance.state.name).toBe("stopped");

@@ -57,11 +57,16 @@ export class InstanceActions {
     );
   }
 
-  /** The guest is asked to power off and cut off after a timeout (at once with force); hibernation saves its memory first. */
+  /**
+   * The guest is asked to power off and cut off after a timeout; hibernation saves its memory
+   * first. With force the emulator is stopped at once, also under a stop or hibernation already
+   * waiting for the guest (which then ends where it is).
+   */
   stop(instanceIds: readonly string[], options: StopInstancesOptions): Promise<InstanceStateChange[]> {
     const hibernate = options.hibernate ?? false;
+    const force = options.force ?? false;
     const { registry, transitions } = this.#ctx;
-    return this.#transition(instanceIds, hibernate ? "hibernate" : "stop", undefined, (record) => {
+    return this.#transition(instanceIds, hibernate ? "hibernate" : force ? "forceStop" : "stop", undefined, (record) => {
       const generation = registry.begin(record, {
         state: instanceState("stopping"),
         stateReason: hibernate ? USER_HIBERNATE : USER_SHUTDOWN,
@@ -69,7 +74,7 @@ export class InstanceActions {
       });
       if (hibernate) return transitions.hibernate(record, generation);
       transitions.endBilling(record);
-      return transitions.powerOff(record, generation, options.force ?? false);
+      return transitions.powerOff(record, generation, force);
     });
   }
 

@@ -44,6 +44,8 @@ export interface Instance {
   readonly instanceInitiatedShutdownBehavior: "stop" | "terminate";
   /** EC2's CreditSpecification for burstable types; null for the others. */
   readonly cpuCredits: "standard" | "unlimited" | null;
+  /** EC2's HibernationOptions: hibernation is possible only when enabled at launch. */
+  readonly hibernationOptions: { readonly configured: boolean };
   /** Stopped with its memory saved (EC2's hibernation): the next start resumes it. */
   readonly hibernated: boolean;
   /** Image download progress while pending; null once the image is loaded. */

@@ -85,6 +85,7 @@ async function newInstance(
     disableApiTermination: spec.disableApiTermination,
     instanceInitiatedShutdownBehavior: spec.instanceInitiatedShutdownBehavior,
     cpuCredits: type.burstable ? spec.creditMode : null,
+    hibernationOptions: { configured: spec.hibernationConfigured },
     hibernated: false,
     launchProgress: null,
   };

@@ -25,6 +25,8 @@ export interface LaunchSpec {
   readonly userData: string | null;
   readonly disableApiTermination: boolean;
   readonly instanceInitiatedShutdownBehavior: "stop" | "terminate";
+  /** EC2's HibernationOptions.Configured: whether the instance may hibernate. */
+  readonly hibernationConfigured: boolean;
   /** Check everything, launch nothing (EC2's DryRun). */
   readonly dryRun: boolean;
 }
@@ -52,6 +54,13 @@ export function launchSpec(request: unknown, images: readonly ImageManifest[]): 
       `The image ${image.name} needs at least ${image.minMemoryMib} MiB; ${type.name} has ${type.memoryMib} MiB.`,
     );
   }
+  const hibernationConfigured = valid.hibernationOptions?.configured ?? false;
+  if (hibernationConfigured && image.rootDeviceType === "instance-store") {
+    throw new Ec2Error(
+      "UnsupportedHibernationConfiguration",
+      `The image ${image.name} has an instance-store root: hibernation needs an EBS root volume to keep the instance's disk.`,
+    );
+  }
   return {
     count: valid.count ?? 1,
     image,
@@ -62,6 +71,7 @@ export function launchSpec(request: unknown, images: readonly ImageManifest[]): 
     userData: valid.userData ?? null,
     disableApiTermination: valid.disableApiTermination ?? false,
     instanceInitiatedShutdownBehavior: valid.instanceInitiatedShutdownBehavior ?? "stop",
+    hibernationConfigured,
     dryRun: valid.dryRun ?? false,
   };
 }

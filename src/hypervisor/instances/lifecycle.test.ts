@@ -10,6 +10,7 @@ function facts(state: InstanceStateName, more: Partial<InstanceFacts> = {}): Ins
     instanceId: ID,
     state: instanceState(state),
     hibernated: false,
+    hibernationOptions: { configured: true },
     rootDeviceType: "ebs",
     disableApiTermination: false,
     statusChecks: { system: "ok", instance: "ok" },
@@ -21,8 +22,9 @@ function facts(state: InstanceStateName, more: Partial<InstanceFacts> = {}): Ins
 const EXPECTED: Record<LifecycleAction, string[]> = {
   start: ["no-op", "no-op", "refuse", "proceed", "refuse", "refuse"],
   stop: ["refuse", "proceed", "no-op", "no-op", "refuse", "refuse"],
+  forceStop: ["refuse", "proceed", "proceed", "no-op", "refuse", "refuse"],
   hibernate: ["refuse", "proceed", "no-op", "no-op", "refuse", "refuse"],
-  reboot: ["refuse", "proceed", "refuse", "refuse", "refuse", "refuse"],
+  reboot: ["refuse", "proceed", "refuse", "refuse", "refuse", "no-op"],
   terminate: ["proceed", "proceed", "proceed", "proceed", "no-op", "no-op"],
   modifyInstanceType: ["refuse", "refuse", "refuse", "proceed", "refuse", "refuse"],
   modifyInstanceAttribute: ["proceed", "proceed", "proceed", "proceed", "proceed", "refuse"],
@@ -63,6 +65,27 @@ describe("the rules beyond the state", () => {
     }
     expect(decide("reboot", store).kind).toBe("proceed");
     expect(decide("terminate", store).kind).toBe("proceed");
+  });
+
+  it("hibernation is refused for an instance launched without it, telling how to enable it", () => {
+    const plain = facts("running", { hibernationOptions: { configured: false } });
+    expect(decide("hibernate", plain)).toMatchObject({
+      kind: "refuse",
+      code: "UnsupportedHibernationConfiguration",
+      message: expect.stringContaining("hibernation must be enabled at launch"),
+    });
+    expect(unavailableBecause("hibernate", plain)).toContain("hibernation must be enabled at launch");
+    expect(decide("stop", plain).kind).toBe("proceed");
+    expect(decide("hibernate", facts("stopped", { hibernationOptions: { configured: false } })).kind).toBe("no-op");
+  });
+
+  it("a stuck stop can be forced, and a force stop of an instance-store root is refused as a stop is", () => {
+    expect(decide("forceStop", facts("stopping")).kind).toBe("proceed");
+    expect(decide("stop", facts("stopping")).kind).toBe("no-op");
+    expect(decide("forceStop", facts("running", { rootDeviceType: "instance-store" }))).toMatchObject({
+      kind: "refuse",
+      code: "UnsupportedOperation",
+    });
   });
 
   it("termination protection refuses with OperationNotPermitted, but a terminated instance stays a no-op", () => {

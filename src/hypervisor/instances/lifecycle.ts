@@ -12,6 +12,7 @@ import type { Instance, InstanceStateName } from "./instance.ts";
 export type LifecycleAction =
   | "start"
   | "stop"
+  | "forceStop"
   | "hibernate"
   | "reboot"
   | "terminate"
@@ -28,7 +29,7 @@ export type LifecycleAction =
 /** What a decision needs to know of an instance: describeInstances' fields. */
 export type InstanceFacts = Pick<
   Instance,
-  "instanceId" | "state" | "hibernated" | "rootDeviceType" | "disableApiTermination" | "statusChecks"
+  "instanceId" | "state" | "hibernated" | "hibernationOptions" | "rootDeviceType" | "disableApiTermination" | "statusChecks"
 >;
 
 export type LifecycleDecision =
@@ -98,8 +99,23 @@ const agentAnswers = (what: string): Condition => ({
 const RULES: Readonly<Record<LifecycleAction, Rule>> = {
   start: { states: row(N, N, R, P, R, R), refusal: cannotBe("started") },
   stop: { states: row(R, P, N, N, R, R), refusal: cannotBe("stopped"), conditions: [instanceStore("stopped")] },
-  hibernate: { states: row(R, P, N, N, R, R), refusal: cannotBe("hibernated"), conditions: [instanceStore("hibernated")] },
-  reboot: { states: row(R, P, R, R, R, R), refusal: cannotBe("rebooted") },
+  // EC2's Force: the way out of a stop or hibernation the guest does not finish.
+  forceStop: { states: row(R, P, P, N, R, R), refusal: cannotBe("stopped"), conditions: [instanceStore("stopped")] },
+  hibernate: {
+    states: row(R, P, N, N, R, R),
+    refusal: cannotBe("hibernated"),
+    conditions: [
+      instanceStore("hibernated"),
+      {
+        refuses: (instance) => !instance.hibernationOptions.configured,
+        code: "UnsupportedHibernationConfiguration",
+        message: (instance) =>
+          `The instance '${instance.instanceId}' was launched without hibernation: hibernation must be enabled at launch (hibernationOptions: { configured: true }). Stop it instead.`,
+      },
+    ],
+  },
+  // EC2 accepts a reboot of a terminated instance and does nothing.
+  reboot: { states: row(R, P, R, R, R, N), refusal: cannotBe("rebooted") },
   terminate: {
     states: row(P, P, P, P, N, N),
     refusal: cannotBe("terminated"),

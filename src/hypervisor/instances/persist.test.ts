@@ -23,7 +23,13 @@ function burstableRecord(): InstanceRecord {
   const type = findInstanceType("t3.micro");
   if (!type?.burstable) throw new Error("t3.micro is burstable");
   return testRecord(
-    { state: instanceState("stopped"), tags: [{ key: "Name", value: "kept" }], cpuCredits: "standard", hibernated: true },
+    {
+      state: instanceState("stopped"),
+      tags: [{ key: "Name", value: "kept" }],
+      cpuCredits: "standard",
+      hibernated: true,
+      hibernationOptions: { configured: true },
+    },
     {
       rootVolumeId: "vol-0123456789abcdef0",
       userData: "#!/bin/sh\necho hi\n",
@@ -60,16 +66,38 @@ describe("a stored instance record", () => {
     expect(read.config.rootVolumeId).toBeNull();
   });
 
-  it("written by version 1 (no version field, no hibernated or launchProgress) reads back", () => {
+  it("written by version 1 (no version field, no hibernated or launchProgress) reads back, without hibernation", () => {
     const record = burstableRecord();
     const { version, ...v1 } = kept(record);
-    expect(version).toBe(2);
-    const { hibernated, launchProgress, ...instanceV1 } = v1["instance"] as Record<string, unknown>;
-    expect([hibernated, launchProgress]).toEqual([true, null]);
+    expect(version).toBe(3);
+    const { hibernated, launchProgress, hibernationOptions, ...instanceV1 } = v1["instance"] as Record<string, unknown>;
+    expect([hibernated, launchProgress, hibernationOptions]).toEqual([true, null, { configured: true }]);
     const read = readBack({ ...v1, instance: instanceV1 as StoredInstance["instance"] });
     if (!read.ok) throw new Error(read.reason);
-    expect(read.instance).toEqual({ ...record.instance, hibernated: false, launchProgress: null });
+    expect(read.instance).toEqual({
+      ...record.instance,
+      hibernated: false,
+      hibernationOptions: { configured: false },
+      launchProgress: null,
+    });
     expect(read.config.meter.toState()).toEqual(record.config.meter.toState());
+  });
+
+  it.each([
+    ["hibernated", { hibernated: true }, true],
+    [
+      "hibernating when kept",
+      { state: instanceState("stopping"), stateReason: { code: "Client.UserInitiatedHibernate", message: "" } },
+      true,
+    ],
+    ["stopped", {}, false],
+  ] as const)("written by version 2 (no hibernationOptions) of an instance %s may hibernate: %s", (_, instance, configured) => {
+    const record = testRecord({ ...instance, hibernationOptions: { configured: !configured } });
+    const { hibernationOptions, ...instanceV2 } = kept(record)["instance"] as Record<string, unknown>;
+    expect(hibernationOptions).toEqual({ configured: !configured });
+    const read = readBack({ ...kept(record), version: 2, instance: instanceV2 as StoredInstance["instance"] });
+    if (!read.ok) throw new Error(read.reason);
+    expect(read.instance.hibernationOptions).toEqual({ configured });
   });
 
   it.each([

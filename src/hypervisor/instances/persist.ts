@@ -16,9 +16,10 @@ import type { InstanceConfig, InstanceRecord } from "./record.ts";
 
 /**
  * The layout this version writes. Version 1 (no `version` field) had the same fields; version 2
- * adds the field so a later layout can be told apart.
+ * adds the field so a later layout can be told apart; version 3 adds the instance's
+ * `hibernationOptions`.
  */
-export const INSTANCE_RECORD_VERSION = 2;
+export const INSTANCE_RECORD_VERSION = 3;
 
 const STATE_NAMES = Object.keys(INSTANCE_STATE_CODES) as [InstanceStateName, ...InstanceStateName[]];
 const StatusCheckSchema = v.picklist(["initializing", "ok", "impaired", "not-applicable"]);
@@ -41,6 +42,7 @@ const InstanceSchema = v.object({
   disableApiTermination: v.boolean(),
   instanceInitiatedShutdownBehavior: v.picklist(["stop", "terminate"]),
   cpuCredits: v.nullable(v.picklist(["standard", "unlimited"])),
+  hibernationOptions: v.optional(v.object({ configured: v.boolean() })),
   hibernated: v.optional(v.boolean(), false),
   launchProgress: v.optional(v.nullable(v.object({ loadedBytes: finite, totalBytes: finite })), null),
 });
@@ -54,7 +56,7 @@ const MeterStateSchema = v.object({
 });
 
 const StoredRecordSchema = v.object({
-  version: v.optional(v.picklist([1, INSTANCE_RECORD_VERSION]), 1),
+  version: v.optional(v.picklist([1, 2, INSTANCE_RECORD_VERSION]), 1),
   instance: InstanceSchema,
   image: ImageManifestSchema,
   rootVolumeId: v.string(),
@@ -105,9 +107,10 @@ export function readBack(kept: StoredInstance): ReadBack {
     stored.credits && type.burstable
       ? new CreditAccount(type.burstable, stored.credits.mode, stored.credits.balance, stored.credits.surplus)
       : null;
+  const instance: Instance = { ...stored.instance, hibernationOptions: stored.instance.hibernationOptions ?? hibernatedBefore(stored) };
   return {
     ok: true,
-    instance: stored.instance,
+    instance,
     savedAtMs: stored.savedAtMs,
     config: {
       image: stored.image,
@@ -119,6 +122,16 @@ export function readBack(kept: StoredInstance): ReadBack {
       credits,
     },
   };
+}
+
+/**
+ * A record from before hibernation had to be enabled at launch: hibernation is off, as EC2's
+ * default, unless the instance is hibernated or was hibernating when kept, so it resumes and may
+ * hibernate again.
+ */
+function hibernatedBefore(stored: StoredRecord): Instance["hibernationOptions"] {
+  const { hibernated, stateReason } = stored.instance;
+  return { configured: hibernated || stateReason?.code === "Client.UserInitiatedHibernate" };
 }
 
 export interface PersistContext {

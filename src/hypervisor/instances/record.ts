@@ -38,6 +38,11 @@ export interface InstanceConfig {
 export interface InstanceRuntime {
   /** Bumped by every transition, so a slower one that is overtaken stops where it is. */
   generation: number;
+  /**
+   * Settles when the current transition is overtaken (see nextGeneration): a step waiting on a
+   * worker that may never answer (a guest stuck stopping, a worker terminated under it) stops waiting.
+   */
+  overtaken: Overtaken;
   worker: InstanceWorkerHandle | null;
   channel: HostChannelPort | null;
   readonly console: ConsoleLog;
@@ -69,9 +74,28 @@ export interface InstanceRecord {
   readonly runtime: InstanceRuntime;
 }
 
+export interface Overtaken {
+  readonly promise: Promise<void>;
+  readonly signal: () => void;
+}
+
+function overtaken(): Overtaken {
+  let signal = () => {};
+  const promise = new Promise<void>((resolve) => (signal = resolve));
+  return { promise, signal };
+}
+
+/** Starts a transition: the one under way is told it was overtaken. Returns the new generation. */
+export function nextGeneration(runtime: InstanceRuntime): number {
+  runtime.overtaken.signal();
+  runtime.overtaken = overtaken();
+  return ++runtime.generation;
+}
+
 export function newRuntime(): InstanceRuntime {
   return {
     generation: 0,
+    overtaken: overtaken(),
     worker: null,
     channel: null,
     console: new ConsoleLog(),

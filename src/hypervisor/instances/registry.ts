@@ -8,7 +8,7 @@ import { isInstanceId, newInstanceId } from "../resourceIds.ts";
 import { findInstanceType, type InstanceType } from "./instanceTypes.ts";
 import type { Instance } from "./instance.ts";
 import { requireAllowed, type LifecycleAction } from "./lifecycle.ts";
-import type { InstanceRecord } from "./record.ts";
+import { nextGeneration, type InstanceRecord } from "./record.ts";
 
 export interface RegistryContext {
   /** The instance's described fields changed: tell the listeners and keep the record. */
@@ -101,9 +101,9 @@ export class InstanceRegistry {
 
   /** Starts a transition: later steps of older ones see the generation change and stop. */
   begin(record: InstanceRecord, changes: Partial<Instance>): number {
-    record.runtime.generation++;
+    const generation = nextGeneration(record.runtime);
     this.update(record, changes);
-    return record.runtime.generation;
+    return generation;
   }
 
   /** A terminated instance stays listed for a while, as on EC2, then goes. */

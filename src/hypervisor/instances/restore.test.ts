@@ -56,7 +56,7 @@ describe("a reload", () => {
     first.host.workerOf(running.instanceId).write("root", new Map([[1, new Uint8Array(OVERLAY_BLOCK_BYTES).fill(4)]]));
     const kept = await launchRunning(first, { tags: [{ key: "Name", value: "kept" }] });
     await stopped(first, kept.instanceId);
-    const hibernated = await launchRunning(first);
+    const hibernated = await launchRunning(first, { hibernationOptions: { configured: true } });
     await stopped(first, hibernated.instanceId, { hibernate: true });
     const gone = await launchRunning(first);
     await first.hypervisor.terminateInstances([gone.instanceId]);

@@ -19,6 +19,7 @@ function kept(state: InstanceStateName, changes: Partial<Instance> = {}): Instan
     disableApiTermination: false,
     instanceInitiatedShutdownBehavior: "stop",
     cpuCredits: "unlimited",
+    hibernationOptions: { configured: false },
     hibernated: false,
     launchProgress: null,
     ...changes,

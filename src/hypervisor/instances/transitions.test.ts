@@ -204,7 +204,7 @@ describe("stopping", () => {
 
 describe("hibernating", () => {
   it("saves the state, and the next start passes it to the boot and resumes with the agent up", async () => {
-    const { instanceId } = await launchRunning(fleet);
+    const { instanceId } = await launchRunning(fleet, { hibernationOptions: { configured: true } });
     const worker = fleet.host.workerOf(instanceId);
     const after = await stopped(fleet, instanceId, { hibernate: true });
     expect(after).toMatchObject({ hibernated: true, stateReason: { code: "Client.UserInitiatedHibernate" } });
@@ -221,7 +221,7 @@ describe("hibernating", () => {
   });
 
   it("that the worker cannot do stops the instance instead, to boot afresh", async () => {
-    const { instanceId } = await launchRunning(fleet);
+    const { instanceId } = await launchRunning(fleet, { hibernationOptions: { configured: true } });
     fleet.host.workerOf(instanceId).script.hibernate = () => ({ ok: false, error: { code: "InternalError", message: "no" } });
     const after = await stopped(fleet, instanceId, { hibernate: true });
     expect(after.hibernated).toBe(false);

@@ -4,7 +4,8 @@
  * did not boot, an emulator that died). Each step checks the instance's generation, so a later
  * transition that overtook this one is left alone.
  */
-import type { CloudError } from "../../shared/errors.ts";
+import type { CloudError, Result } from "../../shared/errors.ts";
+import type { Hibernation, ShutdownOutcome } from "../../worker/api.ts";
 import type { FleetStore } from "../../persistence/fleetStore.ts";
 import type { DiskFlusher } from "../ebs/diskFlush.ts";
 import type { VolumeRegistry } from "../ebs/volumes.ts";
@@ -25,6 +26,12 @@ export interface TransitionContext {
 
 const NOT_APPLICABLE = { system: "not-applicable", instance: "not-applicable" } as const;
 
+/** The worker's answer, or undefined once a later transition (a force stop) overtook the one waiting for it. */
+function untilOvertaken<T>(record: InstanceRecord, call: Promise<T> | undefined): Promise<T | undefined> {
+  if (!call) return Promise.resolve(undefined);
+  return Promise.race([call, record.runtime.overtaken.promise.then(() => undefined)]);
+}
+
 export class Transitions {
   readonly #ctx: TransitionContext;
 
@@ -35,8 +42,11 @@ export class Transitions {
   /** Brings the guest down and keeps its root volume; ends stopped unless overtaken. */
   async powerOff(record: InstanceRecord, generation: number, force: boolean): Promise<void> {
     try {
-      await record.runtime.worker?.api.powerOff({ timeoutMs: this.#ctx.stopTimeoutMs, force });
-      await this.#ctx.disks.keep(record, generation);
+      await untilOvertaken<Result<ShutdownOutcome>>(
+        record,
+        record.runtime.worker?.api.powerOff({ timeoutMs: this.#ctx.stopTimeoutMs, force }),
+      );
+      if (record.runtime.generation === generation) await this.#ctx.disks.keep(record, generation);
     } catch {
       // A worker that died while stopping leaves the volume as it was at the last boot.
     }
@@ -50,7 +60,7 @@ export class Transitions {
   async hibernate(record: InstanceRecord, generation: number): Promise<void> {
     let saved = false;
     try {
-      const hibernation = await record.runtime.worker?.api.hibernate();
+      const hibernation = await untilOvertaken<Result<Hibernation>>(record, record.runtime.worker?.api.hibernate());
       if (hibernation?.ok && (await this.#ctx.disks.keep(record, generation))) {
         await this.#ctx.fleet.putHibernation(record.instance.instanceId, hibernation.value.state);
         record.runtime.hibernation = hibernation.value.state;

@@ -41,6 +41,8 @@ export interface RunInstancesRequest {
   readonly creditSpecification?: { readonly cpuCredits: CreditMode };
   /** A script run once, as root, when the instance first boots (a #! line picks its interpreter). */
   readonly userData?: string;
+  /** EC2's HibernationOptions: only an instance launched with hibernation configured can hibernate; off by default. */
+  readonly hibernationOptions?: { readonly configured: boolean };
   /** EC2's DryRun: check everything, launch nothing; succeeds by failing with DryRunOperation. */
   readonly dryRun?: boolean;
 }
@@ -87,6 +89,11 @@ const CreditSpecificationSchema = requestObject<{ readonly cpuCredits: CreditMod
   cpuCredits: v.pipe(v.string("'standard' or 'unlimited'"), v.picklist(["standard", "unlimited"], "'standard' or 'unlimited'")),
 });
 
+const HibernationOptionsSchema = requestObject<{ readonly configured: boolean }>(
+  { configured: FlagSchema },
+  "{ configured: true or false }",
+);
+
 const RunInstancesSchema = requestObject<RunInstancesRequest>({
   imageId: v.optional(ImageIdSchema),
   instanceType: v.optional(InstanceTypeNameSchema),
@@ -98,6 +105,7 @@ const RunInstancesSchema = requestObject<RunInstancesRequest>({
   instanceInitiatedShutdownBehavior: v.optional(ShutdownBehaviorSchema),
   creditSpecification: v.optional(CreditSpecificationSchema),
   userData: v.optional(UserDataSchema),
+  hibernationOptions: v.optional(HibernationOptionsSchema),
   dryRun: v.optional(FlagSchema),
 });
 
@@ -150,10 +158,17 @@ export const parseStartInstances = parseInstanceIds;
 export const parseRebootInstances = parseInstanceIds;
 export const parseTerminateInstances = parseInstanceIds;
 
-const StopInstancesOptionsSchema = requestObject<StopInstancesOptions>({
-  force: v.optional(FlagSchema),
-  hibernate: v.optional(FlagSchema),
-});
+const StopInstancesOptionsSchema: RequestSchema<StopInstancesOptions> = v.pipe(
+  requestObject<StopInstancesOptions>({
+    force: v.optional(FlagSchema),
+    hibernate: v.optional(FlagSchema),
+  }),
+  checkWithCode(
+    "InvalidParameterCombination",
+    (options: StopInstancesOptions) => !(options.force === true && options.hibernate === true),
+    "Force and hibernate cannot both be true: a force stop does not wait for the instance's memory to be saved.",
+  ),
+);
 
 export function parseStopInstances(
   instanceIds: unknown,

@@ -35,6 +35,7 @@ export function testInstance(changes: Partial<Instance> = {}): Instance {
     disableApiTermination: false,
     instanceInitiatedShutdownBehavior: "stop",
     cpuCredits: type.burstable ? "unlimited" : null,
+    hibernationOptions: { configured: false },
     hibernated: false,
     launchProgress: null,
     ...changes,

@@ -23,6 +23,7 @@ import {
   type FakeFleet,
 } from "./fakeFleet.ts";
 import type { GatedCall, WorkerMethod } from "./fakeWorkerHost.ts";
+import type { RunInstancesRequest } from "../requests/instances.ts";
 
 type Root = Instance["rootDeviceType"];
 
@@ -52,13 +53,15 @@ function facts(
   state: Instance["state"]["name"],
   statusChecks: Instance["statusChecks"],
   root: Root,
-  more: { hibernated?: boolean; protectedFromTermination?: boolean } = {},
+  more: { hibernated?: boolean; protectedFromTermination?: boolean; hibernation?: boolean } = {},
 ): TableState["facts"] {
   return {
     state: { name: state, code: 0 },
     statusChecks,
     rootDeviceType: root,
     hibernated: more.hibernated ?? false,
+    // EBS-backed instances are launched with hibernation enabled, unless the state says otherwise.
+    hibernationOptions: { configured: more.hibernation ?? root === "ebs" },
     disableApiTermination: more.protectedFromTermination ?? false,
   };
 }
@@ -72,20 +75,29 @@ async function heldAt(fleet: FakeFleet, gate: GatedCall, call: () => Promise<unk
   await reached;
 }
 
+/** The launch request of a table instance: EBS-backed ones with hibernation enabled unless told not to. */
+function launchRequest(root: Root, more: { protect?: boolean; hibernation?: boolean } = {}): RunInstancesRequest {
+  if (root === "instance-store") return { imageId: INSTANCE_STORE_IMAGE_ID, disableApiTermination: more.protect ?? false };
+  return {
+    imageId: EBS_IMAGE_ID,
+    disableApiTermination: more.protect ?? false,
+    hibernationOptions: { configured: more.hibernation ?? true },
+  };
+}
+
 /** Running with its agent ready (or still booting), having been stopped for a data volume when asked. */
 async function running(
   fleet: FakeFleet,
   root: Root,
   dataVolume: boolean,
-  options: { protect?: boolean; agent?: "ready" | "booting" } = {},
+  options: { protect?: boolean; agent?: "ready" | "booting"; hibernation?: boolean } = {},
 ) {
-  const imageId = root === "ebs" ? EBS_IMAGE_ID : INSTANCE_STORE_IMAGE_ID;
   const agent = options.agent ?? "ready";
   if (!dataVolume) {
-    const { instanceId } = await launchRunning(fleet, { imageId, disableApiTermination: options.protect ?? false }, agent);
+    const { instanceId } = await launchRunning(fleet, launchRequest(root, options), agent);
     return { instanceId, dataVolumeId: null };
   }
-  const subject = await stoppedWithVolume(fleet, options.protect ?? false);
+  const subject = await stoppedWithVolume(fleet, options.protect ?? false, options.hibernation ?? true);
   await fleet.hypervisor.startInstances([subject.instanceId]);
   await waitForInstance(fleet.hypervisor, subject.instanceId, isState("running"));
   if (agent === "ready") {
@@ -95,8 +107,8 @@ async function running(
   return subject;
 }
 
-async function stoppedWithVolume(fleet: FakeFleet, protect: boolean): Promise<Subject> {
-  const { instanceId } = await launchRunning(fleet, { imageId: EBS_IMAGE_ID, disableApiTermination: protect });
+async function stoppedWithVolume(fleet: FakeFleet, protect: boolean, hibernation = true): Promise<Subject> {
+  const { instanceId } = await launchRunning(fleet, launchRequest("ebs", { protect, hibernation }));
   await stopped(fleet, instanceId);
   const volume = await fleet.hypervisor.createVolume({ sizeMib: 1 });
   await fleet.hypervisor.attachVolume(volume.volumeId, instanceId);
@@ -118,11 +130,7 @@ function statesFor(root: Root): TableState[] {
       facts("pending", INITIALIZING, root),
       async (fleet) => {
         let instanceId = "";
-        await heldAt(
-          fleet,
-          "boot",
-          async () => (instanceId = (await launch(fleet, { imageId: ebs ? EBS_IMAGE_ID : INSTANCE_STORE_IMAGE_ID })).instanceId),
-        );
+        await heldAt(fleet, "boot", async () => (instanceId = (await launch(fleet, launchRequest(root))).instanceId));
         return { instanceId, dataVolumeId: null };
       },
       false,
@@ -173,7 +181,7 @@ function statesFor(root: Root): TableState[] {
     state("pending, starting", facts("pending", INITIALIZING, root), async (fleet, data) => {
       const subject = data
         ? await stoppedWithVolume(fleet, false)
-        : { instanceId: (await launchRunning(fleet)).instanceId, dataVolumeId: null };
+        : { instanceId: (await launchRunning(fleet, launchRequest(root))).instanceId, dataVolumeId: null };
       if (!data) await stopped(fleet, subject.instanceId);
       await heldAt(fleet, "boot", () => fleet.hypervisor.startInstances([subject.instanceId]));
       return subject;
@@ -190,7 +198,7 @@ function statesFor(root: Root): TableState[] {
     }),
     state("stopped", facts("stopped", NOT_APPLICABLE, root), async (fleet, data) => {
       if (data) return stoppedWithVolume(fleet, false);
-      const { instanceId } = await launchRunning(fleet);
+      const { instanceId } = await launchRunning(fleet, launchRequest(root));
       await stopped(fleet, instanceId);
       return { instanceId, dataVolumeId: null };
     }),
@@ -199,6 +207,9 @@ function statesFor(root: Root): TableState[] {
       await stopped(fleet, subject.instanceId, { hibernate: true });
       return subject;
     }),
+    state("running, launched without hibernation", facts("running", OK, root, { hibernation: false }), (fleet, data) =>
+      running(fleet, root, data, { hibernation: false }),
+    ),
     state("running, protected from termination", facts("running", OK, root, { protectedFromTermination: true }), (fleet, data) =>
       running(fleet, root, data, { protect: true }),
     ),
@@ -207,7 +218,7 @@ function statesFor(root: Root): TableState[] {
       facts("stopped", NOT_APPLICABLE, root, { protectedFromTermination: true }),
       async (fleet, data) => {
         if (data) return stoppedWithVolume(fleet, true);
-        const { instanceId } = await launchRunning(fleet, { disableApiTermination: true });
+        const { instanceId } = await launchRunning(fleet, launchRequest(root, { protect: true }));
         await stopped(fleet, instanceId);
         return { instanceId, dataVolumeId: null };
       },
@@ -248,6 +259,12 @@ export const ACTIONS: readonly TableAction[] = [
     action: "stop",
     call: (fleet, s) => fleet.hypervisor.stopInstances([s.instanceId]),
     proceeded: (fleet, s) => oneOf(fleet, s, ["stopping", "stopped"]),
+  },
+  {
+    action: "forceStop",
+    call: (fleet, s) => fleet.hypervisor.stopInstances([s.instanceId], { force: true }),
+    // A force stop does not wait for the guest: the call ends with the instance stopped.
+    proceeded: (fleet, s) => expect(stateNow(fleet, s).state.name).toBe("stopped"),
   },
   {
     action: "hibernate",
