@@ -55,8 +55,10 @@ try {
   });
   await page.goto(base);
 
-  await page.getByLabel("Name").fill("web-1");
-  await page.getByRole("button", { name: "Launch instance" }).click();
+  await page.getByRole("button", { name: "Launch instances", exact: true }).click();
+  const launchDialog = page.getByRole("dialog", { name: "Launch an instance" });
+  await launchDialog.getByLabel("Name").fill("web-1");
+  await launchDialog.getByRole("button", { name: "Launch instance", exact: true }).click();
   await page.waitForFunction(
     () => /root@i-[0-9a-f]{17}:~# /.test(document.querySelector(".xterm-rows")?.textContent?.replace(/\u00a0/g, " ") ?? ""),
     null,
@@ -75,7 +77,7 @@ try {
   await page.getByRole("dialog").getByRole("button", { name: "Close" }).click();
 
   await page.getByRole("button", { name: "Instance state" }).click();
-  await page.getByRole("menuitem", { name: "Stop instance" }).click();
+  await page.getByRole("menuitem", { name: "Stop instance", exact: true }).click();
   await page.locator('tbody tr [data-state="stopped"]').waitFor({ timeout: 30_000 });
 
   await nav(page, "Volumes");
