@@ -99,4 +99,11 @@ describe("the CPU scheduler", () => {
     await expect(scheduler(records, 100).reschedule()).resolves.toBeUndefined();
     expect(sharesSent(workers[1] as FakeWorker)).toEqual([[50, 50]]);
   });
+
+  it("does not wait for a worker that does not answer (hung): the others are told and the division ends", async () => {
+    const { records, workers } = runningInstances(2);
+    (workers[0] as FakeWorker).hang();
+    await scheduler(records, 100).reschedule();
+    expect(workers.map(sharesSent)).toEqual([[[50, 0]], [[50, 50]]]);
+  });
 });

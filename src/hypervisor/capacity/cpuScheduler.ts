@@ -39,17 +39,17 @@ export class CpuScheduler {
       }),
     );
     const turns = layTurns(shares);
-    await Promise.all(
-      running.map(async (record) => {
-        const runtime = record.runtime;
-        const turn = turns.get(record.instance.instanceId) ?? { sharePct: 100, offsetPct: 0 };
-        const unchanged =
-          Math.abs(turn.sharePct - runtime.cpuSharePct) < 0.01 && Math.abs(turn.offsetPct - runtime.cpuTurnOffsetPct) < 0.01;
-        if (unchanged && runtime.lastReading) return;
-        runtime.cpuSharePct = turn.sharePct;
-        runtime.cpuTurnOffsetPct = turn.offsetPct;
-        await runtime.worker?.api.setCpuShare(turn.sharePct, turn.offsetPct).catch(() => undefined);
-      }),
-    );
+    for (const record of running) {
+      const runtime = record.runtime;
+      const turn = turns.get(record.instance.instanceId) ?? { sharePct: 100, offsetPct: 0 };
+      const unchanged = Math.abs(turn.sharePct - runtime.cpuSharePct) < 0.01 && Math.abs(turn.offsetPct - runtime.cpuTurnOffsetPct) < 0.01;
+      if (unchanged && runtime.lastReading) continue;
+      runtime.cpuSharePct = turn.sharePct;
+      runtime.cpuTurnOffsetPct = turn.offsetPct;
+      // Not waited for: a worker that does not answer (hung) must hold up neither the others nor
+      // whoever asked for this division (a start, a stop, a new host budget). A worker takes its
+      // calls in order, so a later one still finds this share set.
+      void runtime.worker?.api.setCpuShare(turn.sharePct, turn.offsetPct).catch(() => undefined);
+    }
   }
 }
