@@ -98,6 +98,9 @@ class MemoryStore implements ProgressStore {
   async putImportedLab(file: ImportedLabFile) {
     this.files = [...this.files, file];
   }
+  async deleteImportedLab(labId: string) {
+    this.files = this.files.filter((file) => (file as ImportedLabFile).labId !== labId);
+  }
 }
 
 describe("LabProgressBook", () => {
@@ -130,5 +133,19 @@ describe("LabProgressBook", () => {
     await book.keepImportedLab(file);
     store.files.push({ labId: 3 });
     expect(await book.importedLabs()).toEqual([file]);
+  });
+
+  it("removes an imported lab with the progress in it, and nothing else", async () => {
+    const store = new MemoryStore();
+    const book = new LabProgressBook(store);
+    const mine = { labId: "my-lab", fileName: "my-lab.md", text: "---\nid: my-lab\n---" };
+    const other = { ...mine, labId: "other-lab", fileName: "other-lab.md" };
+    await book.keepImportedLab(mine);
+    await book.keepImportedLab(other);
+    await book.save(beginProgress("my-lab", NOW));
+    await book.save(beginProgress("first-instance", NOW));
+    await book.removeImportedLab("my-lab");
+    expect(await book.importedLabs()).toEqual([other]);
+    expect((await book.all()).map((progress) => progress.labId)).toEqual(["first-instance"]);
   });
 });

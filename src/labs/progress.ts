@@ -96,7 +96,7 @@ export function standing(progress: LabProgress | null | undefined, stepCount: nu
 }
 
 /** What the book needs of the store: persistence's LabProgressStore, or a fake in tests. */
-export type ProgressStore = Pick<LabProgressStore, "all" | "put" | "delete" | "importedLabs" | "putImportedLab">;
+export type ProgressStore = Pick<LabProgressStore, "all" | "put" | "delete" | "importedLabs" | "putImportedLab" | "deleteImportedLab">;
 
 /** The person's progress in every lab and the lab files they imported, kept in the browser. */
 export class LabProgressBook {
@@ -126,5 +126,11 @@ export class LabProgressBook {
 
   keepImportedLab(file: ImportedLabFile): Promise<void> {
     return this.#store.putImportedLab(file);
+  }
+
+  /** Forgets an imported lab: its file and the person's progress in it. */
+  async removeImportedLab(labId: string): Promise<void> {
+    await this.#store.deleteImportedLab(labId);
+    await this.#store.delete(labId);
   }
 }

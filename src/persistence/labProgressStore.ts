@@ -44,15 +44,35 @@ export class LabProgressStore {
     return ((await this.#db.get("settings", IMPORTED_LABS_KEY)) as ImportedLabFile[] | undefined) ?? [];
   }
 
-  /** Keeps an imported lab file, replacing an earlier one of the same lab. */
+  /**
+   * Keeps an imported lab file, replacing an earlier one of the same lab in its place (the files
+   * are read back in order, and a lab imported later may need this one as a prerequisite).
+   */
   async putImportedLab(file: ImportedLabFile): Promise<void> {
     try {
-      const tx = this.#db.transaction("settings", "readwrite");
-      const files = ((await tx.store.get(IMPORTED_LABS_KEY)) as ImportedLabFile[] | undefined) ?? [];
-      await tx.store.put([...files.filter((other) => other.labId !== file.labId), file], IMPORTED_LABS_KEY);
-      await tx.done;
+      await this.#updateImportedLabs((files) =>
+        files.some((other) => other.labId === file.labId)
+          ? files.map((other) => (other.labId === file.labId ? file : other))
+          : [...files, file],
+      );
     } catch (error) {
       throw storageError(error, `keep the imported lab ${file.fileName}`);
     }
+  }
+
+  /** Forgets an imported lab file. */
+  async deleteImportedLab(labId: string): Promise<void> {
+    try {
+      await this.#updateImportedLabs((files) => files.filter((other) => other.labId !== labId));
+    } catch (error) {
+      throw storageError(error, `remove the imported lab ${labId}`);
+    }
+  }
+
+  async #updateImportedLabs(change: (files: readonly ImportedLabFile[]) => ImportedLabFile[]): Promise<void> {
+    const tx = this.#db.transaction("settings", "readwrite");
+    const files = ((await tx.store.get(IMPORTED_LABS_KEY)) as ImportedLabFile[] | undefined) ?? [];
+    await tx.store.put(change(files), IMPORTED_LABS_KEY);
+    await tx.done;
   }
 }

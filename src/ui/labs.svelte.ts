@@ -5,7 +5,7 @@
  * reopens it; it is remembered here while the person visits another page (to launch the lab's
  * instance, say).
  */
-import { importLab, loadBundledLabs } from "../labs/catalog.ts";
+import { importLab, loadBundledLabs, type ImportResult } from "../labs/catalog.ts";
 import type { Lab, LabError } from "../labs/parse.ts";
 import { standing, type LabProgress, type LabProgressBook, type LabStanding } from "../labs/progress.ts";
 import { toCloudError, type CloudError } from "../shared/errors.ts";
@@ -75,16 +75,32 @@ export class LabsState {
       this.error = toCloudError(error);
       return;
     }
-    for (const file of files) this.#add(file.fileName, file.text);
+    for (const file of files) {
+      const result = this.#check(file.fileName, file.text);
+      if (result.ok) this.#put(result.lab);
+    }
   }
 
-  #add(fileName: string, text: string): { ok: true; lab: Lab } | { ok: false; errors: readonly LabError[] } {
+  /** Validates a lab file against the catalog; its id may be an imported lab's (to replace it). */
+  #check(fileName: string, text: string): ImportResult {
     const imageNames = this.#fleet.volumesAndImages.images.map((image) => image.name);
-    const result = importLab(fileName, text, this.labs, imageNames.length > 0 ? { imageNames } : {});
-    if (!result.ok) return result;
-    this.labs = [...this.labs, result.lab];
-    this.imported = [...this.imported, result.lab.id];
-    return result;
+    return importLab(fileName, text, this.labs, { importedIds: this.imported, ...(imageNames.length > 0 ? { imageNames } : {}) });
+  }
+
+  /** Puts an imported lab in the catalog, in the place of the one with its id if there is one. */
+  #put(lab: Lab): void {
+    this.labs = this.labs.some((other) => other.id === lab.id)
+      ? this.labs.map((other) => (other.id === lab.id ? lab : other))
+      : [...this.labs, lab];
+    if (!this.imported.includes(lab.id)) this.imported = [...this.imported, lab.id];
+  }
+
+  /** Adds an imported lab to the catalog and keeps its file for later visits. */
+  #keep(lab: Lab, fileName: string, text: string): void {
+    this.#put(lab);
+    this.#book.keepImportedLab({ labId: lab.id, fileName, text }).catch((error: unknown) => {
+      this.error = toCloudError(error);
+    });
   }
 
   get fleet(): Fleet {
@@ -124,16 +140,44 @@ export class LabsState {
 
   /**
    * Validates a lab file as the shipped ones are (and against them: a new id, known
-   * prerequisites), adds it to the catalog and keeps it for later visits. Returns the errors, if any.
+   * prerequisites), adds it to the catalog and keeps it for later visits. A file with the id of
+   * a lab imported earlier is not added: the result names the lab it would replace, and
+   * replaceImported does it once the person agrees. Returns the errors, if any.
    */
-  importFile(fileName: string, text: string): { ok: true; lab: Lab } | { ok: false; errors: readonly LabError[] } {
-    const result = this.#add(fileName, text);
-    if (result.ok) {
-      this.#book.keepImportedLab({ labId: result.lab.id, fileName, text }).catch((error: unknown) => {
-        this.error = toCloudError(error);
-      });
-    }
+  importFile(fileName: string, text: string): ImportResult {
+    const result = this.#check(fileName, text);
+    if (result.ok && result.replaces === null) this.#keep(result.lab, fileName, text);
     return result;
+  }
+
+  /** Replaces an imported lab with a new version of its file (from importFile), keeping the person's progress in it or not. */
+  async replaceImported(fileName: string, text: string, lab: Lab, options: { keepProgress: boolean }): Promise<void> {
+    this.#keep(lab, fileName, text);
+    if (!options.keepProgress) await this.forget(lab.id);
+  }
+
+  /** The imported labs that list a lab among their prerequisites (it cannot be removed before them). */
+  dependents(labId: string): Lab[] {
+    return this.labs.filter((lab) => this.imported.includes(lab.id) && lab.prerequisites.includes(labId));
+  }
+
+  /** Removes an imported lab from the catalog and from the browser, with the person's progress in it. */
+  async removeImported(labId: string): Promise<void> {
+    if (!this.imported.includes(labId)) return;
+    this.labs = this.labs.filter((lab) => lab.id !== labId);
+    this.imported = this.imported.filter((id) => id !== labId);
+    const rest = { ...this.progress };
+    delete rest[labId];
+    this.progress = rest;
+    if (this.openId === labId) this.show(null);
+    this.pendingSaves++;
+    try {
+      await this.#book.removeImportedLab(labId);
+    } catch (error) {
+      this.error = toCloudError(error);
+    } finally {
+      this.pendingSaves--;
+    }
   }
 
   /** Saves a lab's progress; the page shows it at once, and an error if IndexedDB refuses it. */
