@@ -333,6 +333,109 @@ test("a lab file is imported when valid; its errors name the file, step and fiel
   await expect(player(page).getByRole("heading", { name: "Broken", level: 1 })).toBeVisible();
 });
 
+/** A valid two-step lab file whose instance the person launches (so starting it launches nothing). */
+function notesLab(id: string, title: string): Buffer {
+  const step = (name: string) =>
+    [
+      `## ${name}`,
+      "",
+      "Look around.",
+      "",
+      "### Check",
+      "",
+      "```yaml",
+      "- kind: command",
+      "  run: ls",
+      "```",
+      "",
+      "### Hint",
+      "",
+      "Type ls.",
+      "",
+    ]
+      .concat(["### Solution", "", "Run `ls`.", "", "```yaml", "- action: run", "  command: ls", "```", ""])
+      .join("\n");
+  const front = [`id: ${id}`, `title: ${title}`, "summary: Notes.", "level: beginner", "minutes: 5", "image: default"]
+    .concat(["instanceType: t3.micro", "launch: false"])
+    .join("\n");
+  return Buffer.from(`---\n${front}\n---\n\nAbout notes.\n\n${step("Look")}\n${step("Look again")}`);
+}
+
+test("an imported lab is replaced by a new version of its file, keeping or resetting progress, and removed with its progress", async ({
+  page,
+}) => {
+  const importFile = (name: string, buffer: Buffer) =>
+    page.getByTestId("lab-file").setInputFiles({ name, mimeType: "text/markdown", buffer });
+  const card = page.locator('[data-lab-id="my-notes"]');
+  const begin = async (title: string) => {
+    await card.getByRole("button", { name: `Start ${title}` }).click();
+    await player(page).getByRole("button", { name: "Start lab" }).click();
+    await expect(player(page).getByText("Progress saved")).toBeVisible();
+    await player(page).getByRole("button", { name: "← All labs" }).click();
+    await expect(card.getByTestId("lab-standing")).toHaveText("Step 1 of 2");
+  };
+  const replaceWith = async (title: string, choice: "Keep my progress" | "Start the lab over") => {
+    await importFile("notes-edited.md", notesLab("my-notes", title));
+    const dialog = page.getByRole("dialog", { name: "Replace the imported lab?" });
+    await expect(dialog).toContainText(`The new file has ${title} (2 steps)`);
+    await dialog.getByLabel(choice).check();
+    await dialog.getByRole("button", { name: "Replace lab" }).click();
+    await expect(dialog).toHaveCount(0);
+    await expect(page.getByTestId("lab-imported")).toContainText(`Replaced ${title} (2 steps)`);
+  };
+
+  await page.goto("./#/labs");
+  await importFile("my-notes.md", notesLab("my-notes", "Notes"));
+  await expect(page.getByTestId("lab-imported")).toContainText(
+    "Imported Notes (2 steps). It is kept in this browser, also after a reload, until you remove it",
+  );
+  await begin("Notes");
+
+  await replaceWith("Notes, edited", "Keep my progress");
+  await expect(card.getByRole("heading")).toHaveText("Notes, edited");
+  await expect(card.getByTestId("lab-standing")).toHaveText("Step 1 of 2");
+  await page.reload();
+  await expect(card.getByRole("heading")).toHaveText("Notes, edited");
+  await expect(card.getByTestId("lab-standing")).toHaveText("Step 1 of 2");
+
+  await replaceWith("Notes, third", "Start the lab over");
+  await expect(card.getByTestId("lab-standing")).toHaveText("Not started");
+  await page.reload();
+  await expect(card.getByRole("heading")).toHaveText("Notes, third");
+  await expect(card.getByTestId("lab-standing")).toHaveText("Not started");
+
+  // A shipped lab is never replaced.
+  await importFile("first-instance.md", notesLab("first-instance", "Mine"));
+  await expect(page.getByTestId("lab-import-errors")).toContainText("a lab shipped with tabcloud, which cannot be replaced");
+  await expect(page.locator('[data-lab-id="first-instance"]').getByRole("heading")).not.toHaveText("Mine");
+
+  await begin("Notes, third");
+  await card.getByRole("button", { name: "Remove Notes, third" }).click();
+  await page.getByRole("dialog", { name: "Remove this lab?" }).getByRole("button", { name: "Remove lab" }).click();
+  await expect(card).toHaveCount(0);
+  await page.reload();
+  await expect(page.locator('[data-lab-id="first-instance"]')).toBeVisible();
+  await expect(card).toHaveCount(0);
+  // Its progress went with it: imported again, it starts afresh.
+  await importFile("my-notes.md", notesLab("my-notes", "Notes"));
+  await expect(card.getByTestId("lab-standing")).toHaveText("Not started");
+});
+
+test("an empty, binary or oversized lab file is refused, saying what it is", async ({ page }) => {
+  await page.goto("./#/labs");
+  const report = page.getByTestId("lab-import-errors");
+  const importFile = (name: string, buffer: Buffer) =>
+    page.getByTestId("lab-file").setInputFiles({ name, mimeType: "text/markdown", buffer });
+  await importFile("empty.md", Buffer.alloc(0));
+  await expect(report).toContainText("The file is empty");
+  await importFile("photo.md", Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 0x0d, 0x49, 0x48, 0x44, 0x52]));
+  await expect(report).toContainText("This is not a text file: it looks like a PNG image");
+  const big = Buffer.concat([notesLab("big-notes", "Big"), Buffer.from("\nPadding words. ".repeat(20_000))]);
+  await importFile("big-notes.md", big);
+  await expect(report).toContainText("a lab file may be at most 256 KiB");
+  await expect(page.locator('[data-lab-id="big-notes"]')).toHaveCount(0);
+});
+
 test.afterAll(() => {
   if (checkTimesMs.length > 0) {
     console.log(
