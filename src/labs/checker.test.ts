@@ -24,6 +24,7 @@ const lab: Lab = {
   prerequisites: [],
   launch: true,
   instanceName: "demo",
+  hibernation: false,
   userData: null,
   source: "labs/demo.md",
   introduction: "",
@@ -366,5 +367,10 @@ describe("labLaunchRequest", () => {
       ],
       userData: "echo hi",
     });
+  });
+
+  it("enables hibernation at launch when the lab says so, and only then", () => {
+    expect(labLaunchRequest({ ...lab, hibernation: true }).hibernationOptions).toEqual({ configured: true });
+    expect(labLaunchRequest(lab).hibernationOptions).toBeUndefined();
   });
 });

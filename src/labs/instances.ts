@@ -32,6 +32,7 @@ export function labLaunchRequest(
       { key: "Name", value: lab.instanceName },
       { key: LAB_TAG_KEY, value: lab.id },
     ],
+    ...(lab.hibernation ? { hibernationOptions: { configured: true } } : {}),
     ...(lab.userData !== null ? { userData: lab.userData } : {}),
   };
 }

@@ -102,6 +102,7 @@ describe("parseLab", () => {
       minutes: 5,
       launch: true,
       instanceName: "tiny",
+      hibernation: false,
       userData: null,
       introduction: "What this lab is about.",
     });

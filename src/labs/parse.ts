@@ -42,6 +42,8 @@ export interface Lab {
   readonly launch: boolean;
   /** The Name tag of the lab's instance. */
   readonly instanceName: string;
+  /** The lab's instance is launched with hibernation enabled. */
+  readonly hibernation: boolean;
   readonly userData: string | null;
   /** Where the lab came from, as errors name it (e.g. labs/first-instance.md). */
   readonly source: string;
@@ -133,6 +135,7 @@ export function parseLab(file: string, text: string, options: ParseOptions = {})
       prerequisites: frontMatter.prerequisites,
       launch: frontMatter.launch,
       instanceName: frontMatter.instanceName ?? frontMatter.id,
+      hibernation: frontMatter.hibernation,
       userData: frontMatter.userData ?? null,
       source: file,
       introduction,

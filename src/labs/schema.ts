@@ -212,7 +212,14 @@ const ActionSchema = v.variant(
     ),
     /** Launches an instance with a Name tag (the lab's image and type unless given); waits for both status checks unless wait is false. */
     v.strictObject(
-      { action: v.literal("launch"), name: text("a Name tag"), instanceType: v.optional(text("an instance type")), wait: v.optional(bool) },
+      {
+        action: v.literal("launch"),
+        name: text("a Name tag"),
+        instanceType: v.optional(text("an instance type")),
+        /** Launched with hibernation enabled (EC2's HibernationOptions), so it can hibernate. */
+        hibernation: v.optional(bool),
+        wait: v.optional(bool),
+      },
       fields("an action"),
     ),
     v.strictObject(
@@ -271,6 +278,8 @@ export const FrontMatterSchema = v.strictObject(
     launch: v.optional(bool, true),
     /** The lab's instance's Name tag (default: the lab's id). */
     instanceName: v.optional(text("a Name tag")),
+    /** The lab's instance is launched with hibernation enabled: on EC2 only such an instance can hibernate. */
+    hibernation: v.optional(bool, false),
     /** User data for the lab's instance: a script run once at its first boot (set-up the lab needs). */
     userData: v.optional(v.pipe(v.string("must be a script"), v.maxLength(16 * 1024, "must be at most 16 KiB, as on EC2"))),
   },

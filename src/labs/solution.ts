@@ -82,6 +82,7 @@ async function play(host: LabActionHost, lab: Lab, action: Action, context: LabC
         ...(image ? { imageId: image.imageId } : {}),
         instanceType: action.instanceType ?? lab.instanceType,
         tags: [{ key: "Name", value: action.name }],
+        ...(action.hibernation ? { hibernationOptions: { configured: true } } : {}),
       });
       if (instance && action.wait !== false)
         await waitUntil(host, instance.instanceId, ready, "running with both status checks passed", timeoutMs);
