@@ -6,7 +6,7 @@ import { report, round } from "./stats.ts";
 export async function benchHibernate(): Promise<void> {
   const hypervisor = await createNodeHypervisor();
   const watcher = new PromptWatcher();
-  const [instance] = await hypervisor.runInstances();
+  const [instance] = await hypervisor.runInstances({ hibernationOptions: { configured: true } });
   if (!instance) throw new Error("no instance");
   const id = instance.instanceId;
   hypervisor.onConsoleOutput(id, (bytes) => watcher.push(bytes));

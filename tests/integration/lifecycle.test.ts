@@ -127,7 +127,10 @@ describe("hibernation", () => {
   it("resumes where it was: a background process, shell variables and /tmp survive", async () => {
     hypervisor = await createNodeHypervisor();
     // Wide enough that the commands typed below are echoed on one line.
-    const [instance] = (await hypervisor.runInstances({ terminalSize: { rows: 30, cols: 160 } })) as [Instance];
+    const [instance] = (await hypervisor.runInstances({
+      terminalSize: { rows: 30, cols: 160 },
+      hibernationOptions: { configured: true },
+    })) as [Instance];
     const id = instance.instanceId;
     const console = new ConsoleReader(hypervisor, id);
     await console.waitFor(PROMPT, 60_000);
@@ -148,6 +151,34 @@ describe("hibernation", () => {
     expect((await hypervisor.runCommand(id, `kill -0 ${pid} && cat /tmp/note`)).stdout).toBe("in-tmp\n");
     expect((await console.run("echo $GREETING")).trim()).toBe("still-here");
     console.dispose();
+  });
+});
+
+describe("a force stop", () => {
+  let hypervisor: Hypervisor;
+  afterAll(() => hypervisor.shutdownAll());
+
+  it("stops an instance whose guest never finishes shutting down, keeping what it had synced", async () => {
+    // A stop would wait ten minutes for this guest.
+    hypervisor = await createNodeHypervisor({ stopTimeoutMs: 600_000 });
+    const [instance] = (await hypervisor.runInstances()) as [Instance];
+    const id = instance.instanceId;
+    await waitForInstance(hypervisor, id, agentReady);
+    // The guest's poweroff hangs, as a service that will not stop does.
+    await hypervisor.runCommand(
+      id,
+      "echo synced-before > /root/kept.txt; rm -f /sbin/poweroff; printf '#!/bin/sh\\nsleep 3600\\n' > /sbin/poweroff; chmod +x /sbin/poweroff; sync",
+    );
+    const stuck = hypervisor.stopInstances([id]);
+    await waitForInstance(hypervisor, id, (i) => i.state.name === "stopping");
+
+    const [forced] = await hypervisor.stopInstances([id], { force: true });
+    expect(forced?.currentState.name).toBe("stopped");
+    await expect(stuck).resolves.toHaveLength(1);
+
+    await hypervisor.startInstances([id]);
+    await waitForInstance(hypervisor, id, agentReady);
+    expect((await hypervisor.runCommand(id, "cat /root/kept.txt")).stdout).toBe("synced-before\n");
   });
 });
 

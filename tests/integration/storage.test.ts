@@ -87,7 +87,10 @@ describe("the fleet in storage", () => {
   it("resumes a hibernated instance in a fresh hypervisor with its shell as it was", async () => {
     const db = freshDatabase();
     const first = await hypervisorOn(db);
-    const [instance] = (await first.runInstances({ terminalSize: { rows: 30, cols: 160 } })) as [Instance];
+    const [instance] = (await first.runInstances({
+      terminalSize: { rows: 30, cols: 160 },
+      hibernationOptions: { configured: true },
+    })) as [Instance];
     const id = instance.instanceId;
     const before = new ConsoleReader(first, id);
     await before.waitFor(PROMPT, 60_000);
