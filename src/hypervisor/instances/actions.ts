@@ -166,7 +166,8 @@ export class InstanceActions {
     act: (record: InstanceRecord) => Promise<void> | void,
   ): Promise<InstanceStateChange[]> {
     const { registry } = this.#ctx;
-    const records = registry.getAll(instanceIds);
+    // A repeated id is one instance, acted on once: a second act would overtake the first.
+    const records = [...new Set(registry.getAll(instanceIds))];
     const decisions = records.map((record) => registry.allow(record, action));
     admit?.(records);
     const previous = records.map((record) => record.instance.state);

@@ -72,19 +72,15 @@ export const ImageIdSchema = resourceId("ami", "InvalidAMIID.Malformed", "an ima
 export const MAX_IDS_PER_REQUEST = 1000;
 
 /**
- * The ids an action acts on: at least one, at most 1000, each once. A repeated id is refused
- * rather than acted on twice (two stops of one instance would race each other).
+ * The ids an action acts on: at least one, at most 1000. A repeated id is one id, as on EC2: the
+ * instance is acted on and reported once (acting twice, two stops of one instance would race).
  */
 export function actionIds(id: RequestSchema<string>, idName: string): RequestSchema<readonly string[]> {
   return v.pipe(
     v.array(id, `a list of ${idName}s`),
     checkWithCode("MissingParameter", (ids: string[]) => ids.length > 0, `The request must contain at least one ${idName}.`),
     v.maxLength(MAX_IDS_PER_REQUEST, `At most ${MAX_IDS_PER_REQUEST} ${idName}s in one request.`),
-    noRepeats(
-      (id: string) => id,
-      null,
-      (id) => `The id ${id} is given twice.`,
-    ),
+    v.transform((ids: string[]) => [...new Set(ids)]),
   );
 }
 

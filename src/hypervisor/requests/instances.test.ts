@@ -110,12 +110,12 @@ describe("actions on a list of instances", () => {
     ["reboot", parseRebootInstances],
     ["terminate", parseTerminateInstances],
     ["stop", (ids: unknown) => parseStopInstances(ids, undefined).instanceIds],
-  ])("%s takes at least one id, each once", (_, parseIds) => {
+  ])("%s takes at least one id, a repeated one once", (_, parseIds) => {
     expect(parseIds([INSTANCE_ID, OTHER_INSTANCE_ID])).toEqual([INSTANCE_ID, OTHER_INSTANCE_ID]);
     expectRefused(() => parseIds([]), "MissingParameter", /at least one instance id/);
     expectRefused(() => parseIds(undefined), "MissingParameter", /parameter instanceIds/);
     expectRefused(() => parseIds(INSTANCE_ID), "InvalidParameterType", /instanceIds must be a list/);
-    expectRefused(() => parseIds([INSTANCE_ID, INSTANCE_ID]), "InvalidParameterValue", /given twice/);
+    expect(parseIds([INSTANCE_ID, INSTANCE_ID])).toEqual([INSTANCE_ID]);
     expectRefused(() => parseIds([INSTANCE_ID, "vol-0123456789abcdef0"]), "InvalidInstanceID.Malformed", /instanceIds\[1\]/);
   });
 
