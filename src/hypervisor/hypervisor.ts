@@ -12,6 +12,7 @@ import type { HostBudgets, HostCapacity } from "./capacity/hostCapacity.ts";
 import type { Snapshot, StorageBill, Volume } from "./ebs/volumes.ts";
 import type { ConsoleOutput } from "./instances/console.ts";
 import { filterInstances } from "./instances/describe.ts";
+import { callEach } from "./listeners.ts";
 import type { Instance, InstanceStateChange } from "./instances/instance.ts";
 import { INSTANCE_TYPES, type InstanceType } from "./instances/instanceTypes.ts";
 import type { TerminalSize } from "./instances/kernelCommandLine.ts";
@@ -301,7 +302,7 @@ export class Hypervisor {
   }
 
   #emit(event: HypervisorEvent): void {
-    for (const listener of this.#listeners) listener(event);
+    callEach(this.#listeners, event);
   }
 }
 

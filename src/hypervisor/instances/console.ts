@@ -4,6 +4,7 @@
  * the next boot is told too.
  */
 import { Ec2Error, toCloudError, unwrap } from "../../shared/errors.ts";
+import { callEach } from "../listeners.ts";
 import type { TerminalSize } from "./kernelCommandLine.ts";
 import { decide } from "./lifecycle.ts";
 import type { InstanceRecord } from "./record.ts";
@@ -25,7 +26,7 @@ export class InstanceConsole {
   /** Bytes the guest wrote: kept, and passed to every listener. */
   received(record: InstanceRecord, data: Uint8Array): void {
     record.runtime.console.append(data);
-    for (const listener of record.runtime.consoleListeners) listener(data);
+    callEach(record.runtime.consoleListeners, data);
   }
 
   output(instanceId: string): ConsoleOutput {
