@@ -74,7 +74,7 @@ export interface InstanceRecord {
   readonly runtime: InstanceRuntime;
 }
 
-export interface Overtaken {
+interface Overtaken {
   readonly promise: Promise<void>;
   readonly signal: () => void;
 }
