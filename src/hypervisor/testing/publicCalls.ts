@@ -1,0 +1,262 @@
+/**
+ * Arguments for every public method of the Hypervisor, for the fuzz test beside the facade:
+ * valid-looking calls on resources that exist (so they reach the modules, not only the request
+ * parsers), the same calls with one argument spoiled, and plain garbage. Ids are references
+ * resolved when the call is made, since resources come and go during a run.
+ */
+import fc from "fast-check";
+import { types } from "node:util";
+import { EBS_IMAGE_ID, INSTANCE_STORE_IMAGE_ID } from "./testImages.ts";
+
+export type ResourceKind = "instance" | "volume" | "snapshot" | "image";
+
+/** An id of a resource of this kind that exists when the call is made (the index picks which). */
+export class Ref {
+  constructor(
+    readonly kind: ResourceKind,
+    readonly index: number,
+  ) {}
+}
+
+/** What a Ref becomes: one of the ids listed when the call is made. */
+export type Resolve = (ref: Ref) => string;
+
+/** Replaces every Ref in arrays and plain objects by an id; anything else is passed as it is. */
+export function resolveArgs(value: unknown, resolve: Resolve): unknown {
+  if (types.isProxy(value)) return value;
+  if (value instanceof Ref) return resolve(value);
+  if (Array.isArray(value)) return value.map((item: unknown) => resolveArgs(item, resolve));
+  if (value !== null && typeof value === "object" && Object.getPrototypeOf(value) === Object.prototype) {
+    return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, resolveArgs(item, resolve)]));
+  }
+  return value;
+}
+
+/** Listeners a caller might pass: harmless, or one whose own code fails. */
+const LISTENERS = [
+  () => undefined,
+  (event: unknown) => void JSON.stringify(event),
+  () => {
+    throw new Error("a listener's own bug");
+  },
+];
+
+/** An object whose every read throws, as a revoked Proxy does. */
+const hostile = new Proxy(
+  {},
+  {
+    get: () => {
+      throw new Error("read of a hostile object");
+    },
+    ownKeys: () => {
+      throw new Error("keys of a hostile object");
+    },
+  },
+);
+
+const anything = fc.anything({
+  withBoxedValues: true,
+  withMap: true,
+  withSet: true,
+  withNullPrototype: true,
+  withBigInt: true,
+  withDate: true,
+  withTypedArray: true,
+  maxDepth: 3,
+});
+
+/** Wrong types, nulls, out-of-range numbers, long text, functions and hostile objects. */
+export const garbage: fc.Arbitrary<unknown> = fc.oneof(
+  anything,
+  fc.constantFrom<unknown>(
+    null,
+    undefined,
+    NaN,
+    Infinity,
+    -Infinity,
+    -1,
+    0,
+    1.5,
+    2 ** 53,
+    1e308,
+    "",
+    "x".repeat(100_000),
+    "i-0123456789abcdef0",
+    "i-123",
+    "vol-0123456789abcdef0",
+    [],
+    {},
+    Symbol("not data"),
+    () => 42,
+    hostile,
+    new Uint8Array(3),
+    { instanceIds: { length: 1 } },
+  ),
+);
+
+function ref(kind: ResourceKind): fc.Arbitrary<Ref> {
+  return fc.nat(40).map((index) => new Ref(kind, index));
+}
+
+/** A real id most of the time, sometimes a well-formed one that does not exist or garbage. */
+function idOf(kind: ResourceKind): fc.Arbitrary<unknown> {
+  const unknownId = {
+    instance: "i-0123456789abcdef0",
+    volume: "vol-0123456789abcdef0",
+    snapshot: "snap-0123456789abcdef0",
+    image: "ami-0123456789abcdef0",
+  }[kind];
+  return fc.oneof({ weight: 8, arbitrary: ref(kind) }, { weight: 1, arbitrary: fc.constant(unknownId) }, { weight: 1, arbitrary: garbage });
+}
+
+/** A list of ids, sometimes with one repeated. */
+function idsOf(kind: ResourceKind): fc.Arbitrary<unknown[]> {
+  return fc.oneof(
+    fc.array(idOf(kind), { minLength: 1, maxLength: 3 }),
+    ref(kind).map((one) => [one, one]),
+    fc.array(idOf(kind), { maxLength: 2 }),
+  );
+}
+
+const flag = fc.oneof({ weight: 5, arbitrary: fc.boolean() }, { weight: 1, arbitrary: garbage });
+const listener = fc.oneof({ weight: 4, arbitrary: fc.constantFrom(...LISTENERS) }, { weight: 1, arbitrary: garbage });
+const name = fc.oneof(
+  { weight: 4, arbitrary: fc.constantFrom("web v2", "db backup") },
+  { weight: 1, arbitrary: fc.constantFrom("", "é", "x".repeat(200)) },
+  { weight: 1, arbitrary: fc.string({ maxLength: 40 }) },
+  { weight: 1, arbitrary: garbage },
+);
+const bytes = fc.oneof(
+  fc.nat(4).map((blocks) => new Uint8Array(blocks * 4096).fill(1)),
+  fc.constantFrom<unknown>(new Uint8Array(8), new ArrayBuffer(8), [1, 2, 3]),
+);
+
+/** The smallest files importImage accepts: a bzImage's boot signature and header, an ext4 superblock's magic. */
+function kernelFile(): Uint8Array {
+  const bytes = new Uint8Array(4096);
+  bytes.set([0x55, 0xaa], 0x1fe);
+  bytes.set(new TextEncoder().encode("HdrS"), 0x202);
+  return bytes;
+}
+function rootDiskFile(): Uint8Array {
+  const bytes = new Uint8Array(8192);
+  bytes.set([0x53, 0xef], 1080);
+  return bytes;
+}
+
+const tuple = <T extends unknown[]>(...parts: { [K in keyof T]: fc.Arbitrary<T[K]> }) => fc.tuple<T>(...parts) as fc.Arbitrary<unknown[]>;
+const none = fc.constant<unknown[]>([]);
+
+/** A valid-looking call of each public method, by name. */
+const VALID: Readonly<Record<string, fc.Arbitrary<unknown[]>>> = {
+  subscribe: tuple(listener),
+  restore: none,
+  describeImages: none,
+  downloadImage: tuple(
+    fc.oneof(idOf("image"), fc.constantFrom(EBS_IMAGE_ID)),
+    fc.option(fc.record({ onProgress: listener }), { nil: undefined }),
+  ),
+  createImage: tuple(idOf("instance"), fc.record({ name, description: fc.option(name, { nil: undefined }) }, { requiredKeys: ["name"] })),
+  deregisterImage: tuple(idOf("image")),
+  importImage: tuple(
+    fc.record({
+      name,
+      kernel: fc.oneof({ weight: 3, arbitrary: fc.constant(null).map(kernelFile) }, { weight: 1, arbitrary: bytes }),
+      rootDisk: fc.oneof({ weight: 3, arbitrary: fc.constant(null).map(rootDiskFile) }, { weight: 1, arbitrary: bytes }),
+    }),
+  ),
+  describeInstanceTypes: none,
+  describeInstances: fc.oneof(none, tuple(fc.record({ instanceIds: idsOf("instance") }))),
+  runInstances: tuple(
+    fc.record(
+      {
+        imageId: fc.constantFrom<unknown>(EBS_IMAGE_ID, INSTANCE_STORE_IMAGE_ID, new Ref("image", 0)),
+        instanceType: fc.constantFrom<unknown>("t3.nano", "t3.micro", "t3.small", "m5.large", "x9.huge"),
+        count: fc.oneof(fc.integer({ min: 1, max: 2 }), fc.constantFrom<unknown>(0, 1e9, NaN)),
+        hibernationOptions: fc.record({ configured: flag }),
+        disableApiTermination: fc.constantFrom(false, true),
+        dryRun: fc.boolean(),
+      },
+      { requiredKeys: [] },
+    ),
+  ),
+  startInstances: tuple(idsOf("instance")),
+  stopInstances: tuple(idsOf("instance"), fc.record({ hibernate: flag, force: flag }, { requiredKeys: [] })),
+  rebootInstances: tuple(idsOf("instance")),
+  terminateInstances: tuple(idsOf("instance")),
+  modifyInstanceAttribute: tuple(
+    idOf("instance"),
+    fc.record(
+      {
+        instanceType: fc.constantFrom<unknown>("t3.nano", "t3.small", "x9.huge"),
+        disableApiTermination: flag,
+        instanceInitiatedShutdownBehavior: fc.constantFrom<unknown>("stop", "terminate", "explode"),
+      },
+      { requiredKeys: [] },
+    ),
+  ),
+  describeHibernation: tuple(idOf("instance")),
+  getMetricData: tuple(idOf("instance")),
+  getInstanceBill: tuple(idOf("instance")),
+  getInstanceStats: tuple(idOf("instance")),
+  getConsoleOutput: tuple(idOf("instance")),
+  onConsoleOutput: tuple(idOf("instance"), listener),
+  sendConsoleInput: tuple(idOf("instance"), fc.oneof(fc.constantFrom("ls\n", "", "\u0003"), fc.string({ maxLength: 200 }))),
+  setTerminalSize: tuple(idOf("instance"), fc.record({ rows: fc.integer({ min: -1, max: 500 }), cols: fc.integer({ min: -1, max: 500 }) })),
+  runCommand: tuple(
+    idOf("instance"),
+    fc.constantFrom("uname -a", "", "x".repeat(5000)),
+    fc.record({ timeoutMs: fc.integer({ min: -1, max: 60_000 }) }, { requiredKeys: [] }),
+  ),
+  describeVolumes: fc.oneof(none, tuple(fc.record({ volumeIds: idsOf("volume") }))),
+  describeSnapshots: fc.oneof(none, tuple(fc.record({ snapshotIds: idsOf("snapshot") }))),
+  createVolume: tuple(
+    fc.record(
+      {
+        sizeMib: fc.oneof(fc.integer({ min: 1, max: 64 }), fc.constantFrom<unknown>(0, 1e9, 1.5)),
+        snapshotId: idOf("snapshot"),
+        filesystem: fc.constantFrom<unknown>("ext4", "ntfs"),
+      },
+      { requiredKeys: [] },
+    ),
+  ),
+  attachVolume: tuple(idOf("volume"), idOf("instance")),
+  detachVolume: tuple(idOf("volume")),
+  deleteVolume: tuple(idOf("volume")),
+  createSnapshot: tuple(idOf("volume"), fc.option(name, { nil: undefined })),
+  deleteSnapshot: tuple(idOf("snapshot")),
+  exportVolume: tuple(idOf("volume")),
+  importVolume: tuple(bytes, fc.record({ name }, { requiredKeys: [] })),
+  getStorageBill: none,
+  describeHostCapacity: none,
+  setHostCapacity: tuple(
+    fc.record(
+      {
+        memoryBudgetMib: fc.oneof(fc.constantFrom(4096, 8192, 256), fc.constantFrom<unknown>(0, -5, 1e12, NaN)),
+        cpuCores: fc.oneof(fc.constantFrom(1, 2, 4), fc.constantFrom<unknown>(0, 0.5, 1e6)),
+      },
+      { requiredKeys: [] },
+    ),
+  ),
+  // Ends the hypervisor: the run makes this call last, once.
+  shutdownAll: none,
+};
+
+/** Methods whose arguments are generated here. */
+export const GENERATED_METHODS: readonly string[] = Object.keys(VALID);
+
+/** A call of the method: valid-looking, the same with one argument spoiled or one added, or garbage. */
+export function callOf(method: string): fc.Arbitrary<unknown[]> {
+  const valid = VALID[method];
+  if (!valid) throw new Error(`no argument generator for Hypervisor.${method}: add one to VALID in publicCalls.ts`);
+  const spoiled = fc.tuple(valid, fc.nat(3), garbage).map(([args, at, bad]) => {
+    const copy = [...args];
+    copy[Math.min(at, copy.length)] = bad;
+    return copy;
+  });
+  return fc.oneof(
+    { weight: 5, arbitrary: valid },
+    { weight: 3, arbitrary: spoiled },
+    { weight: 1, arbitrary: fc.array(garbage, { maxLength: 3 }) },
+  );
+}
