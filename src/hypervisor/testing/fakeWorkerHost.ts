@@ -209,6 +209,8 @@ export class FakeWorker {
 
   async #gate(call: GatedCall): Promise<void> {
     await this.#host.gates[call]?.pass();
+    // A worker terminated under a call never answers it, as with a real worker behind comlink.
+    if (this.terminated) await new Promise<never>(() => undefined);
   }
 
   #api(): InstanceWorkerApi {

@@ -8,7 +8,8 @@ import fc from "fast-check";
 import { types } from "node:util";
 import { EBS_IMAGE_ID, INSTANCE_STORE_IMAGE_ID } from "./testImages.ts";
 
-export type ResourceKind = "instance" | "volume" | "snapshot" | "image";
+/** "live": an instance that is pending, running or stopping, where the transitions are. */
+export type ResourceKind = "instance" | "live" | "volume" | "snapshot" | "image";
 
 /** An id of a resource of this kind that exists when the call is made (the index picks which). */
 export class Ref {
@@ -26,8 +27,12 @@ export function resolveArgs(value: unknown, resolve: Resolve): unknown {
   if (types.isProxy(value)) return value;
   if (value instanceof Ref) return resolve(value);
   if (Array.isArray(value)) return value.map((item: unknown) => resolveArgs(item, resolve));
-  if (value !== null && typeof value === "object" && Object.getPrototypeOf(value) === Object.prototype) {
-    return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, resolveArgs(item, resolve)]));
+  const prototype: unknown = value !== null && typeof value === "object" ? Object.getPrototypeOf(value) : undefined;
+  if (prototype === Object.prototype || prototype === null) {
+    // fast-check's records may have no prototype: the copy keeps whichever the original had.
+    const copy = Object.create(prototype as object | null) as Record<string, unknown>;
+    for (const [key, item] of Object.entries(value as object)) copy[key] = resolveArgs(item, resolve);
+    return copy;
   }
   return value;
 }
@@ -258,5 +263,32 @@ export function callOf(method: string): fc.Arbitrary<unknown[]> {
     { weight: 5, arbitrary: valid },
     { weight: 3, arbitrary: spoiled },
     { weight: 1, arbitrary: fc.array(garbage, { maxLength: 3 }) },
+  );
+}
+
+/**
+ * A few calls on one instance at once, as a person clicking twice or two tabs do: the later ones
+ * overtake the earlier ones' transitions.
+ */
+export function raceOnOneInstance(): fc.Arbitrary<{ readonly method: string; readonly args: unknown[] }[]> {
+  return ref("live").chain((target) =>
+    fc.array(
+      fc.oneof(
+        fc
+          .record({ hibernate: fc.boolean(), force: fc.boolean() }, { requiredKeys: [] })
+          .map((options) => ({ method: "stopInstances", args: [[target], options] })),
+        fc.constantFrom(
+          { method: "terminateInstances", args: [[target]] },
+          { method: "startInstances", args: [[target]] },
+          { method: "rebootInstances", args: [[target]] },
+          { method: "createImage", args: [target, { name: "taken in a race" }] },
+          { method: "modifyInstanceAttribute", args: [target, { instanceType: "t3.small" }] },
+          { method: "runCommand", args: [target, "true"] },
+          { method: "sendConsoleInput", args: [target, "ls\n"] },
+          { method: "setTerminalSize", args: [target, { rows: 30, cols: 100 }] },
+        ),
+      ),
+      { minLength: 2, maxLength: 4 },
+    ),
   );
 }
