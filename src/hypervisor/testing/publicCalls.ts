@@ -107,6 +107,7 @@ function ref(kind: ResourceKind): fc.Arbitrary<Ref> {
 function idOf(kind: ResourceKind): fc.Arbitrary<unknown> {
   const unknownId = {
     instance: "i-0123456789abcdef0",
+    live: "i-0123456789abcdef0",
     volume: "vol-0123456789abcdef0",
     snapshot: "snap-0123456789abcdef0",
     image: "ami-0123456789abcdef0",
@@ -266,18 +267,23 @@ export function callOf(method: string): fc.Arbitrary<unknown[]> {
   );
 }
 
+export interface RacingCall {
+  readonly method: string;
+  readonly args: unknown[];
+}
+
 /**
  * A few calls on one instance at once, as a person clicking twice or two tabs do: the later ones
  * overtake the earlier ones' transitions.
  */
-export function raceOnOneInstance(): fc.Arbitrary<{ readonly method: string; readonly args: unknown[] }[]> {
+export function raceOnOneInstance(): fc.Arbitrary<RacingCall[]> {
   return ref("live").chain((target) =>
     fc.array(
       fc.oneof(
         fc
           .record({ hibernate: fc.boolean(), force: fc.boolean() }, { requiredKeys: [] })
-          .map((options) => ({ method: "stopInstances", args: [[target], options] })),
-        fc.constantFrom(
+          .map((options): RacingCall => ({ method: "stopInstances", args: [[target], options] })),
+        fc.constantFrom<RacingCall>(
           { method: "terminateInstances", args: [[target]] },
           { method: "startInstances", args: [[target]] },
           { method: "rebootInstances", args: [[target]] },
