@@ -2,8 +2,9 @@
  * Every instance action settles: one overtaken by another on the same instance ends with the
  * instance's state then, and a repeated id is one id, as on EC2.
  */
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { describeOne, fakeFleet, launchRunning, type FakeFleet } from "../testing/fakeFleet.ts";
+import { fakeModules } from "../testing/fakeModules.ts";
 
 let fleet: FakeFleet;
 beforeEach(async () => {
@@ -58,5 +59,22 @@ describe("the same id twice", () => {
     await expect(fleet.hypervisor.terminateInstances([instanceId, instanceId])).resolves.toEqual([
       expect.objectContaining({ instanceId, currentState: expect.objectContaining({ name: "terminated" }) }),
     ]);
+  });
+});
+
+describe("the instance actions given one instance twice (a caller that skipped the request's checks)", () => {
+  it("act on it once: a second hibernation would overtake the first", async () => {
+    const harness = await fakeModules();
+    try {
+      const record = await harness.launch({ hibernationOptions: { configured: true } });
+      await vi.waitFor(() => expect(record.instance.state.name).toBe("running"));
+      const id = record.instance.instanceId;
+      const changes = await harness.modules.instances.stop([id, id], { hibernate: true });
+      expect(changes).toHaveLength(1);
+      expect(harness.host.workerOf(id).callsOf("hibernate")).toHaveLength(1);
+      expect(record.instance).toMatchObject({ state: { name: "stopped" }, hibernated: true });
+    } finally {
+      await harness.close();
+    }
   });
 });
