@@ -100,7 +100,10 @@ function planGroups(total: number): number[] {
 
 class Run {
   readonly failures: string[] = [];
-  readonly promiseMethods = new Set<string>();
+  /** Methods that return a promise: declared async, or seen returning one. */
+  readonly promiseMethods = new Set<string>(
+    PUBLIC_METHODS.filter((name) => (Reflect.get(Hypervisor.prototype, name) as Method).constructor.name === "AsyncFunction"),
+  );
   readonly syncThrows: { readonly call: Call; readonly error: unknown }[] = [];
   readonly calledMethods = new Set<string>();
   callCount = 0;
