@@ -97,7 +97,7 @@ export interface InstanceWorkerApi {
   prepare(): Promise<void>;
   /** Starts the emulator; resolves once it runs (the guest then boots on its own). */
   boot(spec: BootSpec): Promise<Result<void>>;
-  /** Types into the guest's serial console. */
+  /** Types into the guest's serial console, as UTF-8; input of any size is queued and arrives whole, as fast as the guest reads it. */
   sendConsoleInput(data: string): Promise<void>;
   /** Asks the guest agent whether it is alive. */
   ping(): Promise<Result<void>>;

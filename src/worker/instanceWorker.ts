@@ -19,6 +19,7 @@ import type {
   VolumeSpec,
 } from "./api.ts";
 import { ByteBatcher } from "./byteBatcher.ts";
+import { ConsoleInputQueue } from "./consoleInputQueue.ts";
 import { CpuGate } from "./cpuGate.ts";
 import { InstructionCounter } from "./instructionCounter.ts";
 import { V86Disk } from "./v86Disk.ts";
@@ -40,12 +41,16 @@ function blockBuffers(blocks: WrittenBlocks | null): ArrayBuffer[] {
   return blocks ? [...blocks.values()].map((block) => block.buffer as ArrayBuffer) : [];
 }
 
-/** v86 internals we reach into: its main loop's yield, which the worker replaces with its own. */
+/**
+ * v86 internals we reach into: its main loop's yield, which the worker replaces with its own,
+ * and the console UART's receive buffer, which console input is paced by.
+ */
 interface V86Internals {
   v86?: {
     yield(delayMs: number, tick: number): void;
     yield_callback(tick: number): void;
     unregister_yield(): void;
+    cpu?: { devices?: { uart0?: { input?: { readonly length: number } } } };
   };
 }
 
@@ -106,6 +111,9 @@ export class InstanceWorker implements InstanceWorkerApi {
   #dataDisk: V86Disk | null = null;
   #channel: ChannelPort | null = null;
   #console: ByteBatcher | null = null;
+  readonly #consoleInput = new ConsoleInputQueue();
+  /** What the console UART holds that the guest has not read yet. */
+  #uartReceiveBuffer: { readonly length: number } | null = null;
   #agentBytes: ByteBatcher | null = null;
   #agent: AgentClient | null = null;
   #counter = new InstructionCounter();
@@ -164,6 +172,7 @@ export class InstanceWorker implements InstanceWorkerApi {
       const emulator = new V86(options);
       this.#emulator = emulator;
       await this.#waitForLoad(emulator);
+      this.#paceConsoleInput(emulator);
       if (this.#options.sameThreadYield) this.#takeOverYield(emulator);
       if (spec.hibernation) {
         // Resuming: the state carries memory, devices and the disk's written blocks; the agent
@@ -200,7 +209,10 @@ export class InstanceWorker implements InstanceWorkerApi {
   }
 
   async sendConsoleInput(data: string): Promise<void> {
-    this.#emulator?.serial0_send(data);
+    if (!this.#emulator || this.#poweredOff) return;
+    // UTF-8, as the guest's terminal expects (v86's serial0_send would send UTF-16 code units cut to a byte).
+    this.#consoleInput.push(new TextEncoder().encode(data));
+    this.#feedConsole();
   }
 
   async exec(command: string, timeoutMs: number): Promise<Result<ExecResult>> {
@@ -333,6 +345,27 @@ export class InstanceWorker implements InstanceWorkerApi {
     };
   }
 
+  /** Console input is handed over after every slice of the emulator: the guest drains the UART inside slices. */
+  #paceConsoleInput(emulator: V86): void {
+    const core = (emulator as unknown as V86Internals).v86;
+    const receiveBuffer = core?.cpu?.devices?.uart0?.input;
+    if (!core || !receiveBuffer) throw new Error("this v86 build has no console UART to pace input by (was the v86 version changed?)");
+    this.#uartReceiveBuffer = receiveBuffer;
+    const slice = core.yield_callback.bind(core);
+    core.yield_callback = (tick) => {
+      slice(tick);
+      this.#feedConsole();
+    };
+  }
+
+  #feedConsole(): void {
+    const emulator = this.#emulator;
+    if (!emulator || !this.#uartReceiveBuffer || this.#consoleInput.pendingBytes === 0) return;
+    const batch = this.#consoleInput.next(this.#uartReceiveBuffer.length);
+    // Raises the UART's interrupt, which wakes a halted guest.
+    if (batch) emulator.serial_send_bytes(0, batch);
+  }
+
   #sample(): void {
     if (this.#emulator && this.#stoppedAt === null) this.#counter.sample(this.#emulator.get_instruction_counter());
   }
@@ -362,6 +395,7 @@ export class InstanceWorker implements InstanceWorkerApi {
     if (this.#sampler !== null) clearInterval(this.#sampler);
     this.#sampler = null;
     this.#console?.flush();
+    this.#consoleInput.clear();
     this.#agentBytes?.dispose();
     this.#agent?.abandon("The instance stopped.");
     if (this.#emulator?.is_running()) await this.#emulator.stop();
