@@ -1,6 +1,6 @@
 import { expect, test } from "@playwright/test";
 import { instanceFootprintMib } from "../src/hypervisor/index.ts";
-import { launchAndWaitForPrompt } from "./terminal.ts";
+import { launchAndWaitForPrompt, openLaunchDialog } from "./terminal.ts";
 
 const MICRO_MIB = instanceFootprintMib(128);
 
@@ -24,8 +24,10 @@ test("the bill grows while running, the dashboard shows the host, and a launch p
   await expect(page.getByText(`of ${MICRO_MIB + 100} MiB`)).toBeVisible();
 
   await page.getByRole("button", { name: "Instances" }).click();
-  await page.getByRole("button", { name: "Launch instance" }).click();
-  await expect(page.getByRole("alert")).toContainText("InsufficientInstanceCapacity");
-  await expect(page.getByRole("alert")).toContainText(`${MICRO_MIB} of ${MICRO_MIB + 100} MiB are in use`);
+  // The refusal shows in the launch dialog, which stays open so another type can be chosen.
+  const dialog = await openLaunchDialog(page);
+  await dialog.getByRole("button", { name: "Launch instance", exact: true }).click();
+  await expect(dialog.getByRole("alert")).toContainText("InsufficientInstanceCapacity");
+  await expect(dialog.getByRole("alert")).toContainText(`${MICRO_MIB} of ${MICRO_MIB + 100} MiB are in use`);
   await expect(page.locator("tbody tr[data-instance-id]")).toHaveCount(1);
 });

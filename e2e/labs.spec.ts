@@ -131,10 +131,12 @@ test("Launch your first instance, through the UI: a hint after a failed check, a
   // The player sends the person to the launch form; they launch the instance there.
   await player(page).getByRole("button", { name: "Open the launch form" }).click();
   await expect(page.getByRole("heading", { name: /^Instances/ })).toBeVisible();
-  await expect(page.getByLabel("Name")).toBeFocused();
-  await page.getByLabel("Name").fill("my-first-instance");
-  await page.getByLabel("Instance type").selectOption("t3.micro");
-  await page.getByRole("button", { name: "Launch instance" }).click();
+  const launchDialog = page.getByRole("dialog", { name: "Launch an instance" });
+  await expect(launchDialog.getByLabel("Name")).toBeFocused();
+  await launchDialog.getByLabel("Name").fill("my-first-instance");
+  await launchDialog.getByLabel("Instance type").selectOption("t3.micro");
+  await launchDialog.getByRole("button", { name: "Launch instance", exact: true }).click();
+  await expect(launchDialog).toBeHidden();
   await expect(page.locator("tbody tr[data-instance-id]", { hasText: "my-first-instance" })).toBeVisible();
 
   // Back in the lab, at the same step: the player picked the instance up.

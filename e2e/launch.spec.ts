@@ -1,5 +1,5 @@
 import { expect, test } from "@playwright/test";
-import { instanceState, launchAndWaitForPrompt, screenText, typeLine } from "./terminal.ts";
+import { instanceState, launchAndWaitForPrompt, launchInstance, screenText, typeLine } from "./terminal.ts";
 
 test("launch an instance, type into its terminal, terminate it", async ({ page }) => {
   const errors: string[] = [];
@@ -98,7 +98,7 @@ test("an image file that fails its SHA-256 check stops the launch with a reason 
     await route.fulfill({ response, body });
   });
   await page.goto("./");
-  await page.getByRole("button", { name: "Launch instance" }).click();
+  await launchInstance(page);
   const row = page.locator("tbody tr[data-instance-id]").first();
   await expect(row.locator("[data-state]")).toHaveAttribute("data-state", "terminated");
   await expect(row.getByRole("alert")).toContainText("bzImage does not match its manifest");

@@ -1,4 +1,5 @@
 import { expect, test, type Page } from "@playwright/test";
+import { launchInstance } from "./terminal.ts";
 
 const OFFLINE_BADGE = "Offline — images cached in this browser still launch";
 
@@ -28,21 +29,21 @@ test("a second tab does not run the fleet; it takes over when the first tab clos
   await expect(second.getByRole("heading", { name: "tabcloud is open in another tab" })).toBeVisible();
   await expect(second.getByText("One tab runs your instances at a time: close the other tab, or use it.")).toBeVisible();
   await expect(second.getByRole("navigation", { name: "Console" })).toHaveCount(0);
-  await expect(second.getByRole("button", { name: "Launch instance" })).toHaveCount(0);
+  await expect(second.getByRole("button", { name: "Launch instances", exact: true })).toHaveCount(0);
 
   // Asking to use this tab waits for the first to let go: it does not take the fleet from it.
   await second.getByRole("button", { name: "Use this tab" }).click();
   await expect(second.getByRole("status")).toContainText("Waiting for the other tab to close");
   await expect.poll(() => fleetLock(second)).toEqual({ held: 1, pending: 1 });
-  await expect(second.getByRole("button", { name: "Launch instance" })).toHaveCount(0);
-  await expect(page.getByRole("button", { name: "Launch instance" })).toBeEnabled();
+  await expect(second.getByRole("button", { name: "Launch instances", exact: true })).toHaveCount(0);
+  await expect(page.getByRole("button", { name: "Launch instances", exact: true })).toBeEnabled();
 
   await page.close();
   await expect(second.getByRole("navigation", { name: "Console" })).toBeVisible();
   await expect(second.getByRole("heading", { name: /Instances/ })).toBeVisible();
   await expect.poll(() => fleetLock(second)).toEqual({ held: 1, pending: 0 });
   // This tab's hypervisor runs instances now.
-  await second.getByRole("button", { name: "Launch instance" }).click();
+  await launchInstance(second);
   const row = second.locator("tbody tr[data-instance-id]").first();
   await expect(row.locator("[data-state]")).toHaveAttribute("data-state", "running", { timeout: 60_000 });
 });
@@ -85,7 +86,7 @@ test("after one visit the console opens with the network off, and says it is off
   expect(reloaded?.fromServiceWorker()).toBe(true);
   await expect(page.getByRole("navigation", { name: "Console" })).toBeVisible();
   await expect(page.getByRole("heading", { name: /Instances/ })).toBeVisible();
-  await expect(page.getByRole("button", { name: "Launch instance" })).toBeEnabled();
+  await expect(page.getByRole("button", { name: "Launch instances", exact: true })).toBeEnabled();
   await expect(page.getByText(OFFLINE_BADGE)).toBeVisible();
   // The image catalog and manifests come from the service worker's cache...
   await page.getByRole("button", { name: "Images (AMIs)" }).click();

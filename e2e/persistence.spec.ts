@@ -1,5 +1,5 @@
 import { expect, test, type Page } from "@playwright/test";
-import { instanceState, launchAndWaitForPrompt, screenText, typeLine } from "./terminal.ts";
+import { instanceState, launchAndWaitForPrompt, launchInstance, screenText, typeLine } from "./terminal.ts";
 
 /** After a reload: the instance is listed again; select it to see its terminal. */
 async function findAgain(page: Page, instanceId: string) {
@@ -11,8 +11,7 @@ async function findAgain(page: Page, instanceId: string) {
 
 test("a file written in the terminal is there after a reload; the instance says why it booted again", async ({ page }) => {
   await page.goto("./");
-  await page.getByLabel("Name").fill("survivor");
-  const instanceId = await launchAndWaitForPrompt(page);
+  const instanceId = await launchAndWaitForPrompt(page, { name: "survivor" });
   await typeLine(page, "echo written-before-reload > /root/note.txt && sync && echo synced");
   await expect.poll(() => screenText(page)).toMatch(/^synced$/m);
   // One flush interval, so the write has reached IndexedDB.
@@ -56,7 +55,7 @@ test("reloading while the guest writes loses at most the flush interval, and the
 
 test("hibernate, reload, start: the shell is where it was", async ({ page }) => {
   await page.goto("./");
-  const instanceId = await launchAndWaitForPrompt(page);
+  const instanceId = await launchAndWaitForPrompt(page, { hibernation: true });
   await typeLine(page, "MARK=kept-through-reload; sleep 3600 &");
   await instanceState(page, "Hibernate instance");
   const state = page.locator(`tbody tr[data-instance-id="${instanceId}"] [data-state]`);
@@ -85,9 +84,8 @@ test("after one launch online, the lab reloads and launches offline", async ({ p
 
   await context.setOffline(true);
   await page.reload();
-  await expect(page.getByRole("button", { name: "Launch instance" })).toBeEnabled({ timeout: 30_000 });
-  await page.getByLabel("Name").fill("offline-box");
-  await page.getByRole("button", { name: "Launch instance" }).click();
+  await expect(page.getByRole("button", { name: "Launch instances", exact: true })).toBeEnabled({ timeout: 30_000 });
+  await launchInstance(page, { name: "offline-box" });
   const row = page.locator("tbody tr", { hasText: "offline-box" });
   const instanceId = await row.getAttribute("data-instance-id");
   expect(instanceId).toMatch(/^i-[0-9a-f]{17}$/);

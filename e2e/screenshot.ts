@@ -15,8 +15,8 @@ try {
     colorScheme: process.env.SCHEME === "light" ? "light" : "dark",
   });
   await page.goto(base);
-  const launch = page.getByRole("button", { name: "Launch instance" });
-  await launch.click();
+  await page.getByRole("button", { name: "Launch instances", exact: true }).click();
+  await page.getByRole("dialog", { name: "Launch an instance" }).getByRole("button", { name: "Launch instance", exact: true }).click();
   await page.waitForFunction(
     () => /root@i-[0-9a-f]{17}:~# /.test(document.querySelector(".xterm-rows")?.textContent?.replace(/\u00a0/g, " ") ?? ""),
     null,

@@ -16,7 +16,7 @@ import {
   type StorageBill,
   type TerminalSize,
 } from "../hypervisor/index.ts";
-import { toCloudError, type CloudError } from "../shared/errors.ts";
+import { ok, toCloudError, type CloudError, type Result } from "../shared/errors.ts";
 import { VolumesAndImages } from "./volumesAndImages.svelte.ts";
 
 const NO_BILL: Bill = { computeUsd: 0, storageUsd: 0, creditsUsd: 0, totalUsd: 0, billedSeconds: 0, accruing: false };
@@ -29,7 +29,6 @@ export class Fleet {
   instances = $state.raw<Instance[]>([]);
   selectedId = $state<string | null>(null);
   error = $state<CloudError | null>(null);
-  busy = $state(false);
   /** Each listed instance's bill so far, by instance id; read again with every sample. */
   bills = $state.raw<Readonly<Record<string, Bill>>>({});
   /** Each listed instance's monitoring samples, oldest first, by instance id. */
@@ -86,19 +85,22 @@ export class Fleet {
     this.selectedId = instanceId;
   }
 
-  async launch(options: { name?: string } & Omit<RunInstancesRequest, "tags" | "terminalSize"> = {}): Promise<void> {
-    this.busy = true;
-    await this.#act(async () => {
-      const { name: rawName, ...request } = options;
-      const name = rawName?.trim();
-      const [instance] = await this.hypervisor.runInstances({
+  /** Launches, and selects the first instance; a refusal comes back to the launch dialog, which shows it in place. */
+  async launch(options: { name?: string } & Omit<RunInstancesRequest, "tags" | "terminalSize"> = {}): Promise<Result<readonly Instance[]>> {
+    const { name: rawName, ...request } = options;
+    const name = rawName?.trim();
+    try {
+      const instances = await this.hypervisor.runInstances({
         ...request,
         terminalSize: this.terminalSize,
         ...(name ? { tags: [{ key: "Name", value: name }] } : {}),
       });
-      if (instance) this.selectedId = instance.instanceId;
-    });
-    this.busy = false;
+      const [first] = instances;
+      if (first) this.selectedId = first.instanceId;
+      return ok(instances);
+    } catch (error) {
+      return { ok: false, error: toCloudError(error) };
+    }
   }
 
   start(instanceId: string): Promise<void> {
