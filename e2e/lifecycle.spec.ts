@@ -3,8 +3,7 @@ import { instanceState, launchAndWaitForPrompt, screenText, typeLine } from "./t
 
 test("stop keeps the root volume, the type changes only while stopped, start boots the new size", async ({ page }) => {
   await page.goto("./");
-  await page.getByLabel("Name").fill("lab-box");
-  const instanceId = await launchAndWaitForPrompt(page);
+  const instanceId = await launchAndWaitForPrompt(page, { name: "lab-box" });
   const row = page.locator(`tbody tr[data-instance-id="${instanceId}"]`);
   await expect(row).toContainText("lab-box");
   const state = row.locator("[data-state]");
