@@ -217,13 +217,17 @@ const VALID: Readonly<Record<string, fc.Arbitrary<unknown[]>>> = {
   describeVolumes: fc.oneof(none, tuple(fc.record({ volumeIds: idsOf("volume") }))),
   describeSnapshots: fc.oneof(none, tuple(fc.record({ snapshotIds: idsOf("snapshot") }))),
   createVolume: tuple(
-    fc.record(
-      {
-        sizeMib: fc.oneof(fc.integer({ min: 1, max: 64 }), fc.constantFrom<unknown>(0, 1e9, 1.5)),
-        snapshotId: idOf("snapshot"),
-        filesystem: fc.constantFrom<unknown>("ext4", "ntfs"),
-      },
-      { requiredKeys: [] },
+    fc.oneof(
+      fc.record({ sizeMib: fc.integer({ min: 1, max: 64 }) }),
+      fc.record({ snapshotId: ref("snapshot") }),
+      fc.record(
+        {
+          sizeMib: fc.oneof(fc.integer({ min: 1, max: 64 }), fc.constantFrom<unknown>(0, 1e9, 1.5)),
+          snapshotId: idOf("snapshot"),
+          filesystem: fc.constantFrom<unknown>("ext4", "ntfs"),
+        },
+        { requiredKeys: [] },
+      ),
     ),
   ),
   attachVolume: tuple(idOf("volume"), idOf("instance")),
