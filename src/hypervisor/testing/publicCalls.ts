@@ -160,7 +160,14 @@ const VALID: Readonly<Record<string, fc.Arbitrary<unknown[]>>> = {
   describeImages: none,
   downloadImage: tuple(
     fc.oneof(idOf("image"), fc.constantFrom(EBS_IMAGE_ID)),
-    fc.option(fc.record({ onProgress: listener }), { nil: undefined }),
+    fc.option(
+      fc.record(
+        // A download cancelled before it starts, or one that may go on.
+        { onProgress: listener, signal: fc.constantFrom(AbortSignal.abort(), new AbortController().signal) },
+        { requiredKeys: [] },
+      ),
+      { nil: undefined },
+    ),
   ),
   createImage: tuple(idOf("instance"), fc.record({ name, description: fc.option(name, { nil: undefined }) }, { requiredKeys: ["name"] })),
   deregisterImage: tuple(idOf("image")),
