@@ -71,7 +71,7 @@ const anything = fc.anything({
 });
 
 /** Wrong types, nulls, out-of-range numbers, long text, functions and hostile objects. */
-export const garbage: fc.Arbitrary<unknown> = fc.oneof(
+const garbage: fc.Arbitrary<unknown> = fc.oneof(
   anything,
   fc.constantFrom<unknown>(
     null,
