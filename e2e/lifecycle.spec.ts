@@ -41,12 +41,27 @@ test("actions that the state does not allow are disabled, with the reason", asyn
   const start = page.getByRole("menuitem", { name: /Start instance/ });
   await expect(start).toHaveAttribute("aria-disabled", "true");
   await expect(start).toContainText("already running");
+  // Launched without hibernation, as EC2's default: the console says how to get it.
+  const hibernate = page.getByRole("menuitem", { name: /Hibernate instance/ });
+  await expect(hibernate).toHaveAttribute("aria-disabled", "true");
+  await expect(hibernate).toContainText("hibernation must be enabled at launch");
+  await page.keyboard.press("Escape");
+});
+
+test("force stop stops a running instance at once, from the Instance state menu", async ({ page }) => {
+  await page.goto("./");
+  const instanceId = await launchAndWaitForPrompt(page);
+  const state = page.locator(`tbody tr[data-instance-id="${instanceId}"] [data-state]`);
+  await instanceState(page, "Force stop instance");
+  await expect(state).toHaveAttribute("data-state", "stopped");
+  await page.getByRole("button", { name: "Instance state" }).click();
+  await expect(page.getByRole("menuitem", { name: /Force stop instance/ })).toContainText("already stopped");
   await page.keyboard.press("Escape");
 });
 
 test("hibernate and resume: the shell is where it was", async ({ page }) => {
   await page.goto("./");
-  const instanceId = await launchAndWaitForPrompt(page);
+  const instanceId = await launchAndWaitForPrompt(page, { hibernation: true });
   const state = page.locator(`tbody tr[data-instance-id="${instanceId}"] [data-state]`);
   await typeLine(page, "MARK=before-hibernate; sleep 3600 &");
 
