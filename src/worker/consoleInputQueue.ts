@@ -12,8 +12,8 @@
 
 /**
  * Bytes handed to the UART at once: a few passes of the guest's handler, far below its 131,072
- * byte limit, and large enough that a busy guest (one batch per slice of about a millisecond)
- * still takes input at about a megabyte a second.
+ * byte limit. At most one batch goes over per slice of the emulator (about a millisecond), and
+ * a megabyte still arrives in about 6 s (tests/integration/consoleInput.test.ts).
  */
 export const UART_BATCH_BYTES = 1024;
 
