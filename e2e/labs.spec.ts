@@ -126,7 +126,7 @@ test("Launch your first instance, through the UI: a hint after a failed check, a
   await expect(results(page).getByRole("status")).toHaveText("Not yet: 0 of 1 check passed.");
   await player(page).getByRole("button", { name: "Show hint (1 of 2)" }).click();
   await expect(page.getByTestId("hint")).toHaveCount(1);
-  await expect(page.getByTestId("hint").first()).toContainText("The Launch instance button is at the top");
+  await expect(page.getByTestId("hint").first()).toContainText("The Launch instances button is at the top");
 
   // The player sends the person to the launch form; they launch the instance there.
   await player(page).getByRole("button", { name: "Open the launch form" }).click();
