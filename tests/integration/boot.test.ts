@@ -4,9 +4,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Hypervisor, Instance } from "../../src/hypervisor/index.ts";
-import { createNodeHypervisor } from "../../src/hypervisor/node.ts";
-import { ConsoleReader, PROMPT } from "./consoleReader.ts";
-import { waitForInstance } from "./waitFor.ts";
+import type { ConsoleReader } from "./consoleReader.ts";
+import { bootToPrompt } from "./bootToPrompt.ts";
 
 describe("the default image, booted through the hypervisor", () => {
   let hypervisor: Hypervisor;
@@ -14,11 +13,7 @@ describe("the default image, booted through the hypervisor", () => {
   let console: ConsoleReader;
 
   beforeAll(async () => {
-    hypervisor = await createNodeHypervisor();
-    [instance] = (await hypervisor.runInstances({ terminalSize: { rows: 30, cols: 100 } })) as [Instance];
-    console = new ConsoleReader(hypervisor, instance.instanceId);
-    await console.waitFor(PROMPT, 60_000);
-    await waitForInstance(hypervisor, instance.instanceId, (i) => i.statusChecks.instance === "ok");
+    ({ hypervisor, instance, console } = await bootToPrompt({ rows: 30, cols: 100 }));
   });
 
   afterAll(async () => {

@@ -6,9 +6,8 @@
 import { createHash } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Hypervisor, Instance } from "../../src/hypervisor/index.ts";
-import { createNodeHypervisor } from "../../src/hypervisor/node.ts";
 import { ConsoleReader, PROMPT } from "./consoleReader.ts";
-import { waitForInstance } from "./waitFor.ts";
+import { bootToPrompt } from "./bootToPrompt.ts";
 
 const MIB = 1024 * 1024;
 const ARRIVAL_TIMEOUT_MS = 240_000;
@@ -61,11 +60,7 @@ describe("console input, typed into the serial console", () => {
   let console: ConsoleReader;
 
   beforeAll(async () => {
-    hypervisor = await createNodeHypervisor();
-    [instance] = (await hypervisor.runInstances({ terminalSize: { rows: 30, cols: 200 } })) as [Instance];
-    console = new ConsoleReader(hypervisor, instance.instanceId);
-    await console.waitFor(PROMPT, 60_000);
-    await waitForInstance(hypervisor, instance.instanceId, (i) => i.statusChecks.instance === "ok");
+    ({ hypervisor, instance, console } = await bootToPrompt({ rows: 30, cols: 200 }));
   });
 
   afterAll(async () => {
