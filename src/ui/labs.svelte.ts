@@ -170,27 +170,13 @@ export class LabsState {
     delete rest[labId];
     this.progress = rest;
     if (this.openId === labId) this.show(null);
-    this.pendingSaves++;
-    try {
-      await this.#book.removeImportedLab(labId);
-    } catch (error) {
-      this.error = toCloudError(error);
-    } finally {
-      this.pendingSaves--;
-    }
+    await this.#store(() => this.#book.removeImportedLab(labId));
   }
 
   /** Saves a lab's progress; the page shows it at once, and an error if IndexedDB refuses it. */
   async save(progress: LabProgress): Promise<void> {
     this.progress = { ...this.progress, [progress.labId]: progress };
-    this.pendingSaves++;
-    try {
-      await this.#book.save(progress);
-    } catch (error) {
-      this.error = toCloudError(error);
-    } finally {
-      this.pendingSaves--;
-    }
+    await this.#store(() => this.#book.save(progress));
   }
 
   /** Forgets a lab's progress (Reset). */
@@ -198,9 +184,14 @@ export class LabsState {
     const rest = { ...this.progress };
     delete rest[labId];
     this.progress = rest;
+    await this.#store(() => this.#book.forget(labId));
+  }
+
+  /** Writes to IndexedDB while the page counts the write as pending; a refusal becomes the page's error. */
+  async #store(write: () => Promise<void>): Promise<void> {
     this.pendingSaves++;
     try {
-      await this.#book.forget(labId);
+      await write();
     } catch (error) {
       this.error = toCloudError(error);
     } finally {
