@@ -22,6 +22,7 @@ const NODE_FILES = [
   "src/worker/nodeEntry.ts",
   "src/worker/nodeBootstrap.mjs",
   "src/hypervisor/platform/node*.ts",
+  "src/net/node*.ts",
 ];
 
 /** How deep the folders of a layer go: one rule block per depth, since imports are relative. */

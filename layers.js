@@ -53,16 +53,22 @@ export const LAYERS = [
     imports: { shared: ALL, disk: ALL, persistence: ALL },
   },
   {
+    name: "net",
+    files: ["src/net"],
+    why: "the VPC fabric: packets, the switch, security groups and the services it answers, pure logic and its own worker, knowing nothing of instances' emulators",
+    imports: { shared: ALL },
+  },
+  {
     name: "worker",
     files: ["src/worker"],
     why: "one emulator per Web Worker, which knows disks and the guest protocol, never the hypervisor that drives it",
-    imports: { shared: ALL, disk: ALL, guest: ALL },
+    imports: { shared: ALL, disk: ALL, guest: ALL, net: ["fabricApi.ts", "topology.ts"] },
   },
   {
     name: "hypervisor",
     files: ["src/hypervisor"],
     why: "every EC2 resource and action, composed of everything below it and knowing nothing of labs or the console",
-    imports: { shared: ALL, disk: ALL, guest: ALL, persistence: ALL, images: ALL, worker: ALL },
+    imports: { shared: ALL, disk: ALL, guest: ALL, persistence: ALL, images: ALL, worker: ALL, net: ALL },
   },
   {
     name: "labs",
@@ -82,7 +88,7 @@ export const LAYERS = [
     name: "bench page",
     files: ["src/bench"],
     why: "the page `npm run bench` drives, which runs an instance worker on the main thread to compare, so it reaches below the API",
-    imports: { shared: ALL, persistence: ALL, images: ALL, worker: ALL, hypervisor: ["index.ts", "browser.ts"] },
+    imports: { shared: ALL, persistence: ALL, images: ALL, worker: ALL, net: ALL, hypervisor: ["index.ts", "browser.ts"] },
   },
   {
     name: "service worker",
@@ -101,6 +107,7 @@ export const LAYERS = [
       persistence: ALL,
       images: ALL,
       worker: ALL,
+      net: ALL,
       labs: ALL,
       ui: ALL,
       hypervisor: ["index.ts", "browser.ts"],
