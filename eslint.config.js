@@ -148,7 +148,7 @@ export default defineConfig(
   },
   { files: ["src/**"], languageOptions: { globals: globals.browser } },
   { files: ["src/worker/**"], languageOptions: { globals: globals.worker } },
-  { files: ["src/sw.ts"], languageOptions: { globals: globals.serviceworker } },
+  { files: ["src/sw.ts", "src/swPublicAddresses.ts"], languageOptions: { globals: globals.serviceworker } },
   { files: NODE_FILES, languageOptions: { globals: globals.node } },
   ...layerRules(),
 );

@@ -92,9 +92,9 @@ export const LAYERS = [
   },
   {
     name: "service worker",
-    files: ["src/sw.ts"],
-    why: "the offline cache, which runs without the page, so it imports nothing of the app",
-    imports: {},
+    files: ["src/sw.ts", "src/swPublicAddresses.ts"],
+    why: "the offline cache and the route to instances' public addresses, which run without the page, so they import nothing of the app but the route's message shapes",
+    imports: { net: ["publicRoute.ts", "fabricApi.ts"] },
   },
   {
     name: "app",

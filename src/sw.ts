@@ -7,6 +7,7 @@ import { clientsClaim } from "workbox-core";
 import { cleanupOutdatedCaches, matchPrecache, precacheAndRoute, type PrecacheEntry } from "workbox-precaching";
 import { registerRoute } from "workbox-routing";
 import { NetworkFirst } from "workbox-strategies";
+import { answerPublicAddress } from "./swPublicAddresses.ts";
 
 declare const self: ServiceWorkerGlobalScope & { __WB_MANIFEST: Array<PrecacheEntry | string> };
 
@@ -26,6 +27,21 @@ registerRoute(
     plugins: [{ handlerDidError: async ({ request }) => matchPrecache(request) }],
   }),
 );
+
+// An instance's public address (vpc/<ip>/<port>/...): the tab that runs the fleet answers it.
+const publicPrefix = new URL("vpc/", self.registration.scope);
+registerRoute(
+  ({ url }) => url.origin === publicPrefix.origin && url.pathname.startsWith(publicPrefix.pathname),
+  ({ request, url }) => answerPublicAddress(request, url.pathname.slice(publicPrefix.pathname.length) + url.search),
+  "GET",
+);
+for (const method of ["POST", "PUT", "DELETE", "PATCH", "HEAD"] as const) {
+  registerRoute(
+    ({ url }) => url.origin === publicPrefix.origin && url.pathname.startsWith(publicPrefix.pathname),
+    ({ request, url }) => answerPublicAddress(request, url.pathname.slice(publicPrefix.pathname.length) + url.search),
+    method,
+  );
+}
 
 precacheAndRoute(self.__WB_MANIFEST);
 cleanupOutdatedCaches();
