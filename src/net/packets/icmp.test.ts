@@ -1,0 +1,61 @@
+import { describe, expect, it } from "vitest";
+import { parseEthernet } from "./ethernet.ts";
+import { ICMP_ECHO_REPLY_FROM_GATEWAY, ICMP_ECHO_REQUEST_FROM_LINUX } from "./fixtures/hostCapture.ts";
+import { hex, toHex } from "./fixtures/hex.ts";
+import {
+  buildIcmpEcho,
+  buildIcmpEchoReply,
+  buildIcmpUnreachable,
+  ICMP_DESTINATION_UNREACHABLE,
+  parseIcmp,
+  parseIcmpEcho,
+  UNREACHABLE_PORT,
+} from "./icmp.ts";
+import { parseIpv4, type Ipv4Packet } from "./ipv4.ts";
+
+function packetOf(frameHex: string): Ipv4Packet {
+  const frame = parseEthernet(hex(frameHex));
+  const packet = frame === null ? null : parseIpv4(frame.payload);
+  if (packet === null) throw new Error("fixture does not parse");
+  return packet;
+}
+
+describe("ICMP echo", () => {
+  it("parses the request a raw socket sent", () => {
+    const echo = parseIcmpEcho(packetOf(ICMP_ECHO_REQUEST_FROM_LINUX).payload);
+    expect(echo).toMatchObject({ kind: "request", identifier: 0x1234, sequence: 1 });
+    expect(echo?.data.length).toBe(40);
+  });
+
+  it("answers it with the bytes the real gateway sent", () => {
+    const echo = parseIcmpEcho(packetOf(ICMP_ECHO_REQUEST_FROM_LINUX).payload);
+    if (echo === null) throw new Error("fixture does not parse");
+    expect(toHex(buildIcmpEchoReply(echo))).toBe(toHex(packetOf(ICMP_ECHO_REPLY_FROM_GATEWAY).payload));
+  });
+
+  it("round-trips a request with an odd amount of data", () => {
+    const request = { kind: "request", identifier: 7, sequence: 65535, data: hex("0102030405") } as const;
+    expect(parseIcmpEcho(buildIcmpEcho(request))).toEqual(request);
+  });
+
+  it("drops a message with a wrong checksum or cut short", () => {
+    const payload = packetOf(ICMP_ECHO_REPLY_FROM_GATEWAY).payload.slice();
+    expect(parseIcmp(payload.slice(0, 7))).toBeNull();
+    payload[10] = (payload[10] ?? 0) ^ 0xff;
+    expect(parseIcmp(payload)).toBeNull();
+  });
+
+  it("is not an echo when it is another type", () => {
+    const offending = packetOf(ICMP_ECHO_REQUEST_FROM_LINUX);
+    expect(parseIcmpEcho(buildIcmpUnreachable(UNREACHABLE_PORT, offending))).toBeNull();
+  });
+});
+
+describe("ICMP destination unreachable", () => {
+  it("quotes the offending packet's header and its first 8 bytes of data", () => {
+    const offending = packetOf(ICMP_ECHO_REQUEST_FROM_LINUX);
+    const message = parseIcmp(buildIcmpUnreachable(UNREACHABLE_PORT, offending));
+    expect(message).toMatchObject({ type: ICMP_DESTINATION_UNREACHABLE, code: UNREACHABLE_PORT });
+    expect(toHex(message?.rest.subarray(4) ?? new Uint8Array(0))).toBe(toHex(offending.bytes.subarray(0, 28)));
+  });
+});
