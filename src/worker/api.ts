@@ -6,6 +6,7 @@
 import type { ExecResult } from "../guest/agentClient.ts";
 import type { CloudError, Result } from "../shared/errors.ts";
 import type { WrittenBlocks } from "../disk/blockOverlay.ts";
+import type { FrameBatch, FramePort } from "../net/fabricApi.ts";
 
 /**
  * The worker's end of the instance's channel: a browser MessagePort, or Node's worker_threads
@@ -32,6 +33,36 @@ export interface BootSpec {
   readonly channel: ChannelPort;
   /** A saved state (gzip) to resume instead of booting. */
   readonly hibernation?: ArrayBuffer;
+  /**
+   * The devices the saved state was taken with (Hibernation.devices); absent for a state saved
+   * before they were recorded, which had v86's default ne2k. A state resumes only on the same devices.
+   */
+  readonly hibernationDevices?: EmulatorDevices;
+  /** Plugs the instance into the VPC: a virtio-net NIC with this MAC, its frames on the port. Without it the NIC is unplugged. */
+  readonly network?: NetworkSpec;
+}
+
+/** The worker's end of the instance's frame channel: it sends the guest's frames and hears the fabric's. */
+export interface NicPort extends FramePort {
+  onmessage: ((event: { readonly data: FrameBatch }) => void) | null;
+}
+
+export interface NetworkSpec {
+  /** Transferred with the call; closed when the emulator stops. */
+  readonly port: NicPort;
+  /** The ENI's MAC, "02:1a:2b:3c:4d:5e": the guest's eth0 has it. */
+  readonly macAddress: string;
+  readonly mtu: number;
+}
+
+/** The emulator's NIC. A saved state holds the device's registers and rings, so it resumes only on the same NIC. */
+export type NicDevice =
+  /** v86's default when no NIC is asked for, with nothing attached: every state saved before NICs were connected has it. */
+  { readonly type: "ne2k" } | { readonly type: "virtio"; readonly mtu: number; readonly macAddress: string };
+
+/** The devices an emulator was created with that its saved state depends on (besides memory and disks, which the instance fixes). */
+export interface EmulatorDevices {
+  readonly nic: NicDevice;
 }
 
 /** A disk: what it reads as where nothing was written (an image's bytes, never changed, or zeros), and the blocks written on top. */
@@ -58,6 +89,8 @@ export interface Hibernation {
   readonly state: ArrayBuffer;
   readonly rawBytes: number;
   readonly saveMs: number;
+  /** What the state must be resumed on (BootSpec.hibernationDevices). */
+  readonly devices: EmulatorDevices;
 }
 
 /** What the worker says on its channel, in order. */

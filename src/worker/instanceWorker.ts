@@ -11,6 +11,7 @@ import type {
   BootSpec,
   ChannelPort,
   DirtyBlocks,
+  EmulatorDevices,
   Hibernation,
   InstanceChannelMessage,
   InstanceStats,
@@ -21,6 +22,9 @@ import type {
 import { ByteBatcher } from "./byteBatcher.ts";
 import { ConsoleInputQueue } from "./consoleInputQueue.ts";
 import { CpuGate } from "./cpuGate.ts";
+import { devicesFor, invalidNic, LEGACY_DEVICES, resumeRefusal } from "./emulatorDevices.ts";
+import { NicChannel } from "./nicChannel.ts";
+import { netDeviceOption, setNicMac, virtioNicBus } from "./v86Nic.ts";
 import { InstructionCounter } from "./instructionCounter.ts";
 import { V86Disk } from "./v86Disk.ts";
 import { BlockOverlay, type WrittenBlocks } from "../disk/blockOverlay.ts";
@@ -116,6 +120,8 @@ export class InstanceWorker implements InstanceWorkerApi {
   #uartReceiveBuffer: { readonly length: number } | null = null;
   #agentBytes: ByteBatcher | null = null;
   #agent: AgentClient | null = null;
+  #nic: NicChannel | null = null;
+  #devices: EmulatorDevices = LEGACY_DEVICES;
   #counter = new InstructionCounter();
   readonly #gate = new CpuGate();
   #sampler: ReturnType<typeof setInterval> | null = null;
@@ -132,6 +138,15 @@ export class InstanceWorker implements InstanceWorkerApi {
     if (this.#emulator) return fail("IncorrectInstanceState", "This worker already runs an instance.");
     const channel = spec.channel;
     this.#channel = channel;
+    const refused = this.#refuseDevices(spec);
+    if (refused) {
+      spec.network?.port.close();
+      channel.close();
+      this.#channel = null;
+      return { ok: false, error: refused };
+    }
+    const devices = devicesFor(spec.network);
+    this.#devices = devices;
     try {
       const module = await this.#wasm();
       const console = new ByteBatcher((data) => post(channel, { type: "console", data }, [data.buffer]));
@@ -168,10 +183,15 @@ export class InstanceWorker implements InstanceWorkerApi {
         disable_mouse: true,
         disable_speaker: true,
         screen_container: null,
+        net_device: netDeviceOption(devices),
       };
       const emulator = new V86(options);
       this.#emulator = emulator;
       await this.#waitForLoad(emulator);
+      if (spec.network) {
+        setNicMac(emulator, spec.network.macAddress);
+        this.#nic = new NicChannel(spec.network.port, virtioNicBus(emulator));
+      }
       this.#paceConsoleInput(emulator);
       if (this.#options.sameThreadYield) this.#takeOverYield(emulator);
       if (spec.hibernation) {
@@ -192,6 +212,7 @@ export class InstanceWorker implements InstanceWorkerApi {
         message: `The emulator could not start: ${toCloudError(error).message}`,
       };
       await this.destroy();
+      spec.network?.port.close();
       return { ok: false, error: cloudError };
     }
   }
@@ -286,7 +307,7 @@ export class InstanceWorker implements InstanceWorkerApi {
     await this.#stopEmulator();
     const raw = await emulator.save_state();
     const state = await gzip(raw);
-    return ok(transfer({ state, rawBytes: raw.byteLength, saveMs: performance.now() - started }, [state]));
+    return ok(transfer({ state, rawBytes: raw.byteLength, saveMs: performance.now() - started, devices: this.#devices }, [state]));
   }
 
   async takeDirtyBlocks(): Promise<Result<DirtyBlocks>> {
@@ -345,7 +366,10 @@ export class InstanceWorker implements InstanceWorkerApi {
     };
   }
 
-  /** Console input is handed over after every slice of the emulator: the guest drains the UART inside slices. */
+  /**
+   * Console input is handed over after every slice of the emulator (the guest drains the UART
+   * inside slices), and the slice's frames go out as one batch.
+   */
   #paceConsoleInput(emulator: V86): void {
     const core = (emulator as unknown as V86Internals).v86;
     const receiveBuffer = core?.cpu?.devices?.uart0?.input;
@@ -355,6 +379,7 @@ export class InstanceWorker implements InstanceWorkerApi {
     core.yield_callback = (tick) => {
       slice(tick);
       this.#feedConsole();
+      this.#nic?.afterSlice();
     };
   }
 
@@ -399,5 +424,15 @@ export class InstanceWorker implements InstanceWorkerApi {
     this.#agentBytes?.dispose();
     this.#agent?.abandon("The instance stopped.");
     if (this.#emulator?.is_running()) await this.#emulator.stop();
+    this.#nic?.close();
+  }
+
+  /** Why the devices asked for cannot be created, or cannot take the saved state; null when they can. */
+  #refuseDevices(spec: BootSpec): CloudError | null {
+    const invalid = spec.network ? invalidNic(spec.network) : null;
+    if (invalid) return { code: "InvalidParameterValue", message: invalid };
+    if (!spec.hibernation) return null;
+    const refusal = resumeRefusal(spec.hibernationDevices ?? LEGACY_DEVICES, devicesFor(spec.network));
+    return refusal ? { code: "IncorrectInstanceState", message: refusal } : null;
   }
 }

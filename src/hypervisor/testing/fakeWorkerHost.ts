@@ -19,6 +19,7 @@ import type {
   InstanceWorkerApi,
   ShutdownOutcome,
 } from "../../worker/api.ts";
+import { LEGACY_DEVICES } from "../../worker/emulatorDevices.ts";
 import type { InstanceWorkerHandle, WorkerHost } from "../platform/workerHost.ts";
 
 export type WorkerMethod = keyof InstanceWorkerApi;
@@ -93,7 +94,7 @@ function defaultScript(): WorkerScript {
     powerOff: () => ({ ok: true, value: { graceful: true } }),
     hibernate: () => ({
       ok: true,
-      value: { state: new Uint8Array(SAVED_STATE_BYTES).fill(7).buffer, rawBytes: 1024, saveMs: 1 },
+      value: { state: new Uint8Array(SAVED_STATE_BYTES).fill(7).buffer, rawBytes: 1024, saveMs: 1, devices: LEGACY_DEVICES },
     }),
     exec: (command) => ({ ok: true, value: { exitCode: 0, stdout: `ran: ${command}\n`, stderr: "" } }),
     ping: () => ({ ok: true, value: undefined }),
