@@ -1,0 +1,133 @@
+/**
+ * The VPC switch: the logic behind FabricApi without the transport. Ports are ENIs known from the
+ * topology; frames from a guest wait in the port's inbox and are switched in turns, each port at
+ * most FRAMES_PER_TURN per turn, so a flooding guest delays others by at most a turn; what a turn
+ * sends to a port leaves in one batch (one `deliver` call per port per turn, never one per frame).
+ * Time and turns come from an injected scheduler, so tests run every turn and timeout exactly.
+ */
+import type { FabricCounters } from "../fabricApi.ts";
+import type { Scheduler } from "../tcp/scheduler.ts";
+import type { NetworkTopology } from "../topology.ts";
+import { Counters } from "./counters.ts";
+import { NetworkIndex, type PortView } from "./network.ts";
+import { FRAMES_PER_TURN, PortLink, type Deliver } from "./portLink.ts";
+import { switchFrame, type FabricServices, type FlowGate, type SwitchContext } from "./switching.ts";
+
+export interface FabricOptions {
+  readonly scheduler: Scheduler;
+  /** Runs `turn` soon, after pending messages from ports; a zero-delay timer unless told. */
+  readonly scheduleTurn?: (turn: () => void) => void;
+}
+
+const EMPTY_TOPOLOGY: NetworkTopology = { region: "us-east-1", vpcs: [], securityGroups: [], ports: [] };
+
+export class Fabric {
+  readonly #scheduler: Scheduler;
+  readonly #scheduleTurn: (turn: () => void) => void;
+  readonly #counters = new Counters();
+  readonly #links = new Map<string, PortLink>();
+  #index = new NetworkIndex(EMPTY_TOPOLOGY);
+  #turnPending = false;
+  readonly #context: SwitchContext;
+  #services: FabricServices = { handle: () => false };
+  #gate: FlowGate = { admit: () => true };
+
+  constructor(options: FabricOptions) {
+    this.#scheduler = options.scheduler;
+    this.#scheduleTurn = options.scheduleTurn ?? ((turn) => void this.#scheduler.schedule(0, turn));
+    this.#context = {
+      counters: this.#counters,
+      services: { handle: (port, packet, flow) => this.#services.handle(port, packet, flow) },
+      gate: { admit: (from, to, flow, bytes) => this.#gate.admit(from, to, flow, bytes) },
+      send: (port, frame) => this.#send(port, frame),
+    };
+  }
+
+  configure(topology: NetworkTopology): void {
+    this.#index = new NetworkIndex(topology);
+  }
+
+  connect(networkInterfaceId: string, deliver: Deliver): void {
+    this.#link(networkInterfaceId).deliver = deliver;
+  }
+
+  disconnect(networkInterfaceId: string): void {
+    const link = this.#links.get(networkInterfaceId);
+    if (!link) return;
+    link.deliver = null;
+    link.inbox.clear();
+    link.outbox.clear();
+  }
+
+  forget(networkInterfaceId: string): void {
+    this.disconnect(networkInterfaceId);
+    this.#links.delete(networkInterfaceId);
+  }
+
+  /** Frames a guest sent, in order. Handled on the next turn; what does not fit is dropped. */
+  receive(networkInterfaceId: string, frames: readonly Uint8Array[]): void {
+    this.#counters.framesIn += frames.length;
+    const link = this.#links.get(networkInterfaceId);
+    if (!link?.deliver) {
+      for (let i = 0; i < frames.length; i++) this.#counters.drop("noRoute");
+      return;
+    }
+    for (const frame of frames) if (!link.inbox.push(frame)) this.#counters.drop("queueFull");
+    this.#requestTurn();
+  }
+
+  counters(): FabricCounters {
+    return this.#counters.snapshot();
+  }
+
+  #link(networkInterfaceId: string): PortLink {
+    let link = this.#links.get(networkInterfaceId);
+    if (!link) {
+      link = new PortLink();
+      this.#links.set(networkInterfaceId, link);
+    }
+    return link;
+  }
+
+  #send(port: PortView, frame: Uint8Array): void {
+    const link = this.#links.get(port.config.networkInterfaceId);
+    if (!link?.deliver) return this.#counters.drop("noRoute");
+    if (!link.outbox.push(frame)) return this.#counters.drop("queueFull");
+    this.#requestTurn();
+  }
+
+  #requestTurn(): void {
+    if (this.#turnPending) return;
+    this.#turnPending = true;
+    this.#scheduleTurn(() => this.#turn());
+  }
+
+  #turn(): void {
+    this.#turnPending = false;
+    for (const [networkInterfaceId, link] of this.#links) {
+      if (link.inbox.length === 0) continue;
+      const port = this.#index.port(networkInterfaceId);
+      for (const frame of link.inbox.take(FRAMES_PER_TURN)) {
+        if (!port) {
+          this.#counters.drop("noRoute");
+          continue;
+        }
+        try {
+          switchFrame(this.#context, port, frame);
+        } catch {
+          // A frame no parser caught as malformed still must not stop the switch.
+          this.#counters.drop("unparseable");
+        }
+      }
+    }
+    for (const link of this.#links.values()) {
+      if (link.outbox.length === 0 || !link.deliver) continue;
+      const frames = link.outbox.takeAll();
+      this.#counters.framesOut += frames.length;
+      link.deliver(frames);
+    }
+    for (const link of this.#links.values()) {
+      if (link.inbox.length > 0 || link.outbox.length > 0) return this.#requestTurn();
+    }
+  }
+}
