@@ -12,6 +12,8 @@ import {
   UNREACHABLE_PORT,
 } from "./icmp.ts";
 import { parseIpv4, type Ipv4Packet } from "./ipv4.ts";
+import { ipv4Of } from "./fixtures/frames.ts";
+import { BUSYBOX_PING_REQUEST, LINUX_ICMP_PORT_UNREACHABLE, LINUX_PING_REPLY, LINUX_UDP_TO_CLOSED_PORT } from "./fixtures/linuxTraffic.ts";
 
 function packetOf(frameHex: string): Ipv4Packet {
   const frame = parseEthernet(hex(frameHex));
@@ -57,5 +59,26 @@ describe("ICMP destination unreachable", () => {
     const message = parseIcmp(buildIcmpUnreachable(UNREACHABLE_PORT, offending));
     expect(message).toMatchObject({ type: ICMP_DESTINATION_UNREACHABLE, code: UNREACHABLE_PORT });
     expect(toHex(message?.rest.subarray(4) ?? new Uint8Array(0))).toBe(toHex(offending.bytes.subarray(0, 28)));
+  });
+});
+
+describe("ICMP Linux sent", () => {
+  it("parses BusyBox ping's request and answers it as the kernel did", () => {
+    const echo = parseIcmpEcho(ipv4Of(BUSYBOX_PING_REQUEST).payload);
+    expect(echo).toMatchObject({ kind: "request" });
+    expect(echo?.data.length).toBe(56);
+    if (echo === null) return;
+    expect(toHex(buildIcmpEchoReply(echo))).toBe(toHex(ipv4Of(LINUX_PING_REPLY).payload));
+  });
+
+  it("parses the kernel's port unreachable, which quotes the datagram", () => {
+    const unreachable = ipv4Of(LINUX_ICMP_PORT_UNREACHABLE);
+    const message = parseIcmp(unreachable.payload);
+    expect(message).toMatchObject({ type: ICMP_DESTINATION_UNREACHABLE, code: UNREACHABLE_PORT });
+    expect(toHex(message?.rest.subarray(4) ?? new Uint8Array(0))).toBe(toHex(ipv4Of(LINUX_UDP_TO_CLOSED_PORT).bytes));
+    // Ours quotes less (the RFC 792 minimum), but the same start.
+    const ours = buildIcmpUnreachable(UNREACHABLE_PORT, ipv4Of(LINUX_UDP_TO_CLOSED_PORT));
+    expect(toHex(ours.subarray(0, 2))).toBe(toHex(unreachable.payload.subarray(0, 2)));
+    expect(toHex(ours.subarray(4))).toBe(toHex(unreachable.payload.subarray(4, ours.length)));
   });
 });

@@ -3,7 +3,9 @@ import { ipv4ToNumber } from "./address.ts";
 import { parseEthernet } from "./ethernet.ts";
 import { ICMP_ECHO_REPLY_FROM_GATEWAY, ICMP_ECHO_REQUEST_FROM_LINUX } from "./fixtures/hostCapture.ts";
 import { hex, toHex } from "./fixtures/hex.ts";
-import { buildIpv4, internetChecksum, IP_PROTOCOL_ICMP, parseIpv4 } from "./ipv4.ts";
+import { buildIpv4, internetChecksum, IP_PROTOCOL_ICMP, isFragment, parseIpv4 } from "./ipv4.ts";
+import { ipv4Of } from "./fixtures/frames.ts";
+import { BUSYBOX_PING_FIRST_FRAGMENT, BUSYBOX_PING_LAST_FRAGMENT, BUSYBOX_PING_REQUEST } from "./fixtures/linuxTraffic.ts";
 
 function ipOf(frameHex: string): Uint8Array {
   const frame = parseEthernet(hex(frameHex));
@@ -97,5 +99,15 @@ describe("the Internet checksum", () => {
 
   it("pads an odd last byte with zero", () => {
     expect(internetChecksum(hex("0001f203f4f5f6"))).toBe(internetChecksum(hex("0001f203f4f5f600")));
+  });
+});
+
+describe("IPv4 fragments Linux sent", () => {
+  it("are told apart from whole packets", () => {
+    const first = ipv4Of(BUSYBOX_PING_FIRST_FRAGMENT);
+    const last = ipv4Of(BUSYBOX_PING_LAST_FRAGMENT);
+    expect(first).toMatchObject({ moreFragments: true, fragmentOffset: 0 });
+    expect(last).toMatchObject({ moreFragments: false, fragmentOffset: 1480 });
+    expect([isFragment(first), isFragment(last), isFragment(ipv4Of(BUSYBOX_PING_REQUEST))]).toEqual([true, true, false]);
   });
 });

@@ -3,6 +3,9 @@ import { ipv4ToNumber } from "./address.ts";
 import { buildIpv4, IP_PROTOCOL_TCP, parseIpv4, type Ipv4Packet } from "./ipv4.ts";
 import { buildTcp, parseTcp } from "./tcp.ts";
 import type { TcpSegment } from "./tcpSegment.ts";
+import { ipv4Of } from "./fixtures/frames.ts";
+import { toHex } from "./fixtures/hex.ts";
+import { LINUX_TCP_DATA, LINUX_TCP_RST, LINUX_TCP_SYN, LINUX_TCP_SYN_ACK } from "./fixtures/linuxTraffic.ts";
 
 const noFlags = { syn: false, ack: false, fin: false, rst: false, psh: false };
 
@@ -74,3 +77,41 @@ function withChecksum(tcp: Uint8Array): Uint8Array {
   tcp[17] = checksum & 0xff;
   return tcp;
 }
+
+describe("TCP segments Linux sent", () => {
+  it("parse a SYN with MSS, SACK, timestamps and window scale, keeping only the MSS", () => {
+    const segment = parseTcp(ipv4Of(LINUX_TCP_SYN));
+    expect(segment).toMatchObject({
+      srcPort: 0xd864,
+      dstPort: 8080,
+      seq: 0xa8341c94,
+      ack: 0,
+      flags: { ...noFlags, syn: true },
+      window: 64240,
+      mss: 1460,
+    });
+    expect(segment?.payload.length).toBe(0);
+  });
+
+  it("parse the SYN-ACK and the data after the handshake", () => {
+    expect(parseTcp(ipv4Of(LINUX_TCP_SYN_ACK))).toMatchObject({ flags: { ...noFlags, syn: true, ack: true }, ack: 0xa8341c95, mss: 1460 });
+    const data = parseTcp(ipv4Of(LINUX_TCP_DATA));
+    expect(data).toMatchObject({ flags: { ...noFlags, ack: true, psh: true }, seq: 0xa8341c95 });
+    expect(new TextDecoder().decode(data?.payload)).toBe("hello-tcp\n");
+    expect(data).not.toHaveProperty("mss");
+  });
+
+  it("rebuild the kernel's RST byte for byte", () => {
+    const packet = ipv4Of(LINUX_TCP_RST);
+    const segment = parseTcp(packet);
+    if (segment === null) throw new Error("fixture does not parse");
+    const built = buildIpv4({ src: segment.srcIp, dst: segment.dstIp, protocol: IP_PROTOCOL_TCP, payload: buildTcp(segment) });
+    expect(toHex(built)).toBe(toHex(packet.bytes));
+  });
+
+  it("are not read out of a fragment", () => {
+    const syn = ipv4Of(LINUX_TCP_SYN);
+    expect(parseTcp({ ...syn, moreFragments: true })).toBeNull();
+    expect(parseTcp({ ...syn, fragmentOffset: 1480 })).toBeNull();
+  });
+});

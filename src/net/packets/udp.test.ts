@@ -2,6 +2,11 @@ import { describe, expect, it } from "vitest";
 import { ipv4ToNumber } from "./address.ts";
 import { buildIpv4, IP_PROTOCOL_TCP, IP_PROTOCOL_UDP, parseIpv4, type Ipv4Packet } from "./ipv4.ts";
 import { buildUdp, parseUdp, type UdpDatagram } from "./udp.ts";
+import { UDHCPC_DISCOVER } from "./fixtures/busyboxDhcp.ts";
+import { DNSMASQ_A_ANSWER } from "./fixtures/busyboxDns.ts";
+import { ipv4Of } from "./fixtures/frames.ts";
+import { toHex } from "./fixtures/hex.ts";
+import { LINUX_UDP_TO_CLOSED_PORT } from "./fixtures/linuxTraffic.ts";
 
 const datagram: UdpDatagram = {
   srcIp: ipv4ToNumber("172.31.0.10") ?? 0,
@@ -44,5 +49,22 @@ describe("UDP datagrams", () => {
 
   it("are not read out of another protocol", () => {
     expect(parseUdp(packetWith(buildUdp(datagram), IP_PROTOCOL_TCP))).toBeNull();
+  });
+});
+
+describe("UDP datagrams Linux sent", () => {
+  it.each([
+    ["a datagram to a closed port", LINUX_UDP_TO_CLOSED_PORT],
+    ["dnsmasq's answer", DNSMASQ_A_ANSWER],
+    ["udhcpc's DISCOVER from 0.0.0.0", UDHCPC_DISCOVER],
+  ])("rebuild %s with the same checksum", (_name, frameHex) => {
+    const packet = ipv4Of(frameHex);
+    const datagram = parseUdp(packet);
+    if (datagram === null) throw new Error("fixture does not parse");
+    expect(toHex(buildUdp(datagram))).toBe(toHex(packet.payload));
+  });
+
+  it("are not read out of a fragment", () => {
+    expect(parseUdp({ ...ipv4Of(LINUX_UDP_TO_CLOSED_PORT), moreFragments: true })).toBeNull();
   });
 });
