@@ -11,7 +11,8 @@ import type { NetworkTopology } from "../topology.ts";
 import { Counters } from "./counters.ts";
 import { NetworkIndex, type PortView } from "./network.ts";
 import { FRAMES_PER_TURN, PortLink, type Deliver } from "./portLink.ts";
-import { switchFrame, type FabricServices, type FlowGate, type SwitchContext } from "./switching.ts";
+import { SecurityGate } from "./securityGate.ts";
+import { switchFrame, type FabricServices, type SwitchContext } from "./switching.ts";
 
 export interface FabricOptions {
   readonly scheduler: Scheduler;
@@ -30,21 +31,23 @@ export class Fabric {
   #turnPending = false;
   readonly #context: SwitchContext;
   #services: FabricServices = { handle: () => false };
-  #gate: FlowGate = { admit: () => true };
+  readonly #gate: SecurityGate;
 
   constructor(options: FabricOptions) {
     this.#scheduler = options.scheduler;
     this.#scheduleTurn = options.scheduleTurn ?? ((turn) => void this.#scheduler.schedule(0, turn));
+    this.#gate = new SecurityGate(this.#scheduler, () => undefined);
     this.#context = {
       counters: this.#counters,
       services: { handle: (port, packet, flow) => this.#services.handle(port, packet, flow) },
-      gate: { admit: (from, to, flow, bytes) => this.#gate.admit(from, to, flow, bytes) },
+      gate: this.#gate,
       send: (port, frame) => this.#send(port, frame),
     };
   }
 
   configure(topology: NetworkTopology): void {
     this.#index = new NetworkIndex(topology);
+    this.#gate.configure(topology);
   }
 
   connect(networkInterfaceId: string, deliver: Deliver): void {
@@ -60,6 +63,8 @@ export class Fabric {
   }
 
   forget(networkInterfaceId: string): void {
+    const port = this.#index.port(networkInterfaceId);
+    if (port) this.#gate.forgetAddress(port.vpc.vpcId, port.ip);
     this.disconnect(networkInterfaceId);
     this.#links.delete(networkInterfaceId);
   }

@@ -3,25 +3,11 @@
  * header. The switch forwards frames between guests without checking their TCP/UDP checksums:
  * the receiving guest does that, and the switch need not pay for it on every frame.
  */
+import type { FlowPacket } from "../security/packet.ts";
 import { IP_PROTOCOL_ICMP, IP_PROTOCOL_TCP, IP_PROTOCOL_UDP, type Ipv4Packet } from "../packets/ipv4.ts";
 
-export interface PacketFlow {
-  readonly protocol: number;
-  readonly srcIp: number;
-  readonly dstIp: number;
-  /** TCP/UDP ports; for ICMP the type and code; 0 for other protocols. */
-  readonly srcPort: number;
-  readonly dstPort: number;
-  readonly icmpType: number;
-  readonly icmpCode: number;
-  /** TCP flag bits as on the wire (FIN 1, SYN 2, RST 4, ACK 16); 0 otherwise. */
-  readonly tcpFlags: number;
-}
-
-export const TCP_FIN = 0x01;
-export const TCP_SYN = 0x02;
-export const TCP_RST = 0x04;
-export const TCP_ACK = 0x10;
+/** What the switch reads of a packet is what security groups, conntrack and flow logs take. */
+export type PacketFlow = FlowPacket;
 
 /** Null when the transport header is missing or cut short (a later fragment, a truncated packet). */
 export function packetFlow(packet: Ipv4Packet): PacketFlow | null {

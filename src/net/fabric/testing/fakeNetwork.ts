@@ -7,7 +7,9 @@ import { BROADCAST_MAC, ipv4ToNumber, parseMac } from "../../packets/address.ts"
 import { ARP_REQUEST, buildArp, parseArp, type ArpPacket } from "../../packets/arp.ts";
 import { ETHERTYPE_ARP, ETHERTYPE_IPV4, buildEthernet, parseEthernet } from "../../packets/ethernet.ts";
 import { buildIcmpEcho, parseIcmpEcho, type IcmpEcho } from "../../packets/icmp.ts";
-import { IP_PROTOCOL_ICMP, buildIpv4, parseIpv4, type Ipv4Packet } from "../../packets/ipv4.ts";
+import { buildTcp, parseTcp } from "../../packets/tcp.ts";
+import type { TcpFlags, TcpSegment } from "../../packets/tcpSegment.ts";
+import { IP_PROTOCOL_ICMP, IP_PROTOCOL_TCP, buildIpv4, parseIpv4, type Ipv4Packet } from "../../packets/ipv4.ts";
 import type { InstanceMetadata, NetworkTopology, PortConfig, SecurityGroupConfig } from "../../topology.ts";
 import { Fabric } from "../fabric.ts";
 
@@ -169,6 +171,37 @@ export class FakeGuest {
   /** An IPv4 frame from this guest (or from another address, to spoof one). */
   ipv4(dstMac: Uint8Array, dst: string, protocol: number, payload: Uint8Array, src = this.ip, srcMac = this.mac): Uint8Array {
     return buildEthernet(dstMac, srcMac, ETHERTYPE_IPV4, buildIpv4({ src, dst: ip(dst), protocol, payload }));
+  }
+
+  /** A TCP segment to dst:dstPort from srcPort, with the given flags. */
+  tcp(
+    dstMac: Uint8Array,
+    dst: string,
+    srcPort: number,
+    dstPort: number,
+    flags: Partial<TcpFlags>,
+    payload = new Uint8Array(0),
+  ): Uint8Array {
+    const segment: TcpSegment = {
+      srcIp: this.ip,
+      dstIp: ip(dst),
+      srcPort,
+      dstPort,
+      seq: 1000,
+      ack: 0,
+      flags: { syn: false, ack: false, fin: false, rst: false, psh: false, ...flags },
+      window: 65535,
+      payload,
+    };
+    return this.ipv4(dstMac, dst, IP_PROTOCOL_TCP, buildTcp(segment));
+  }
+
+  /** TCP segments delivered so far. */
+  segments(): TcpSegment[] {
+    return this.packets().flatMap(({ packet }) => {
+      const segment = parseTcp(packet);
+      return segment ? [segment] : [];
+    });
   }
 
   ping(dstMac: Uint8Array, dst: string, sequence: number, src = this.ip): Uint8Array {
