@@ -4,6 +4,7 @@
  * Functions return null rather than errors: the caller knows which EC2 error a bad value means
  * (InvalidParameterValue, InvalidVpc.Range, InvalidSubnet.Range, ...).
  */
+import { ipv4ToNumber, numberToIpv4 } from "./packets/address.ts";
 
 export interface Cidr {
   /** The network address: every host bit is zero. */
@@ -23,25 +24,8 @@ export const BLOCK_PREFIX_MAX = 28;
 const RESERVED_AT_START = 4;
 const RESERVED_AT_END = 1;
 
-const OCTET = /^(?:0|[1-9]\d{0,2})$/;
-
-/** "172.31.0.10" as a number; null unless four decimal octets 0–255 without leading zeros. */
-export function parseIpv4(text: string): number | null {
-  const parts = text.split(".");
-  if (parts.length !== 4) return null;
-  let value = 0;
-  for (const part of parts) {
-    if (!OCTET.test(part)) return null;
-    const octet = Number(part);
-    if (octet > 255) return null;
-    value = value * 256 + octet;
-  }
-  return value;
-}
-
-export function formatIpv4(address: number): string {
-  return [address >>> 24, (address >>> 16) & 0xff, (address >>> 8) & 0xff, address & 0xff].join(".");
-}
+// The dotted-quad conversions live with the packets; subnet code reads them by these names.
+export { ipv4ToNumber as parseIpv4, numberToIpv4 as formatIpv4 };
 
 /** The netmask of a prefix length as a number: /20 → 255.255.240.0. */
 export function prefixMask(prefix: number): number {
@@ -56,7 +40,7 @@ export function prefixMask(prefix: number): number {
 export function parseCidr(text: string): Cidr | null {
   const slash = text.indexOf("/");
   if (slash < 0) return null;
-  const base = parseIpv4(text.slice(0, slash));
+  const base = ipv4ToNumber(text.slice(0, slash));
   const prefixText = text.slice(slash + 1);
   if (base === null || !/^(?:\d|[12]\d|3[0-2])$/.test(prefixText)) return null;
   const prefix = Number(prefixText);
@@ -65,7 +49,7 @@ export function parseCidr(text: string): Cidr | null {
 }
 
 export function formatCidr(cidr: Cidr): string {
-  return `${formatIpv4(cidr.base)}/${cidr.prefix}`;
+  return `${numberToIpv4(cidr.base)}/${cidr.prefix}`;
 }
 
 /** Whether EC2 would take this prefix length for a VPC or a subnet. */
