@@ -5,19 +5,21 @@
  * sends to a port leaves in one batch (one `deliver` call per port per turn, never one per frame).
  * Time and turns come from an injected scheduler, so tests run every turn and timeout exactly.
  */
-import type { FabricCounters } from "../fabricApi.ts";
+import type { FabricCounters, FlowRecord } from "../fabricApi.ts";
 import type { Scheduler } from "../tcp/scheduler.ts";
 import type { NetworkTopology } from "../topology.ts";
 import { Counters } from "./counters.ts";
 import { NetworkIndex, type PortView } from "./network.ts";
 import { FRAMES_PER_TURN, PortLink, type Deliver } from "./portLink.ts";
-import { SecurityGate } from "./securityGate.ts";
+import { VpcGates } from "./securityGate.ts";
 import { switchFrame, type FabricServices, type SwitchContext } from "./switching.ts";
 
 export interface FabricOptions {
   readonly scheduler: Scheduler;
   /** Runs `turn` soon, after pending messages from ports; a zero-delay timer unless told. */
   readonly scheduleTurn?: (turn: () => void) => void;
+  /** Epoch milliseconds, for flow logs and connection tracking; Date.now unless told. */
+  readonly wallClock?: () => number;
 }
 
 const EMPTY_TOPOLOGY: NetworkTopology = { region: "us-east-1", vpcs: [], securityGroups: [], ports: [] };
@@ -31,12 +33,12 @@ export class Fabric {
   #turnPending = false;
   readonly #context: SwitchContext;
   #services: FabricServices = { handle: () => false };
-  readonly #gate: SecurityGate;
+  readonly #gate: VpcGates;
 
   constructor(options: FabricOptions) {
     this.#scheduler = options.scheduler;
     this.#scheduleTurn = options.scheduleTurn ?? ((turn) => void this.#scheduler.schedule(0, turn));
-    this.#gate = new SecurityGate(this.#scheduler, () => undefined);
+    this.#gate = new VpcGates(options.wallClock ?? (() => Date.now()));
     this.#context = {
       counters: this.#counters,
       services: { handle: (port, packet, flow) => this.#services.handle(port, packet, flow) },
@@ -64,7 +66,7 @@ export class Fabric {
 
   forget(networkInterfaceId: string): void {
     const port = this.#index.port(networkInterfaceId);
-    if (port) this.#gate.forgetAddress(port.vpc.vpcId, port.ip);
+    this.#gate.forget(networkInterfaceId, port?.ip ?? null);
     this.disconnect(networkInterfaceId);
     this.#links.delete(networkInterfaceId);
   }
@@ -79,6 +81,11 @@ export class Fabric {
     }
     for (const frame of frames) if (!link.inbox.push(frame)) this.#counters.drop("queueFull");
     this.#requestTurn();
+  }
+
+  /** The interface's VPC Flow Logs records, oldest first. */
+  flowLog(networkInterfaceId: string): readonly FlowRecord[] {
+    return this.#gate.flowLog(networkInterfaceId);
   }
 
   counters(): FabricCounters {

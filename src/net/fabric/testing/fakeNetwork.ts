@@ -210,11 +210,14 @@ export class FakeGuest {
   }
 }
 
+/** 2026-11-30T12:00:00Z, less the manual clock's start. */
+export const WALL_CLOCK_START_MS = Date.UTC(2026, 10, 30, 12) - 1_000_000;
+
 /** A fabric on a manual clock, configured with these ports, each with a fake guest connected. */
 export function fabricWith<K extends keyof typeof PORTS>(names: readonly K[], groups?: readonly SecurityGroupConfig[]) {
   const scheduler = new ManualScheduler(1_000_000);
   let turns: (() => void)[] = [];
-  const fabric = new Fabric({ scheduler, scheduleTurn: (run) => turns.push(run) });
+  const fabric = new Fabric({ scheduler, scheduleTurn: (run) => turns.push(run), wallClock: () => WALL_CLOCK_START_MS + scheduler.now() });
   const specs = names.map((name) => PORTS[name]);
   fabric.configure(topology(specs, groups));
   const guests = Object.fromEntries(names.map((name) => [name, new FakeGuest(fabric, PORTS[name])])) as Record<K, FakeGuest>;

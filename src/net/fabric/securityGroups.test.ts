@@ -14,6 +14,10 @@ describe("security groups between instances", () => {
     turn();
     expect(guests.b.segments()).toEqual([]);
     expect(fabric.counters().dropped.securityGroup).toBe(1);
+    expect(fabric.flowLog("eni-b")).toMatchObject([
+      { srcAddr: "172.31.0.10", dstAddr: "172.31.0.11", dstPort: 80, protocol: 6, action: "REJECT" },
+    ]);
+    expect(fabric.flowLog("eni-a")).toMatchObject([{ dstPort: 80, action: "ACCEPT" }]);
 
     fabric.configure(topology([PORTS.a, web], [DEFAULT_GROUP, withHttp]));
     guests.a.send(guests.a.tcp(guests.b.mac, "172.31.0.11", 40000, 80, { syn: true }));
