@@ -38,17 +38,41 @@ interface Call {
   readonly args: readonly unknown[];
 }
 
-const PUBLIC_METHODS = Object.getOwnPropertyNames(Hypervisor.prototype).filter(
-  (name) => name !== "constructor" && typeof Object.getOwnPropertyDescriptor(Hypervisor.prototype, name)?.value === "function",
+/** The facade's methods, its network family's (vpcFacade.ts) included. */
+const PUBLIC_METHODS = facadePrototypes().flatMap((prototype) =>
+  Object.getOwnPropertyNames(prototype).filter(
+    (name) => name !== "constructor" && typeof Object.getOwnPropertyDescriptor(prototype, name)?.value === "function",
+  ),
 );
+
+function facadePrototypes(): object[] {
+  const prototypes: object[] = [];
+  for (
+    let prototype: unknown = Hypervisor.prototype;
+    prototype && prototype !== Object.prototype;
+    prototype = Object.getPrototypeOf(prototype)
+  ) {
+    prototypes.push(prototype);
+  }
+  return prototypes;
+}
 
 function show(call: Call): string {
   return `${call.method}(${call.args.map((arg) => inspect(arg, { depth: 3, maxStringLength: 80, maxArrayLength: 8, breakLength: Infinity })).join(", ")})`;
 }
 
-/** What the fuzz may change: instances and volumes as described. */
+/** What the fuzz may change: instances, volumes and the network's resources as described. */
 function snapshot(hypervisor: Hypervisor): unknown {
-  return { instances: hypervisor.describeInstances(), volumes: hypervisor.describeVolumes() };
+  return {
+    instances: hypervisor.describeInstances(),
+    volumes: hypervisor.describeVolumes(),
+    vpcs: hypervisor.describeVpcs(),
+    subnets: hypervisor.describeSubnets(),
+    internetGateways: hypervisor.describeInternetGateways(),
+    routeTables: hypervisor.describeRouteTables(),
+    securityGroups: hypervisor.describeSecurityGroups(),
+    networkInterfaces: hypervisor.describeNetworkInterfaces(),
+  };
 }
 
 /** Lets the background work of the last calls (boots, saves, events) run, and makes booted guests' agents answer. */
@@ -98,6 +122,22 @@ function planGroups(total: number): number[] {
   return groups;
 }
 
+const ID_PREFIXES: Readonly<Record<ResourceKind, string>> = {
+  instance: "i",
+  live: "i",
+  volume: "vol",
+  snapshot: "snap",
+  image: "ami",
+  vpc: "vpc",
+  subnet: "subnet",
+  internetGateway: "igw",
+  routeTable: "rtb",
+  association: "rtbassoc",
+  securityGroup: "sg",
+  securityGroupRule: "sgr",
+  networkInterface: "eni",
+};
+
 class Run {
   readonly failures: string[] = [];
   /** Methods that return a promise: declared async, or seen returning one. */
@@ -132,13 +172,19 @@ class Run {
       volume: () => hypervisor.describeVolumes().map((volume) => volume.volumeId),
       snapshot: () => hypervisor.describeSnapshots().map((snapshot) => snapshot.snapshotId),
       image: () => this.#images,
+      vpc: () => hypervisor.describeVpcs().map((vpc) => vpc.vpcId),
+      subnet: () => hypervisor.describeSubnets().map((subnet) => subnet.subnetId),
+      internetGateway: () => hypervisor.describeInternetGateways().map((gateway) => gateway.internetGatewayId),
+      routeTable: () => hypervisor.describeRouteTables().map((table) => table.routeTableId),
+      association: () =>
+        hypervisor.describeRouteTables().flatMap((table) => table.associations.map((association) => association.routeTableAssociationId)),
+      securityGroup: () => hypervisor.describeSecurityGroups().map((group) => group.groupId),
+      securityGroupRule: () => hypervisor.describeSecurityGroupRules().map((rule) => rule.securityGroupRuleId),
+      networkInterface: () => hypervisor.describeNetworkInterfaces().map((eni) => eni.networkInterfaceId),
     };
     const resolve = (ref: Ref): string => {
       const ids = lists[ref.kind]();
-      return (
-        ids[ref.index % Math.max(ids.length, 1)] ??
-        `${{ instance: "i", live: "i", volume: "vol", snapshot: "snap", image: "ami" }[ref.kind]}-00000000000000000`
-      );
+      return ids[ref.index % Math.max(ids.length, 1)] ?? `${ID_PREFIXES[ref.kind]}-00000000000000000`;
     };
     return { method: call.method, args: resolveArgs(call.args, resolve) as unknown[] };
   }
@@ -233,6 +279,18 @@ async function populatedFleet(): Promise<FakeFleet> {
   const volume = await fleet.hypervisor.createVolume({ sizeMib: 1 });
   await fleet.hypervisor.createSnapshot(volume.volumeId, "before the fuzz");
   await fleet.hypervisor.createVolume({ sizeMib: 2 });
+  // A VPC of the fuzz's own besides the default one: a subnet, a gateway routed to, a group with rules.
+  const { vpcId } = await fleet.hypervisor.createVpc({ cidrBlock: "10.0.0.0/16" });
+  const { subnetId } = await fleet.hypervisor.createSubnet({ vpcId, cidrBlock: "10.0.1.0/24" });
+  const { internetGatewayId } = await fleet.hypervisor.createInternetGateway();
+  await fleet.hypervisor.attachInternetGateway(internetGatewayId, vpcId);
+  const { routeTableId } = await fleet.hypervisor.createRouteTable({ vpcId });
+  await fleet.hypervisor.createRoute(routeTableId, { destinationCidrBlock: "0.0.0.0/0", gatewayId: internetGatewayId });
+  await fleet.hypervisor.associateRouteTable(routeTableId, subnetId);
+  const { groupId } = await fleet.hypervisor.createSecurityGroup({ groupName: "web", description: "web servers", vpcId });
+  await fleet.hypervisor.authorizeSecurityGroupIngress(groupId, {
+    ipPermissions: [{ ipProtocol: "tcp", fromPort: 80, toPort: 80, ipRanges: [{ cidrIp: "0.0.0.0/0" }], userIdGroupPairs: [{ groupId }] }],
+  });
   return fleet;
 }
 

@@ -70,6 +70,8 @@ import {
   type RunInstancesRequest,
   type StopInstancesOptions,
 } from "./requests/instances.ts";
+import type { NetworkResources } from "./vpc/networkResources.ts";
+import { VpcFacade } from "./vpcFacade.ts";
 import { wireModules, type HypervisorEvent, type HypervisorModules, type HypervisorOptions } from "./wiring.ts";
 
 export type {
@@ -84,7 +86,7 @@ export type {
 /** Disk writes reach storage at least this often while an instance runs. */
 const DEFAULT_FLUSH_INTERVAL_MS = 2000;
 
-export class Hypervisor {
+export class Hypervisor extends VpcFacade {
   readonly #persistence: Persistence;
   readonly #listeners = new Set<(event: HypervisorEvent) => void>();
   readonly #m: HypervisorModules;
@@ -94,6 +96,7 @@ export class Hypervisor {
   #flushing: ReturnType<typeof setInterval> | undefined;
 
   constructor(options: HypervisorOptions) {
+    super();
     this.#persistence = options.persistence;
     this.#sampleMs = options.sampleIntervalMs ?? 1000;
     this.#flushMs = options.flushIntervalMs ?? DEFAULT_FLUSH_INTERVAL_MS;
@@ -115,6 +118,8 @@ export class Hypervisor {
   async restore(): Promise<void> {
     await this.#m.capacity.load();
     await this.#m.volumes.load();
+    for (const { id, reason } of await this.#m.network.load())
+      console.warn(`tabcloud: the network resource ${id} was not brought back: ${reason}.`);
     const unreadable = await restoreFleet(this.#m.restore);
     for (const { instanceId, reason } of unreadable) console.warn(`tabcloud: the instance ${instanceId} was not brought back: ${reason}.`);
   }
@@ -282,7 +287,13 @@ export class Hypervisor {
     this.#m.saver.close();
     this.#m.registry.close();
     await Promise.all(records.map((record) => this.#m.transitions.releaseWorker(record)));
+    await this.#m.network.idle();
     await this.#persistence.close();
+  }
+
+  /** The network's module, for the facade's network actions (vpcFacade.ts). */
+  protected override get network(): NetworkResources {
+    return this.#m.network;
   }
 
   #startTimers(): void {

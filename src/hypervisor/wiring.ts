@@ -24,6 +24,7 @@ import { Transitions } from "./instances/transitions.ts";
 import { Sampler } from "./metering/sampler.ts";
 import type { WorkerHost } from "./platform/workerHost.ts";
 import { WorkerPool } from "./platform/workerPool.ts";
+import { NetworkResources } from "./vpc/networkResources.ts";
 
 export type HypervisorEvent =
   | { readonly type: "instance-changed"; readonly instance: Instance }
@@ -32,7 +33,9 @@ export type HypervisorEvent =
   /** A terminated instance's listing expired. */
   | { readonly type: "instance-removed"; readonly instanceId: string }
   /** Volumes, snapshots or images changed. */
-  | { readonly type: "storage-changed" };
+  | { readonly type: "storage-changed" }
+  /** VPCs, subnets, gateways, route tables, security groups (or their rules) or network interfaces changed. */
+  | { readonly type: "network-changed" };
 
 export interface HypervisorOptions {
   readonly workerHost: WorkerHost;
@@ -82,6 +85,7 @@ export interface HypervisorModules {
   readonly images: ImageActions;
   readonly launch: LaunchContext;
   readonly restore: RestoreContext;
+  readonly network: NetworkResources;
 }
 
 export function wireModules(options: HypervisorOptions, hooks: WiringHooks): HypervisorModules {
@@ -187,6 +191,7 @@ export function wireModules(options: HypervisorOptions, hooks: WiringHooks): Hyp
       instanceLimit: options.instanceLimit ?? 8,
     },
     restore: { fleet, registry, persistence: saver, capacity, builder, transitions },
+    network: new NetworkResources({ store: persistence.network, changed: () => hooks.emit({ type: "network-changed" }) }),
   };
 }
 

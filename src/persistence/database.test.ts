@@ -56,6 +56,7 @@ describe("the database schema", () => {
       "images",
       "instances",
       "labProgress",
+      "network",
       "settings",
       "snapshotBlocks",
       "snapshots",

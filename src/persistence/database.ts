@@ -8,7 +8,7 @@ import { openDB, type DBSchema, type IDBPDatabase, type IDBPTransaction, type St
 import { Ec2Error } from "../shared/errors.ts";
 
 const DATABASE_NAME = "tabcloud";
-export const DATABASE_VERSION = 3;
+export const DATABASE_VERSION = 4;
 
 /** A verified image file, stored once however many images use it (its key is its SHA-256). */
 export interface StoredBlob {
@@ -82,6 +82,15 @@ export interface StoredLabProgress {
   readonly completedAt: string | null;
 }
 
+/**
+ * One network resource (a VPC, subnet, internet gateway, route table, security group, network
+ * interface): its layout is the hypervisor's, versioned there and validated when read back.
+ */
+export interface StoredNetworkResource {
+  readonly id: string;
+  readonly [field: string]: unknown;
+}
+
 interface TabcloudSchema extends DBSchema {
   blobs: { key: string; value: StoredBlob };
   images: { key: string; value: StoredImage };
@@ -95,6 +104,7 @@ interface TabcloudSchema extends DBSchema {
   hibernations: { key: string; value: ArrayBuffer };
   settings: { key: string; value: unknown };
   labProgress: { key: string; value: StoredLabProgress };
+  network: { key: string; value: StoredNetworkResource };
 }
 
 export type TabcloudDatabase = IDBPDatabase<TabcloudSchema>;
@@ -112,7 +122,8 @@ type UpgradeTransaction = IDBPTransaction<TabcloudSchema, StoreName[], "versionc
 /**
  * Each step upgrades from the version before it. Version 1 held only the image cache (blobs
  * and images); version 2 adds volumes, snapshots, instances, hibernations and settings, and
- * says where each image came from; version 3 adds progress through the labs.
+ * says where each image came from; version 3 adds progress through the labs; version 4 adds the
+ * network's resources.
  */
 const UPGRADES: readonly ((db: TabcloudDatabase, transaction: UpgradeTransaction) => Promise<void> | void)[] = [
   (db) => {
@@ -142,6 +153,9 @@ const UPGRADES: readonly ((db: TabcloudDatabase, transaction: UpgradeTransaction
   },
   (db) => {
     db.createObjectStore("labProgress", { keyPath: "labId" });
+  },
+  (db) => {
+    db.createObjectStore("network", { keyPath: "id" });
   },
 ];
 

@@ -3,6 +3,7 @@ import { openTabcloudDatabase, type OpenOptions } from "./database.ts";
 import { FleetStore } from "./fleetStore.ts";
 import { ImageCache } from "./imageCache.ts";
 import { LabProgressStore } from "./labProgressStore.ts";
+import { NetworkStore } from "./networkStore.ts";
 import { VolumeStore } from "./volumeStore.ts";
 
 export interface Persistence {
@@ -10,6 +11,7 @@ export interface Persistence {
   readonly volumes: VolumeStore;
   readonly fleet: FleetStore;
   readonly labProgress: LabProgressStore;
+  readonly network: NetworkStore;
   close(): Promise<void>;
 }
 
@@ -20,6 +22,7 @@ export async function openPersistence(options: OpenOptions & { readonly onClose?
     volumes: new VolumeStore(db),
     fleet: new FleetStore(db),
     labProgress: new LabProgressStore(db),
+    network: new NetworkStore(db),
     async close() {
       db.close();
       await options.onClose?.();

@@ -56,7 +56,7 @@ export function text(maxChars: number, rule: string): RequestSchema<string> {
 
 // Resource ids.
 
-function resourceId(prefix: ResourcePrefix, malformed: ErrorCode, what: string): RequestSchema<string> {
+export function resourceId(prefix: ResourcePrefix, malformed: ErrorCode, what: string): RequestSchema<string> {
   return v.pipe(
     v.string(`${what} (${prefix}- and 17 hex digits)`),
     checkWithCode(malformed, (id: string) => isResourceId(prefix, id), `expected ${prefix}- and 17 hex digits`),

@@ -88,6 +88,14 @@ function errorFor(issue: v.BaseIssue<unknown>, name: string): Ec2Error {
     case "InvalidVolumeID.Malformed":
     case "InvalidSnapshotID.Malformed":
     case "InvalidAMIID.Malformed":
+    case "InvalidVpcID.Malformed":
+    case "InvalidSubnetID.Malformed":
+    case "InvalidInternetGatewayID.Malformed":
+    case "InvalidRouteTableID.Malformed":
+    case "InvalidAssociationID.Malformed":
+    case "InvalidGroupId.Malformed":
+    case "InvalidSecurityGroupRuleId.Malformed":
+    case "InvalidNetworkInterfaceID.Malformed":
       return new Ec2Error(code, `Invalid id: '${shown(value)}' for parameter ${path} (${issue.message}).`);
     default:
       if (isUnknownKey(issue)) return new Ec2Error(code, `The parameter ${path} is not known. ${issue.message}`);

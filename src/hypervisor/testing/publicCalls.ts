@@ -9,7 +9,20 @@ import { types } from "node:util";
 import { EBS_IMAGE_ID, INSTANCE_STORE_IMAGE_ID } from "./testImages.ts";
 
 /** "live": an instance that is pending, running or stopping, where the transitions are. */
-export type ResourceKind = "instance" | "live" | "volume" | "snapshot" | "image";
+export type ResourceKind =
+  | "instance"
+  | "live"
+  | "volume"
+  | "snapshot"
+  | "image"
+  | "vpc"
+  | "subnet"
+  | "internetGateway"
+  | "routeTable"
+  | "association"
+  | "securityGroup"
+  | "securityGroupRule"
+  | "networkInterface";
 
 /** An id of a resource of this kind that exists when the call is made (the index picks which). */
 export class Ref {
@@ -111,6 +124,14 @@ function idOf(kind: ResourceKind): fc.Arbitrary<unknown> {
     volume: "vol-0123456789abcdef0",
     snapshot: "snap-0123456789abcdef0",
     image: "ami-0123456789abcdef0",
+    vpc: "vpc-0123456789abcdef0",
+    subnet: "subnet-0123456789abcdef0",
+    internetGateway: "igw-0123456789abcdef0",
+    routeTable: "rtb-0123456789abcdef0",
+    association: "rtbassoc-0123456789abcdef0",
+    securityGroup: "sg-0123456789abcdef0",
+    securityGroupRule: "sgr-0123456789abcdef0",
+    networkInterface: "eni-0123456789abcdef0",
   }[kind];
   return fc.oneof({ weight: 8, arbitrary: ref(kind) }, { weight: 1, arbitrary: fc.constant(unknownId) }, { weight: 1, arbitrary: garbage });
 }
@@ -152,6 +173,97 @@ function rootDiskFile(): Uint8Array {
 
 const tuple = <T extends unknown[]>(...parts: { [K in keyof T]: fc.Arbitrary<T[K]> }) => fc.tuple<T>(...parts) as fc.Arbitrary<unknown[]>;
 const none = fc.constant<unknown[]>([]);
+
+/** VPC and subnet blocks: inside 10.0.0.0/16 and 172.31.0.0/16 (the fuzz's VPC and the default one), overlapping, too big, malformed. */
+const cidr = fc.oneof(
+  { weight: 4, arbitrary: fc.integer({ min: 0, max: 255 }).map((third) => `10.0.${third}.0/24`) },
+  { weight: 2, arbitrary: fc.integer({ min: 0, max: 15 }).map((third) => `172.31.${third * 16}.0/20`) },
+  { weight: 2, arbitrary: fc.constantFrom("10.0.0.0/16", "10.1.0.0/16", "192.168.0.0/28", "172.31.200.0/24") },
+  { weight: 1, arbitrary: fc.constantFrom<unknown>("10.0.0.0/8", "10.0.0.0/29", "10.0.0.5/24", "10.0.0.0", "300.0.0.0/16", "") },
+);
+const tags = fc.option(fc.constantFrom<unknown>([{ key: "Name", value: "lab" }], [{ key: "aws:x", value: "" }]), { nil: undefined });
+const filters = fc.constantFrom<unknown>(
+  [{ name: "vpc-id", values: ["vpc-0123456789abcdef0"] }],
+  [{ name: "tag:Name", values: ["lab"] }],
+  [{ name: "nope", values: [] }],
+);
+
+/** A rule's source: a CIDR (of any size, sometimes malformed) or a group of the fuzz's VPC. */
+const ipPermission = fc.record(
+  {
+    ipProtocol: fc.constantFrom<unknown>("tcp", "udp", "icmp", "-1", 6, 17, 1, "TCP", "gre", 99),
+    fromPort: fc.oneof(fc.constantFrom(22, 80, 443, 0, -1), fc.integer({ min: -2, max: 70_000 })),
+    toPort: fc.oneof(fc.constantFrom(22, 80, 443, 65_535, -1), fc.integer({ min: -2, max: 70_000 })),
+    ipRanges: fc.array(
+      fc.record(
+        { cidrIp: fc.constantFrom<unknown>("0.0.0.0/0", "10.0.0.0/16", "203.0.113.7/32", "10.0.0.1/16", "x"), description: name },
+        { requiredKeys: ["cidrIp"] },
+      ),
+      { maxLength: 2 },
+    ),
+    userIdGroupPairs: fc.array(fc.record({ groupId: idOf("securityGroup") }), { maxLength: 1 }),
+  },
+  { requiredKeys: ["ipProtocol"] },
+);
+const permissions = fc.record({ ipPermissions: fc.array(ipPermission, { minLength: 1, maxLength: 2 }) });
+const revokes = fc.record(
+  { ipPermissions: fc.array(ipPermission, { maxLength: 2 }), securityGroupRuleIds: fc.array(idOf("securityGroupRule"), { maxLength: 2 }) },
+  { requiredKeys: [] },
+);
+
+function describeWith(key: string, kind: ResourceKind): fc.Arbitrary<unknown[]> {
+  return fc.oneof(none, tuple(fc.record({ [key]: idsOf(kind), filters }, { requiredKeys: [] })));
+}
+
+/** The facade's network actions (vpcFacade.ts). */
+const NETWORK_CALLS: Readonly<Record<string, fc.Arbitrary<unknown[]>>> = {
+  describeVpcs: describeWith("vpcIds", "vpc"),
+  createVpc: tuple(fc.record({ cidrBlock: cidr, tags }, { requiredKeys: ["cidrBlock"] })),
+  deleteVpc: tuple(idOf("vpc")),
+  describeSubnets: describeWith("subnetIds", "subnet"),
+  createSubnet: tuple(
+    fc.record(
+      { vpcId: idOf("vpc"), cidrBlock: cidr, availabilityZone: fc.constantFrom<unknown>("us-east-1a", "us-east-1c", "eu-west-1a"), tags },
+      { requiredKeys: ["vpcId", "cidrBlock"] },
+    ),
+  ),
+  deleteSubnet: tuple(idOf("subnet")),
+  modifySubnetAttribute: tuple(idOf("subnet"), fc.record({ mapPublicIpOnLaunch: flag })),
+  describeInternetGateways: describeWith("internetGatewayIds", "internetGateway"),
+  createInternetGateway: fc.oneof(none, tuple(fc.record({ tags }, { requiredKeys: [] }))),
+  attachInternetGateway: tuple(idOf("internetGateway"), idOf("vpc")),
+  detachInternetGateway: tuple(idOf("internetGateway"), idOf("vpc")),
+  deleteInternetGateway: tuple(idOf("internetGateway")),
+  describeRouteTables: describeWith("routeTableIds", "routeTable"),
+  createRouteTable: tuple(fc.record({ vpcId: idOf("vpc"), tags }, { requiredKeys: ["vpcId"] })),
+  deleteRouteTable: tuple(idOf("routeTable")),
+  createRoute: tuple(
+    idOf("routeTable"),
+    fc.record({ destinationCidrBlock: fc.oneof(fc.constant("0.0.0.0/0"), cidr), gatewayId: idOf("internetGateway") }),
+  ),
+  deleteRoute: tuple(idOf("routeTable"), fc.oneof(fc.constant("0.0.0.0/0"), cidr)),
+  associateRouteTable: tuple(idOf("routeTable"), idOf("subnet")),
+  disassociateRouteTable: tuple(idOf("association")),
+  describeSecurityGroups: describeWith("groupIds", "securityGroup"),
+  createSecurityGroup: tuple(
+    fc.record(
+      {
+        groupName: fc.oneof(fc.constantFrom<unknown>("web", "db", "default", "sg-x"), name),
+        description: fc.oneof(fc.constant("made by the fuzz"), name),
+        vpcId: idOf("vpc"),
+        tags,
+      },
+      { requiredKeys: ["groupName", "description"] },
+    ),
+  ),
+  deleteSecurityGroup: tuple(idOf("securityGroup")),
+  authorizeSecurityGroupIngress: tuple(idOf("securityGroup"), permissions),
+  authorizeSecurityGroupEgress: tuple(idOf("securityGroup"), permissions),
+  revokeSecurityGroupIngress: tuple(idOf("securityGroup"), revokes),
+  revokeSecurityGroupEgress: tuple(idOf("securityGroup"), revokes),
+  describeSecurityGroupRules: describeWith("securityGroupRuleIds", "securityGroupRule"),
+  describeNetworkInterfaces: describeWith("networkInterfaceIds", "networkInterface"),
+};
 
 /** A valid-looking call of each public method, by name. */
 const VALID: Readonly<Record<string, fc.Arbitrary<unknown[]>>> = {
@@ -255,6 +367,7 @@ const VALID: Readonly<Record<string, fc.Arbitrary<unknown[]>>> = {
       { requiredKeys: [] },
     ),
   ),
+  ...NETWORK_CALLS,
   // Ends the hypervisor: the run makes this call last, once.
   shutdownAll: none,
 };
