@@ -35,3 +35,43 @@ export type { InstanceFacts, LifecycleDecision } from "./instances/lifecycle.ts"
 export type { ModifyInstanceAttributeRequest } from "./hypervisor.ts";
 /** @public */
 export type { LoadOptions } from "../images/imageRepository.ts";
+
+/** The network: the region and zones, EC2's VPC resources and the shapes of their requests. */
+export { AVAILABILITY_ZONES, DEFAULT_VPC_CIDR, REGION } from "./vpc/zones.ts";
+/** @public */
+export type {
+  Filter,
+  InternetGateway,
+  NetworkInterface,
+  Route,
+  RouteTable,
+  RouteTableAssociation,
+  SecurityGroup,
+  SecurityGroupRule,
+  Subnet,
+  Vpc,
+} from "./vpc/describe.ts";
+/** @public */
+export type { IpPermission, IpPermissionRequest, IpRange, UserIdGroupPair } from "./vpc/permissions.ts";
+/** @public */
+export type {
+  CreateInternetGatewayRequest,
+  CreateRouteRequest,
+  CreateRouteTableRequest,
+  CreateSubnetRequest,
+  CreateVpcRequest,
+  DescribeInternetGatewaysRequest,
+  DescribeNetworkInterfacesRequest,
+  DescribeRouteTablesRequest,
+  DescribeSubnetsRequest,
+  DescribeVpcsRequest,
+  ModifySubnetAttributeRequest,
+} from "./requests/vpc.ts";
+/** @public */
+export type {
+  AuthorizeSecurityGroupRequest,
+  CreateSecurityGroupRequest,
+  DescribeSecurityGroupRulesRequest,
+  DescribeSecurityGroupsRequest,
+  RevokeSecurityGroupRequest,
+} from "./requests/securityGroups.ts";
