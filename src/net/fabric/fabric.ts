@@ -5,7 +5,7 @@
  * sends to a port leaves in one batch (one `deliver` call per port per turn, never one per frame).
  * Time and turns come from an injected scheduler, so tests run every turn and timeout exactly.
  */
-import type { FabricCounters, FlowRecord } from "../fabricApi.ts";
+import type { FabricCounters, FlowRecord, InboundHttpRequest, InboundHttpResult } from "../fabricApi.ts";
 import type { Scheduler } from "../tcp/scheduler.ts";
 import type { NetworkTopology } from "../topology.ts";
 import { Counters } from "./counters.ts";
@@ -86,6 +86,17 @@ export class Fabric {
   /** The interface's VPC Flow Logs records, oldest first. */
   flowLog(networkInterfaceId: string): readonly FlowRecord[] {
     return this.#gate.flowLog(networkInterfaceId);
+  }
+
+  /** The interface's recent traffic as a pcap file. */
+  capture(networkInterfaceId: string): Uint8Array {
+    void networkInterfaceId;
+    return new Uint8Array(0);
+  }
+
+  /** The browser opening an instance's public address. */
+  async httpRequest(request: InboundHttpRequest): Promise<InboundHttpResult> {
+    return { ok: false, code: "NoSuchAddress", message: `No instance has the public address ${request.publicIp}.` };
   }
 
   counters(): FabricCounters {
