@@ -7,7 +7,7 @@ import { chmod, mkdir, mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import type { Instance, InstanceStateName, Bill, Volume } from "../hypervisor/index.ts";
+import { NO_NETWORK, type Instance, type InstanceStateName, type Bill, type Volume } from "../hypervisor/index.ts";
 import { Ec2Error } from "../shared/errors.ts";
 import { runChecks, type LabHost } from "./checker.ts";
 import { LAB_TAG_KEY, labLaunchRequest } from "./instances.ts";
@@ -72,6 +72,7 @@ function instance(
     hibernationOptions: { configured: false },
     hibernated: options.hibernated ?? false,
     launchProgress: null,
+    ...NO_NETWORK,
   };
 }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { decide, type Instance, type InstanceStateName, type Volume } from "../hypervisor/index.ts";
+import { decide, NO_NETWORK, type Instance, type InstanceStateName, type Volume } from "../hypervisor/index.ts";
 import {
   attachTargetUnavailableBecause,
   attachUnavailableBecause,
@@ -37,6 +37,7 @@ function instance(state: InstanceStateName, more: Partial<Instance> = {}): Insta
     hibernationOptions: { configured: false },
     hibernated: false,
     launchProgress: null,
+    ...NO_NETWORK,
     ...more,
   };
 }

@@ -1,4 +1,6 @@
 /** An instance as describeInstances shows it: EC2's fields, plain data. */
+import type { MetadataOptions } from "../../net/topology.ts";
+
 export type InstanceStateName = "pending" | "running" | "stopping" | "stopped" | "shutting-down" | "terminated";
 
 /** EC2's numeric state codes. */
@@ -24,7 +26,7 @@ export interface StateReason {
   readonly message: string;
 }
 
-export interface Instance {
+interface InstanceWithoutNetwork {
   readonly instanceId: string;
   readonly imageId: string;
   readonly instanceType: string;
@@ -51,6 +53,71 @@ export interface Instance {
   /** Image download progress while pending; null once the image is loaded. */
   readonly launchProgress: { readonly loadedBytes: number; readonly totalBytes: number } | null;
 }
+
+/** A security group as an instance or interface names it. */
+export interface GroupIdentifier {
+  readonly groupId: string;
+  readonly groupName: string;
+}
+
+/** An instance's network interface, as describeInstances lists it. */
+export interface InstanceNetworkInterface {
+  readonly networkInterfaceId: string;
+  readonly macAddress: string;
+  readonly privateIpAddress: string;
+  readonly privateDnsName: string;
+  readonly subnetId: string;
+  readonly vpcId: string;
+  readonly groups: readonly GroupIdentifier[];
+  /** Its public address while the instance runs in a public subnet with one. */
+  readonly association: { readonly publicIp: string; readonly publicDnsName: string } | null;
+  readonly sourceDestCheck: true;
+  readonly status: "in-use";
+}
+
+/**
+ * EC2's networking fields of an instance. An instance launched before instances had a network
+ * has none (null addresses, no interfaces) until it is launched again.
+ */
+export interface InstanceNetworking {
+  readonly placement: { readonly availabilityZone: string | null };
+  readonly vpcId: string | null;
+  readonly subnetId: string | null;
+  readonly privateIpAddress: string | null;
+  /** Only while running, in a public subnet, as EC2 releases an instance's public IPv4 address when it stops. */
+  readonly publicIpAddress: string | null;
+  /** "" when it has none, as EC2 writes it. */
+  readonly privateDnsName: string;
+  readonly publicDnsName: string;
+  readonly securityGroups: readonly GroupIdentifier[];
+  readonly networkInterfaces: readonly InstanceNetworkInterface[];
+  /** How the instance metadata service answers it. */
+  readonly metadataOptions: MetadataOptions;
+}
+
+export type Instance = InstanceWithoutNetwork & InstanceNetworking;
+
+/** EC2's defaults for a new instance's metadata service: IMDSv2 optional, one hop, tags not exposed. */
+export const DEFAULT_METADATA_OPTIONS: MetadataOptions = {
+  httpEndpoint: "enabled",
+  httpTokens: "optional",
+  httpPutResponseHopLimit: 1,
+  instanceMetadataTags: "disabled",
+};
+
+/** The networking fields of an instance with no network. */
+export const NO_NETWORK: InstanceNetworking = {
+  placement: { availabilityZone: null },
+  vpcId: null,
+  subnetId: null,
+  privateIpAddress: null,
+  publicIpAddress: null,
+  privateDnsName: "",
+  publicDnsName: "",
+  securityGroups: [],
+  networkInterfaces: [],
+  metadataOptions: DEFAULT_METADATA_OPTIONS,
+};
 
 export interface InstanceStateChange {
   readonly instanceId: string;

@@ -10,7 +10,7 @@ import { CreditAccount } from "../capacity/cpuCredits.ts";
 import { ROOT_DEVICE, type VolumeRegistry } from "../ebs/volumes.ts";
 import { InstanceMeter } from "../metering/meter.ts";
 import type { InstanceBuilder } from "./builder.ts";
-import { instanceState, type Instance } from "./instance.ts";
+import { instanceState, NO_NETWORK, type Instance } from "./instance.ts";
 import { launchSpec, type LaunchSpec } from "./launchSpec.ts";
 import { newRuntime, type InstanceRecord } from "./record.ts";
 import type { InstanceRegistry } from "./registry.ts";
@@ -88,6 +88,7 @@ async function newInstance(
     hibernationOptions: { configured: spec.hibernationConfigured },
     hibernated: false,
     launchProgress: null,
+    ...NO_NETWORK,
   };
   return {
     instance,
@@ -95,6 +96,8 @@ async function newInstance(
       image,
       rootVolumeId: rootVolume?.volumeId ?? null,
       userData: spec.userData,
+      launchUserData: spec.userData,
+      networkInterfaceId: null,
       hasRun: false,
       terminalSize: spec.terminalSize,
       meter: new InstanceMeter(rootVolume ? image.rootVolumeSizeBytes : 0, Date.now()),

@@ -5,7 +5,7 @@ import { CreditAccount } from "../capacity/cpuCredits.ts";
 import { findInstanceType } from "./instanceTypes.ts";
 import { InstanceMeter } from "../metering/meter.ts";
 import { inState, testPersistence, testRecord } from "../testing/records.ts";
-import { instanceState } from "./instance.ts";
+import { instanceState, NO_NETWORK } from "./instance.ts";
 import { INSTANCE_RECORD_VERSION, InstancePersistence, readBack, toStored } from "./persist.ts";
 import type { InstanceRecord } from "./record.ts";
 
@@ -69,7 +69,7 @@ describe("a stored instance record", () => {
   it("written by version 1 (no version field, no hibernated or launchProgress) reads back, without hibernation", () => {
     const record = burstableRecord();
     const { version, ...v1 } = kept(record);
-    expect(version).toBe(3);
+    expect(version).toBe(4);
     const { hibernated, launchProgress, hibernationOptions, ...instanceV1 } = v1["instance"] as Record<string, unknown>;
     expect([hibernated, launchProgress, hibernationOptions]).toEqual([true, null, { configured: true }]);
     const read = readBack({ ...v1, instance: instanceV1 as StoredInstance["instance"] });
@@ -81,6 +81,35 @@ describe("a stored instance record", () => {
       launchProgress: null,
     });
     expect(read.config.meter.toState()).toEqual(record.config.meter.toState());
+  });
+
+  it("written by version 3 (no network) reads back as an instance with no network, its user data kept to run", () => {
+    const record = testRecord(
+      {
+        vpcId: "vpc-0123456789abcdef0",
+        subnetId: "subnet-0123456789abcdef0",
+        privateIpAddress: "172.31.0.4",
+        privateDnsName: "ip-172-31-0-4.us-east-1.compute.internal",
+      },
+      { userData: "echo hi", launchUserData: "echo hi", networkInterfaceId: "eni-0123456789abcdef0" },
+    );
+    const stored = kept(record) as Record<string, unknown>;
+    const { vpcId, subnetId, privateIpAddress, privateDnsName, placement, publicIpAddress, publicDnsName, ...instanceV3 } = stored[
+      "instance"
+    ] as Record<string, unknown>;
+    expect([vpcId, subnetId, privateIpAddress, privateDnsName]).toEqual([
+      "vpc-0123456789abcdef0",
+      "subnet-0123456789abcdef0",
+      "172.31.0.4",
+      "ip-172-31-0-4.us-east-1.compute.internal",
+    ]);
+    expect([placement, publicIpAddress, publicDnsName]).toEqual([{ availabilityZone: null }, null, ""]);
+    const { launchUserData, networkInterfaceId, ...v3 } = stored;
+    expect([launchUserData, networkInterfaceId]).toEqual(["echo hi", "eni-0123456789abcdef0"]);
+    const read = readBack({ ...v3, version: 3, instance: instanceV3 } as unknown as StoredInstance);
+    if (!read.ok) throw new Error(read.reason);
+    expect(read.instance).toEqual({ ...record.instance, ...NO_NETWORK });
+    expect([read.config.userData, read.config.launchUserData, read.config.networkInterfaceId]).toEqual(["echo hi", null, null]);
   });
 
   it.each([

@@ -10,16 +10,17 @@ import type { StoredInstance } from "../../persistence/database.ts";
 import type { FleetStore } from "../../persistence/fleetStore.ts";
 import { CreditAccount } from "../capacity/cpuCredits.ts";
 import { InstanceMeter, type MeterState } from "../metering/meter.ts";
-import { INSTANCE_STATE_CODES, type Instance, type InstanceStateName } from "./instance.ts";
+import { INSTANCE_STATE_CODES, NO_NETWORK, type Instance, type InstanceStateName } from "./instance.ts";
 import { findInstanceType } from "./instanceTypes.ts";
 import type { InstanceConfig, InstanceRecord } from "./record.ts";
 
 /**
  * The layout this version writes. Version 1 (no `version` field) had the same fields; version 2
  * adds the field so a later layout can be told apart; version 3 adds the instance's
- * `hibernationOptions`.
+ * `hibernationOptions`; version 4 its network (EC2's networking fields, its interface, the user
+ * data the metadata service serves). Records before 4 read as instances with no network.
  */
-export const INSTANCE_RECORD_VERSION = 3;
+export const INSTANCE_RECORD_VERSION = 4;
 
 const STATE_NAMES = Object.keys(INSTANCE_STATE_CODES) as [InstanceStateName, ...InstanceStateName[]];
 const StatusCheckSchema = v.picklist(["initializing", "ok", "impaired", "not-applicable"]);
@@ -45,7 +46,44 @@ const InstanceSchema = v.object({
   hibernationOptions: v.optional(v.object({ configured: v.boolean() })),
   hibernated: v.optional(v.boolean(), false),
   launchProgress: v.optional(v.nullable(v.object({ loadedBytes: finite, totalBytes: finite })), null),
+  ...networkingEntries(),
 });
+
+/** The networking fields, each defaulting to "no network" for a record kept before instances had one. */
+function networkingEntries() {
+  const GroupSchema = v.object({ groupId: v.string(), groupName: v.string() });
+  const InterfaceSchema = v.object({
+    networkInterfaceId: v.string(),
+    macAddress: v.string(),
+    privateIpAddress: v.string(),
+    privateDnsName: v.string(),
+    subnetId: v.string(),
+    vpcId: v.string(),
+    groups: v.array(GroupSchema),
+    association: v.nullable(v.object({ publicIp: v.string(), publicDnsName: v.string() })),
+    sourceDestCheck: v.literal(true),
+    status: v.literal("in-use"),
+  });
+  const MetadataOptionsSchema = v.object({
+    httpEndpoint: v.picklist(["enabled", "disabled"]),
+    httpTokens: v.picklist(["optional", "required"]),
+    httpPutResponseHopLimit: v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(64)),
+    instanceMetadataTags: v.picklist(["enabled", "disabled"]),
+  });
+  const none = NO_NETWORK;
+  return {
+    placement: v.optional(v.object({ availabilityZone: v.nullable(v.string()) }), none.placement),
+    vpcId: v.optional(v.nullable(v.string()), none.vpcId),
+    subnetId: v.optional(v.nullable(v.string()), none.subnetId),
+    privateIpAddress: v.optional(v.nullable(v.string()), none.privateIpAddress),
+    publicIpAddress: v.optional(v.nullable(v.string()), none.publicIpAddress),
+    privateDnsName: v.optional(v.string(), none.privateDnsName),
+    publicDnsName: v.optional(v.string(), none.publicDnsName),
+    securityGroups: v.optional(v.array(GroupSchema), []),
+    networkInterfaces: v.optional(v.array(InterfaceSchema), []),
+    metadataOptions: v.optional(MetadataOptionsSchema, none.metadataOptions),
+  };
+}
 
 const MeterStateSchema = v.object({
   runs: v.array(v.object({ pricePerHourUsd: finite, startMs: finite, endMs: v.nullable(finite) })),
@@ -56,11 +94,14 @@ const MeterStateSchema = v.object({
 });
 
 const StoredRecordSchema = v.object({
-  version: v.optional(v.picklist([1, 2, INSTANCE_RECORD_VERSION]), 1),
+  version: v.optional(v.picklist([1, 2, 3, INSTANCE_RECORD_VERSION]), 1),
   instance: InstanceSchema,
   image: ImageManifestSchema,
   rootVolumeId: v.string(),
   userData: v.nullable(v.string()),
+  /** The user data given at launch, which the metadata service serves for the instance's life. */
+  launchUserData: v.optional(v.nullable(v.string()), null),
+  networkInterfaceId: v.optional(v.nullable(v.string()), null),
   hasRun: v.boolean(),
   terminalSize: v.object({ rows: v.pipe(v.number(), v.integer()), cols: v.pipe(v.number(), v.integer()) }),
   meter: MeterStateSchema,
@@ -83,6 +124,8 @@ export function toStored(record: InstanceRecord, savedAtMs: number): StoredInsta
     image: config.image,
     rootVolumeId: config.rootVolumeId ?? "",
     userData: config.userData,
+    launchUserData: config.launchUserData,
+    networkInterfaceId: config.networkInterfaceId,
     hasRun: config.hasRun,
     terminalSize: config.terminalSize,
     meter: config.meter.toState() as StoredRecord["meter"],
@@ -116,6 +159,8 @@ export function readBack(kept: StoredInstance): ReadBack {
       image: stored.image,
       rootVolumeId: stored.rootVolumeId || null,
       userData: stored.userData,
+      launchUserData: stored.launchUserData,
+      networkInterfaceId: stored.networkInterfaceId,
       hasRun: stored.hasRun,
       terminalSize: stored.terminalSize,
       meter: InstanceMeter.fromState(stored.meter as MeterState),

@@ -27,6 +27,10 @@ export interface InstanceConfig {
   readonly rootVolumeId: string | null;
   /** Left to run at the first boot; null once it has run (or when there is none). */
   userData: string | null;
+  /** The user data given at launch, kept for the metadata service (null when none was given). */
+  readonly launchUserData: string | null;
+  /** Its primary network interface, deleted with it; null for an instance launched before instances had a network. */
+  readonly networkInterfaceId: string | null;
   /** Set once the instance first ran: a failed start then leaves it stopped, not terminated. */
   hasRun: boolean;
   terminalSize: TerminalSize;

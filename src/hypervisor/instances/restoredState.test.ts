@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { instanceState, type Instance, type InstanceStateName } from "./instance.ts";
+import { instanceState, NO_NETWORK, type Instance, type InstanceStateName } from "./instance.ts";
 import { restoredState } from "./restoredState.ts";
 
 function kept(state: InstanceStateName, changes: Partial<Instance> = {}): Instance {
@@ -22,6 +22,7 @@ function kept(state: InstanceStateName, changes: Partial<Instance> = {}): Instan
     hibernationOptions: { configured: false },
     hibernated: false,
     launchProgress: null,
+    ...NO_NETWORK,
     ...changes,
   };
 }

@@ -6,7 +6,7 @@ import "fake-indexeddb/auto";
 import { indexedDB } from "fake-indexeddb";
 import { openPersistence, type Persistence } from "../../persistence/persistence.ts";
 import { CreditAccount } from "../capacity/cpuCredits.ts";
-import { instanceState, type Instance, type InstanceStateName } from "../instances/instance.ts";
+import { instanceState, NO_NETWORK, type Instance, type InstanceStateName } from "../instances/instance.ts";
 import { findInstanceType } from "../instances/instanceTypes.ts";
 import { DEFAULT_TERMINAL_SIZE } from "../instances/kernelCommandLine.ts";
 import { newRuntime, type InstanceConfig, type InstanceRecord } from "../instances/record.ts";
@@ -38,6 +38,7 @@ export function testInstance(changes: Partial<Instance> = {}): Instance {
     hibernationOptions: { configured: false },
     hibernated: false,
     launchProgress: null,
+    ...NO_NETWORK,
     ...changes,
   };
 }
@@ -52,6 +53,8 @@ export function testRecord(changes: Partial<Instance> = {}, config: Partial<Inst
       image: testManifest(instance.rootDeviceType),
       rootVolumeId: null,
       userData: null,
+      launchUserData: null,
+      networkInterfaceId: null,
       hasRun: true,
       terminalSize: DEFAULT_TERMINAL_SIZE,
       meter: new InstanceMeter(instance.rootDeviceType === "ebs" ? TEST_ROOT_VOLUME_BYTES : 0, 0),
