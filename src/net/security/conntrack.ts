@@ -57,7 +57,11 @@ interface Entry {
   readonly originIp: number;
   readonly originPort: number;
   readonly replyIp: number;
+  readonly key: string;
   lastSeenMs: number;
+  /** Neighbours in order of last use, the idle-longest first. */
+  older: Entry | null;
+  newer: Entry | null;
   replySeen: boolean;
   established: boolean;
   originFin: boolean;
@@ -76,8 +80,14 @@ export class ConnectionTracker {
   readonly #capacity: number;
   readonly #timeouts: ConntrackTimeouts;
   readonly #shortestTimeoutMs: number;
-  /** In order of last use: the first entry is the one idle longest. */
   readonly #entries = new Map<string, Entry>();
+  /**
+   * Entries in order of last use, a list through the entries themselves: moving one on every
+   * packet and evicting the idle-longest are O(1), where re-inserting into the Map (whose order
+   * V8 keeps with tombstones) would make eviction under a flood of new flows walk the holes.
+   */
+  #oldest: Entry | null = null;
+  #newest: Entry | null = null;
   #evicted = 0;
 
   constructor(options: ConnectionTrackerOptions = {}) {
@@ -102,15 +112,14 @@ export class ConnectionTracker {
    * rules decide again.
    */
   continues(packet: FlowPacket, nowMs: number): boolean {
-    const key = flowKey(packet);
-    const entry = this.#entries.get(key);
+    const entry = this.#entries.get(flowKey(packet));
     if (!entry) return false;
     if (nowMs - entry.lastSeenMs >= this.#timeoutOf(entry) || (entry.closing && isBareSyn(packet))) {
-      this.#entries.delete(key);
+      this.#remove(entry);
       return false;
     }
-    this.#entries.delete(key);
-    this.#entries.set(key, entry);
+    this.#unlink(entry);
+    this.#append(entry);
     observe(entry, packet, nowMs);
     return true;
   }
@@ -118,14 +127,21 @@ export class ConnectionTracker {
   /** Tracks a flow whose first packet the security groups allowed. */
   open(packet: FlowPacket, nowMs: number): void {
     const key = flowKey(packet);
-    this.#entries.delete(key);
-    if (this.#entries.size >= this.#capacity) this.#evictOldest();
+    const previous = this.#entries.get(key);
+    if (previous) this.#remove(previous);
+    if (this.#entries.size >= this.#capacity && this.#oldest) {
+      this.#remove(this.#oldest);
+      this.#evicted += 1;
+    }
     const entry: Entry = {
       protocol: packet.protocol,
       originIp: packet.srcIp,
       originPort: packet.srcPort,
       replyIp: packet.dstIp,
+      key,
       lastSeenMs: nowMs,
+      older: null,
+      newer: null,
       replySeen: false,
       established: false,
       originFin: false,
@@ -136,28 +152,51 @@ export class ConnectionTracker {
     };
     observe(entry, packet, nowMs);
     this.#entries.set(key, entry);
+    this.#append(entry);
   }
 
   /** Forgets every flow idle past its timeout; returns how many. Cheap enough to call every second. */
   sweep(nowMs: number): number {
     let removed = 0;
-    for (const [key, entry] of this.#entries) {
-      const idleMs = nowMs - entry.lastSeenMs;
-      // Entries are in order of last use: from here on every one is younger than any timeout.
-      if (idleMs < this.#shortestTimeoutMs) break;
-      if (idleMs >= this.#timeoutOf(entry)) {
-        this.#entries.delete(key);
+    let entry = this.#oldest;
+    // Idle-longest first: once one is younger than every timeout, so are all after it.
+    while (entry && nowMs - entry.lastSeenMs >= this.#shortestTimeoutMs) {
+      const next = entry.newer;
+      if (nowMs - entry.lastSeenMs >= this.#timeoutOf(entry)) {
+        this.#remove(entry);
         removed += 1;
       }
+      entry = next;
     }
     return removed;
   }
 
   /** Forgets every flow to or from an address (its interface is gone, and the address may be reused). */
   forgetAddress(ip: number): void {
-    for (const [key, entry] of this.#entries) {
-      if (entry.originIp === ip || entry.replyIp === ip) this.#entries.delete(key);
+    for (const entry of this.#entries.values()) {
+      if (entry.originIp === ip || entry.replyIp === ip) this.#remove(entry);
     }
+  }
+
+  #remove(entry: Entry): void {
+    this.#entries.delete(entry.key);
+    this.#unlink(entry);
+  }
+
+  #unlink(entry: Entry): void {
+    if (entry.older) entry.older.newer = entry.newer;
+    else this.#oldest = entry.newer;
+    if (entry.newer) entry.newer.older = entry.older;
+    else this.#newest = entry.older;
+    entry.older = null;
+    entry.newer = null;
+  }
+
+  #append(entry: Entry): void {
+    entry.older = this.#newest;
+    if (this.#newest) this.#newest.newer = entry;
+    else this.#oldest = entry;
+    this.#newest = entry;
   }
 
   #timeoutOf(entry: Entry): number {
@@ -173,21 +212,17 @@ export class ConnectionTracker {
         return t.otherMs;
     }
   }
-
-  #evictOldest(): void {
-    const oldest = this.#entries.keys().next();
-    if (oldest.done) return;
-    this.#entries.delete(oldest.value);
-    this.#evicted += 1;
-  }
 }
 
-/** The same for both directions: the lower (address, port) end first. */
+/**
+ * The same for both directions: the lower (address, port) end first. Built from 16-bit char
+ * codes rather than decimal text, since it is made for every frame.
+ */
 function flowKey(packet: FlowPacket): string {
-  const srcFirst = packet.srcIp < packet.dstIp || (packet.srcIp === packet.dstIp && packet.srcPort <= packet.dstPort);
-  return srcFirst
-    ? `${packet.protocol}|${packet.srcIp}|${packet.srcPort}|${packet.dstIp}|${packet.dstPort}`
-    : `${packet.protocol}|${packet.dstIp}|${packet.dstPort}|${packet.srcIp}|${packet.srcPort}`;
+  const { srcIp, srcPort, dstIp, dstPort } = packet;
+  return srcIp < dstIp || (srcIp === dstIp && srcPort <= dstPort)
+    ? String.fromCharCode(packet.protocol, srcIp >>> 16, srcIp & 0xffff, srcPort, dstIp >>> 16, dstIp & 0xffff, dstPort)
+    : String.fromCharCode(packet.protocol, dstIp >>> 16, dstIp & 0xffff, dstPort, srcIp >>> 16, srcIp & 0xffff, srcPort);
 }
 
 function isBareSyn(packet: FlowPacket): boolean {

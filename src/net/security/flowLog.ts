@@ -59,7 +59,18 @@ export class FlowLog {
     const hasPorts = packet.protocol === PROTOCOL_TCP || packet.protocol === PROTOCOL_UDP;
     const srcPort = hasPorts ? packet.srcPort : 0;
     const dstPort = hasPorts ? packet.dstPort : 0;
-    const key = `${packet.protocol}|${packet.srcIp}|${srcPort}|${packet.dstIp}|${dstPort}|${action}`;
+    // 16-bit char codes rather than decimal text: this runs for every frame.
+    const { srcIp, dstIp } = packet;
+    const key = String.fromCharCode(
+      packet.protocol,
+      srcIp >>> 16,
+      srcIp & 0xffff,
+      srcPort,
+      dstIp >>> 16,
+      dstIp & 0xffff,
+      dstPort,
+      action === "ACCEPT" ? 1 : 0,
+    );
     const open = log.current.get(key);
     if (open && nowMs - open.startMs < this.#aggregationMs) {
       open.endMs = nowMs;
