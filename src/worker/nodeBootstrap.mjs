@@ -1,5 +1,8 @@
-// Starts the instance worker's TypeScript inside a worker_threads thread: tsx compiles it on load.
+// Starts a worker's TypeScript inside a worker_threads thread: tsx compiles it on load. The
+// instance worker by default; another entry (the VPC fabric's) when workerData names its URL.
+import { workerData } from "node:worker_threads";
 import { register } from "tsx/esm/api";
 
 register();
-await import("./nodeEntry.ts");
+const entry = typeof workerData?.entry === "string" ? workerData.entry : "./nodeEntry.ts";
+await import(new URL(entry, import.meta.url).href);

@@ -50,6 +50,7 @@ describe("a worker that crashes while another instance runs", () => {
       crashNext = false;
       return chosen.spawn(id);
     },
+    spawnFabric: () => real.spawnFabric(),
   };
 
   beforeAll(async () => {

@@ -1,29 +1,39 @@
 import { wrap } from "comlink";
+import type { FabricApi } from "../../net/fabricApi.ts";
 import type { InstanceWorkerApi } from "../../worker/api.ts";
-import type { InstanceWorkerHandle, WorkerHost } from "./workerHost.ts";
+import type { FabricHandle, InstanceWorkerHandle, WorkerHost } from "./workerHost.ts";
 
-/** One dedicated module worker per instance. */
+/** One dedicated module worker per instance, and one for the VPC fabric. */
 export class BrowserWorkerHost implements WorkerHost {
   spawn(instanceId: string): InstanceWorkerHandle {
     const worker = new Worker(new URL("../../worker/browserEntry.ts", import.meta.url), { type: "module", name: instanceId });
-    let crashListener: ((reason: string) => void) | null = null;
-    let crashed = false;
-    const crash = (reason: string) => {
-      if (crashed) return;
-      crashed = true;
-      crashListener?.(reason);
-    };
-    worker.addEventListener("error", (event) => crash(event.message || "the instance's worker failed"));
-    worker.addEventListener("messageerror", () => crash("the instance's worker sent a message that could not be read"));
-    return {
-      api: wrap<InstanceWorkerApi>(worker),
-      onCrash: (listener) => {
-        crashListener = listener;
-      },
-      terminate: async () => {
-        crashed = true;
-        worker.terminate();
-      },
-    };
+    return { api: wrap<InstanceWorkerApi>(worker), ...lifeOf(worker, "the instance's worker") };
   }
+
+  spawnFabric(): FabricHandle {
+    const worker = new Worker(new URL("../../net/browserEntry.ts", import.meta.url), { type: "module", name: "vpc-fabric" });
+    return { api: wrap<FabricApi>(worker), ...lifeOf(worker, "the VPC fabric's worker") };
+  }
+}
+
+/** A worker's crash, reported once, and its end (after which nothing is reported). */
+function lifeOf(worker: Worker, what: string): Pick<InstanceWorkerHandle, "onCrash" | "terminate"> {
+  let crashListener: ((reason: string) => void) | null = null;
+  let crashed = false;
+  const crash = (reason: string) => {
+    if (crashed) return;
+    crashed = true;
+    crashListener?.(reason);
+  };
+  worker.addEventListener("error", (event) => crash(event.message || `${what} failed`));
+  worker.addEventListener("messageerror", () => crash(`${what} sent a message that could not be read`));
+  return {
+    onCrash: (listener) => {
+      crashListener = listener;
+    },
+    terminate: async () => {
+      crashed = true;
+      worker.terminate();
+    },
+  };
 }

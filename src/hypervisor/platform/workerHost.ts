@@ -3,6 +3,7 @@
  * only this seam differs (Web Workers there, worker_threads here).
  */
 import type { Remote } from "comlink";
+import type { FabricApi } from "../../net/fabricApi.ts";
 import type { InstanceWorkerApi } from "../../worker/api.ts";
 
 export interface InstanceWorkerHandle {
@@ -13,6 +14,15 @@ export interface InstanceWorkerHandle {
   terminate(): Promise<void>;
 }
 
+/** The VPC fabric's worker: one per hypervisor, carrying every instance's frames. */
+export interface FabricHandle {
+  readonly api: Remote<FabricApi>;
+  /** Called once if the worker dies on its own. */
+  onCrash(listener: (reason: string) => void): void;
+  terminate(): Promise<void>;
+}
+
 export interface WorkerHost {
   spawn(instanceId: string): InstanceWorkerHandle;
+  spawnFabric(): FabricHandle;
 }

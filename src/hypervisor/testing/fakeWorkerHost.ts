@@ -20,7 +20,8 @@ import type {
   ShutdownOutcome,
 } from "../../worker/api.ts";
 import { LEGACY_DEVICES } from "../../worker/emulatorDevices.ts";
-import type { InstanceWorkerHandle, WorkerHost } from "../platform/workerHost.ts";
+import type { FabricHandle, InstanceWorkerHandle, WorkerHost } from "../platform/workerHost.ts";
+import { FakeFabric } from "./fakeFabric.ts";
 
 export type WorkerMethod = keyof InstanceWorkerApi;
 
@@ -288,6 +289,15 @@ export class FakeWorkerHost implements WorkerHost {
   /** Calls held until the test opens the gate (all workers). */
   gates: Partial<Record<GatedCall, Gate>> = {};
 
+  /** Every fabric spawned, oldest first. */
+  readonly fabrics: FakeFabric[] = [];
+
+  spawnFabric(): FabricHandle {
+    const fabric = new FakeFabric();
+    this.fabrics.push(fabric);
+    return fabric.handle();
+  }
+
   spawn(instanceId: string): InstanceWorkerHandle {
     const worker = new FakeWorker(this, instanceId);
     this.workers.push(worker);
@@ -323,5 +333,6 @@ export class FakeWorkerHost implements WorkerHost {
     for (const call of Object.keys(this.gates) as GatedCall[]) this.release(call);
     for (const worker of this.workers) worker.answerAgain();
     for (const worker of this.workers) worker.channel?.close();
+    for (const fabric of this.fabrics) for (const port of fabric.ports.values()) port.close();
   }
 }
