@@ -53,7 +53,7 @@ import {
   type Vpc,
 } from "./describe.ts";
 import * as interfaces from "./interfaces.ts";
-import { ChangeSet, NetworkState } from "./model.ts";
+import { ChangeSet, NetworkState, type NetworkRecord } from "./model.ts";
 import { fromStored, toStored } from "./persist.ts";
 import * as routes from "./routeActions.ts";
 import * as groups from "./securityGroupActions.ts";
@@ -78,6 +78,9 @@ export class NetworkResources {
   readonly #action: ActionContext;
   /** The action running now: the next one computes its change from the state this one leaves. */
   #queue: Promise<unknown> = Promise.resolve();
+  /** Each record's place in the order they were made (kept, so a reload lists them as before). */
+  readonly #order = new Map<string, number>();
+  #nextOrder = 0;
 
   constructor(context: NetworkContext) {
     this.#ctx = context;
@@ -95,11 +98,17 @@ export class NetworkResources {
    */
   async load(): Promise<{ readonly id: string; readonly reason: string }[]> {
     const unreadable: { id: string; reason: string }[] = [];
-    const change = new ChangeSet();
+    const read: { record: NetworkRecord; order: number }[] = [];
     for (const stored of await this.#ctx.store.resources()) {
-      const read = fromStored(stored);
-      if (read.ok) change.put(read.record);
-      else unreadable.push({ id: read.id, reason: read.reason });
+      const back = fromStored(stored);
+      if (back.ok) read.push(back);
+      else unreadable.push({ id: back.id, reason: back.reason });
+    }
+    const change = new ChangeSet();
+    for (const { record, order } of read.sort((a, b) => a.order - b.order)) {
+      change.put(record);
+      this.#order.set(record.id, order);
+      this.#nextOrder = Math.max(this.#nextOrder, order + 1);
     }
     this.#state.apply(change);
     await this.ensureDefaults();
@@ -259,7 +268,14 @@ export class NetworkResources {
     const run = this.#queue.then(async () => {
       const { change, result } = action(this.#action);
       if (change.empty) return result;
-      await this.#ctx.store.change([...change.puts.values()].map(toStored), [...change.deletes]);
+      const orders = new Map([...change.puts.keys()].map((id, i) => [id, this.#order.get(id) ?? this.#nextOrder + i]));
+      await this.#ctx.store.change(
+        [...change.puts.values()].map((record) => toStored(record, orders.get(record.id) ?? 0)),
+        [...change.deletes],
+      );
+      for (const [id, order] of orders) this.#order.set(id, order);
+      for (const id of change.deletes) this.#order.delete(id);
+      this.#nextOrder = Math.max(this.#nextOrder, ...orders.values()) + 1;
       this.#state.apply(change);
       this.#ctx.changed();
       return result;

@@ -72,14 +72,19 @@ const RecordSchema = v.variant("kind", [
   v.object({ kind: v.literal("defaults"), id: v.literal(DEFAULTS_RECORD_ID), createdAt: v.string() }),
 ]);
 
-const StoredSchema = v.intersect([v.object({ version: v.literal(NETWORK_RECORD_VERSION) }), RecordSchema]);
+/** `order`: when it was made among the others, so that describes list in the same order after a reload. */
+const StoredSchema = v.intersect([
+  v.object({ version: v.literal(NETWORK_RECORD_VERSION), order: v.pipe(v.number(), v.integer(), v.minValue(0)) }),
+  RecordSchema,
+]);
 
-export function toStored(record: NetworkRecord): StoredNetworkResource {
-  return { version: NETWORK_RECORD_VERSION, ...record };
+export function toStored(record: NetworkRecord, order: number): StoredNetworkResource {
+  return { version: NETWORK_RECORD_VERSION, order, ...record };
 }
 
 export type NetworkReadBack =
-  { readonly ok: true; readonly record: NetworkRecord } | { readonly ok: false; readonly id: string; readonly reason: string };
+  | { readonly ok: true; readonly record: NetworkRecord; readonly order: number }
+  | { readonly ok: false; readonly id: string; readonly reason: string };
 
 export function fromStored(stored: StoredNetworkResource): NetworkReadBack {
   const result = v.safeParse(StoredSchema, stored);
@@ -88,6 +93,6 @@ export function fromStored(stored: StoredNetworkResource): NetworkReadBack {
     const path = issue.path?.map((item) => String(item.key)).join(".") ?? "";
     return { ok: false, id: String(stored.id), reason: `its ${path || "layout"} is not as this version keeps it (${issue.message})` };
   }
-  const { version: _version, ...record } = result.output;
-  return { ok: true, record };
+  const { version: _version, order, ...record } = result.output;
+  return { ok: true, record, order };
 }
