@@ -70,6 +70,17 @@ describe("the VPC's DNS server", () => {
     });
   });
 
+  it("answers a query carrying an EDNS OPT record (as dig sends) without one, as RFC 6891 allows", () => {
+    const plain = payloadOf(NSLOOKUP_A_QUERY);
+    const withOpt = plain.slice();
+    withOpt[11] = 1; // ARCOUNT 1
+    const opt = hex("00 0029 04d0 00000000 0000");
+    const query = new Uint8Array(withOpt.length + opt.length);
+    query.set(withOpt);
+    query.set(opt, withOpt.length);
+    expect(toHex(answerDns(query, zone) ?? new Uint8Array(0))).toBe(toHex(payloadOf(DNSMASQ_A_ANSWER)));
+  });
+
   it("uses a 60 s TTL unless told", () => {
     const answer = answerDns(payloadOf(NSLOOKUP_A_QUERY), () => ({
       kind: "records",
