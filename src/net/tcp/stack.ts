@@ -49,6 +49,8 @@ function connectionKey(localIp: number, localPort: number, remoteIp: number, rem
 
 export class TcpStack {
   readonly tuning: TcpTuning;
+  /** The clock its connections run on, for the protocols above them (idle and request timeouts). */
+  readonly scheduler: Scheduler;
   readonly #output: TcpStackOptions["output"];
   readonly #initialSequence: () => number;
   readonly #connections = new Map<string, TcpConnection>();
@@ -59,6 +61,7 @@ export class TcpStack {
 
   constructor(options: TcpStackOptions) {
     this.tuning = { ...DEFAULT_TUNING, ...options.tuning };
+    this.scheduler = options.scheduler;
     this.#output = options.output;
     this.#initialSequence = options.initialSequence ?? (() => Math.floor(Math.random() * 2 ** 32));
     this.#host = {
