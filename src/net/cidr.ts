@@ -57,12 +57,12 @@ export function isBlockPrefixAllowed(prefix: number): boolean {
   return prefix >= BLOCK_PREFIX_MIN && prefix <= BLOCK_PREFIX_MAX;
 }
 
-export function cidrSize(cidr: Cidr): number {
+function cidrSize(cidr: Cidr): number {
   return 2 ** (32 - cidr.prefix);
 }
 
 /** The last address of the block (its broadcast address). */
-export function cidrLast(cidr: Cidr): number {
+function cidrLast(cidr: Cidr): number {
   return cidr.base + cidrSize(cidr) - 1;
 }
 
@@ -117,7 +117,7 @@ export function allocateAddress(subnet: Cidr, taken: ReadonlySet<number>): numbe
 }
 
 /** The default VPC's subnets are /20s: 172.31.0.0/20, 172.31.16.0/20, ... */
-export const DEFAULT_SUBNET_PREFIX = 20;
+const DEFAULT_SUBNET_PREFIX = 20;
 
 /**
  * The blocks of a default VPC's subnets, one per availability zone, consecutive from its base;

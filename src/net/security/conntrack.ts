@@ -46,7 +46,7 @@ export const EC2_CONNTRACK_TIMEOUTS: ConntrackTimeouts = {
 };
 
 /** About 65 thousand flows: a few megabytes at most, whatever a guest does. */
-export const CONNTRACK_CAPACITY = 65_536;
+const CONNTRACK_CAPACITY = 65_536;
 
 /** UDP turns (changes of direction) after which a flow has seen two request-response transactions. */
 const UDP_STREAM_TURNS = 3;

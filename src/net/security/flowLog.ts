@@ -8,8 +8,8 @@ import type { FlowRecord } from "../fabricApi.ts";
 import { PROTOCOL_TCP, PROTOCOL_UDP, type FlowPacket } from "./packet.ts";
 
 /** AWS's shortest maximum aggregation interval: a record covers at most one minute. */
-export const FLOW_LOG_AGGREGATION_MS = 60_000;
-export const FLOW_LOG_RECORDS_PER_INTERFACE = 1000;
+const FLOW_LOG_AGGREGATION_MS = 60_000;
+const FLOW_LOG_RECORDS_PER_INTERFACE = 1000;
 
 export type FlowAction = FlowRecord["action"];
 
