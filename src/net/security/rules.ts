@@ -136,8 +136,12 @@ export function decideFlow(policy: SecurityPolicy, packet: FlowPacket, from: str
   const sender = from === null ? null : policy.interfaces.get(from);
   const receiver = to === null ? null : policy.interfaces.get(to);
   if (sender === undefined || receiver === undefined || (sender === null && receiver === null)) return DENIED_UNKNOWN;
-  if (receiver === null && sender !== null && isServiceAddress(sender, packet.dstIp, packet, DHCP_SERVER_PORT)) return FABRIC_SERVICE;
-  if (sender === null && receiver !== null && isServiceAddress(receiver, packet.srcIp, packet, DHCP_CLIENT_PORT)) return FABRIC_SERVICE;
+  if (receiver === null && sender !== null && isFabricService(sender, packet.dstIp, packet, DHCP_CLIENT_PORT, DHCP_SERVER_PORT)) {
+    return FABRIC_SERVICE;
+  }
+  if (sender === null && receiver !== null && isFabricService(receiver, packet.srcIp, packet, DHCP_SERVER_PORT, DHCP_CLIENT_PORT)) {
+    return FABRIC_SERVICE;
+  }
   if (sender !== null && receiver !== null && sender.vpcId !== receiver.vpcId) return DENIED_OTHER_VPC;
   let egressRuleId: string | null = null;
   if (sender !== null) {
@@ -152,9 +156,11 @@ export function decideFlow(policy: SecurityPolicy, packet: FlowPacket, from: str
   return { allowed: true, reason: "allowed", egressRuleId, ingressRuleId };
 }
 
-function isServiceAddress(own: InterfacePolicy, address: number, packet: FlowPacket, dhcpPort: number): boolean {
+/** `address` is the far end: the destination of what the interface sends, the source of what it receives. */
+function isFabricService(own: InterfacePolicy, address: number, packet: FlowPacket, dhcpFrom: number, dhcpTo: number): boolean {
   if (LINK_LOCAL_SERVICE_IPS.has(address) || own.serviceIps.has(address)) return true;
-  return packet.protocol === PROTOCOL_UDP && packet.dstPort === dhcpPort;
+  // DHCP before the guest has an address is broadcast, to and from no service address.
+  return packet.protocol === PROTOCOL_UDP && packet.srcPort === dhcpFrom && packet.dstPort === dhcpTo;
 }
 
 /** The id of the first rule admitting the packet's other end (peerIp, or peer when it is an interface), or null. */
