@@ -56,6 +56,13 @@ describe("connection tracking", () => {
     expect(tracker.continues(pingBack, 1)).toBe(true);
   });
 
+  it("tells pings apart by the echo identifier carried in the ports", () => {
+    const tracker = new ConnectionTracker();
+    tracker.open({ ...pingOut, srcPort: 7, dstPort: 7 }, 0);
+    expect(tracker.continues({ ...pingBack, srcPort: 7, dstPort: 7 }, 1)).toBe(true);
+    expect(tracker.continues({ ...pingBack, icmpType: 8, srcPort: 9, dstPort: 9 }, 1)).toBe(false);
+  });
+
   it("makes a new connection on a closed flow's ports pass the rules again", () => {
     const tracker = new ConnectionTracker();
     tracker.open(out(TCP_SYN), 0);

@@ -7,7 +7,11 @@ export interface FlowPacket {
   readonly protocol: number;
   readonly srcIp: number;
   readonly dstIp: number;
-  /** TCP/UDP ports; 0 for other protocols. */
+  /**
+   * TCP/UDP ports. For an ICMP echo or echo reply the switch may put the echo identifier in both,
+   * so that connection tracking tells pings apart (EC2 tracks ICMP with its "port information");
+   * rules and flow logs ignore ports for protocols other than TCP and UDP. 0 otherwise.
+   */
   readonly srcPort: number;
   readonly dstPort: number;
   /** For ICMP; ignored otherwise. */
