@@ -19,7 +19,7 @@ import { checkWithCode, parse, type RequestSchema } from "./parse.ts";
 import { filtersSchema, VpcIdSchema } from "./vpc.ts";
 
 export const GroupIdSchema = resourceId("sg", "InvalidGroupId.Malformed", "a security group id");
-export const SecurityGroupRuleIdSchema = resourceId("sgr", "InvalidSecurityGroupRuleId.Malformed", "a security group rule id");
+const SecurityGroupRuleIdSchema = resourceId("sgr", "InvalidSecurityGroupRuleId.Malformed", "a security group rule id");
 
 export interface CreateSecurityGroupRequest {
   readonly groupName: string;

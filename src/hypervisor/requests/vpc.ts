@@ -22,10 +22,10 @@ import { checkWithCode, parse, type RequestSchema } from "./parse.ts";
 
 export const VpcIdSchema = resourceId("vpc", "InvalidVpcID.Malformed", "a VPC id");
 export const SubnetIdSchema = resourceId("subnet", "InvalidSubnetID.Malformed", "a subnet id");
-export const InternetGatewayIdSchema = resourceId("igw", "InvalidInternetGatewayID.Malformed", "an internet gateway id");
-export const RouteTableIdSchema = resourceId("rtb", "InvalidRouteTableID.Malformed", "a route table id");
-export const AssociationIdSchema = resourceId("rtbassoc", "InvalidAssociationID.Malformed", "a route table association id");
-export const NetworkInterfaceIdSchema = resourceId("eni", "InvalidNetworkInterfaceID.Malformed", "a network interface id");
+const InternetGatewayIdSchema = resourceId("igw", "InvalidInternetGatewayID.Malformed", "an internet gateway id");
+const RouteTableIdSchema = resourceId("rtb", "InvalidRouteTableID.Malformed", "a route table id");
+const AssociationIdSchema = resourceId("rtbassoc", "InvalidAssociationID.Malformed", "a route table association id");
+const NetworkInterfaceIdSchema = resourceId("eni", "InvalidNetworkInterfaceID.Malformed", "a network interface id");
 
 export interface CreateVpcRequest {
   /** The VPC's IPv4 block, /16 to /28, e.g. 10.0.0.0/16. */
@@ -89,7 +89,7 @@ export interface DescribeNetworkInterfacesRequest {
 }
 
 /** A CIDR block: well-formed, the network address of its prefix, and when `range` is given, of a size EC2 allows. */
-export function cidrBlock(what: string, range?: ErrorCode): RequestSchema<string> {
+function cidrBlock(what: string, range?: ErrorCode): RequestSchema<string> {
   const checks = [
     v.string(`${what} (a CIDR block, such as 10.0.0.0/16)`),
     checkWithCode(

@@ -47,7 +47,7 @@ export interface InternetGateway {
   readonly tags: readonly Tag[];
 }
 
-export interface Route {
+interface Route {
   readonly destinationCidrBlock: string;
   /** "local" for the VPC's own block, else an internet gateway. */
   readonly gatewayId: string;
@@ -56,7 +56,7 @@ export interface Route {
   readonly origin: "CreateRouteTable" | "CreateRoute";
 }
 
-export interface RouteTableAssociation {
+interface RouteTableAssociation {
   readonly routeTableAssociationId: string;
   readonly routeTableId: string;
   readonly main: boolean;
@@ -113,7 +113,7 @@ export interface NetworkInterface {
 }
 
 /** An instance's private DNS name, "ip-172-31-0-10.us-east-1.compute.internal". */
-export function privateDnsName(privateIpAddress: string): string {
+function privateDnsName(privateIpAddress: string): string {
   return `ip-${privateIpAddress.replaceAll(".", "-")}.${REGION}.compute.internal`;
 }
 

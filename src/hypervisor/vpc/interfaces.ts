@@ -11,7 +11,7 @@ import { ChangeSet, type NetworkInterfaceRecord, type NetworkState } from "./mod
 import { checkedCidr } from "./vpcActions.ts";
 
 /** EC2's default quota of security groups per interface. */
-export const MAX_GROUPS_PER_INTERFACE = 5;
+const MAX_GROUPS_PER_INTERFACE = 5;
 /** Public addresses come from these /8s, as many of EC2's do. */
 const PUBLIC_FIRST_OCTETS = [3, 18, 34, 35, 44, 52, 54] as const;
 

@@ -41,7 +41,7 @@ export interface RouteRecord {
   readonly gatewayId: string;
 }
 
-export interface RouteTableAssociationRecord {
+interface RouteTableAssociationRecord {
   readonly associationId: string;
   readonly subnetId: string;
 }
@@ -101,7 +101,7 @@ export interface NetworkInterfaceRecord {
 }
 
 /** Says the default VPC was made once: after a person deletes it, a reload does not bring it back (as on EC2). */
-export interface DefaultsRecord {
+interface DefaultsRecord {
   readonly kind: "defaults";
   readonly id: typeof DEFAULTS_RECORD_ID;
   readonly createdAt: string;

@@ -60,7 +60,7 @@ function invalid(message: string): Ec2Error {
   return new Ec2Error("InvalidParameterValue", message);
 }
 
-export function protocolOf(ipProtocol: string | number): RuleProtocol {
+function protocolOf(ipProtocol: string | number): RuleProtocol {
   const protocol = PROTOCOLS[String(ipProtocol).toLowerCase()];
   if (!protocol)
     throw invalid(`Invalid value '${String(ipProtocol)}' for IP protocol: use tcp, udp, icmp or -1 (all), or their numbers 6, 17, 1.`);

@@ -8,7 +8,7 @@ import type { StoredNetworkResource } from "../../persistence/database.ts";
 import { DEFAULTS_RECORD_ID, type NetworkRecord } from "./model.ts";
 
 /** The layout this version writes. */
-export const NETWORK_RECORD_VERSION = 1;
+const NETWORK_RECORD_VERSION = 1;
 
 const TagsSchema = v.array(v.object({ key: v.string(), value: v.string() }));
 const PortSchema = v.pipe(v.number(), v.integer(), v.minValue(-1), v.maxValue(65_535));

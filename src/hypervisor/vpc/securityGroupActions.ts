@@ -12,7 +12,7 @@ import { describeRule, ruleKey, type RuleSpec } from "./permissions.ts";
 import { allEgress } from "./vpcActions.ts";
 
 /** EC2's default quota of rules per direction of one group. */
-export const MAX_RULES_PER_DIRECTION = 60;
+const MAX_RULES_PER_DIRECTION = 60;
 
 /** A new group: all traffic out, nothing in. In the default VPC when no VPC is named. */
 export function createSecurityGroup(context: ActionContext, request: CreateSecurityGroupRequest): Outcome<SecurityGroupRecord> {
