@@ -11,7 +11,13 @@ import type { NetworkTopology } from "../topology.ts";
 import { Counters } from "./counters.ts";
 import { NetworkIndex, type PortView } from "./network.ts";
 import { FRAMES_PER_TURN, PortLink, type Deliver } from "./portLink.ts";
+import { writePcap } from "../packets/pcap.ts";
+import { BROWSER_IP } from "./addresses.ts";
+import { browserRequest } from "./browserPath.ts";
+import type { PacketFlow } from "./flowTuple.ts";
 import { VpcGates } from "./securityGate.ts";
+import { ServiceHost } from "./services/fabricServices.ts";
+import { TcpStacks } from "./tcpStacks.ts";
 import { switchFrame, type FabricServices, type SwitchContext } from "./switching.ts";
 
 export interface FabricOptions {
@@ -32,19 +38,33 @@ export class Fabric {
   #index = new NetworkIndex(EMPTY_TOPOLOGY);
   #turnPending = false;
   readonly #context: SwitchContext;
-  #services: FabricServices = { handle: () => false };
+  readonly #wallClock: () => number;
+  readonly #stacks: TcpStacks;
+  readonly #services: FabricServices;
   readonly #gate: VpcGates;
 
   constructor(options: FabricOptions) {
     this.#scheduler = options.scheduler;
     this.#scheduleTurn = options.scheduleTurn ?? ((turn) => void this.#scheduler.schedule(0, turn));
-    this.#gate = new VpcGates(options.wallClock ?? (() => Date.now()));
-    this.#context = {
+    this.#wallClock = options.wallClock ?? (() => Date.now());
+    this.#gate = new VpcGates(this.#wallClock);
+    const send = (port: PortView, frame: Uint8Array): void => this.#send(port, frame);
+    this.#stacks = new TcpStacks({
+      scheduler: this.#scheduler,
+      port: (networkInterfaceId) => this.#index.port(networkInterfaceId),
+      // The browser's segments come from the internet: the port's groups decide, as for any.
+      mayLeave: (port, flow, bytes) => flow.srcIp !== BROWSER_IP || this.#admitFromInternet(port, flow, bytes),
+      send,
+      started: () => undefined,
+    });
+    this.#services = new ServiceHost({
       counters: this.#counters,
-      services: { handle: (port, packet, flow) => this.#services.handle(port, packet, flow) },
       gate: this.#gate,
-      send: (port, frame) => this.#send(port, frame),
-    };
+      stacks: this.#stacks,
+      region: () => this.#index.region,
+      send,
+    });
+    this.#context = { counters: this.#counters, services: this.#services, gate: this.#gate, send };
   }
 
   configure(topology: NetworkTopology): void {
@@ -60,6 +80,7 @@ export class Fabric {
     const link = this.#links.get(networkInterfaceId);
     if (!link) return;
     link.deliver = null;
+    this.#stacks.close(networkInterfaceId);
     link.inbox.clear();
     link.outbox.clear();
   }
@@ -90,13 +111,12 @@ export class Fabric {
 
   /** The interface's recent traffic as a pcap file. */
   capture(networkInterfaceId: string): Uint8Array {
-    void networkInterfaceId;
-    return new Uint8Array(0);
+    return this.#links.get(networkInterfaceId)?.capture.toPcap() ?? writePcap([]);
   }
 
   /** The browser opening an instance's public address. */
-  async httpRequest(request: InboundHttpRequest): Promise<InboundHttpResult> {
-    return { ok: false, code: "NoSuchAddress", message: `No instance has the public address ${request.publicIp}.` };
+  httpRequest(request: InboundHttpRequest): Promise<InboundHttpResult> {
+    return browserRequest({ index: this.#index, gates: this.#gate, stacks: this.#stacks }, request);
   }
 
   counters(): FabricCounters {
@@ -116,7 +136,14 @@ export class Fabric {
     const link = this.#links.get(port.config.networkInterfaceId);
     if (!link?.deliver) return this.#counters.drop("noRoute");
     if (!link.outbox.push(frame)) return this.#counters.drop("queueFull");
+    link.capture.push(this.#wallClock(), frame);
     this.#requestTurn();
+  }
+
+  #admitFromInternet(port: PortView, flow: PacketFlow, bytes: number): boolean {
+    if (this.#gate.admit(null, port, flow, bytes)) return true;
+    this.#counters.drop("securityGroup");
+    return false;
   }
 
   #requestTurn(): void {
@@ -131,6 +158,7 @@ export class Fabric {
       if (link.inbox.length === 0) continue;
       const port = this.#index.port(networkInterfaceId);
       for (const frame of link.inbox.take(FRAMES_PER_TURN)) {
+        link.capture.push(this.#wallClock(), frame);
         if (!port) {
           this.#counters.drop("noRoute");
           continue;

@@ -3,7 +3,8 @@
  * header. The switch forwards frames between guests without checking their TCP/UDP checksums:
  * the receiving guest does that, and the switch need not pay for it on every frame.
  */
-import type { FlowPacket } from "../security/packet.ts";
+import { TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN, type FlowPacket } from "../security/packet.ts";
+import type { TcpSegment } from "../packets/tcpSegment.ts";
 import { IP_PROTOCOL_ICMP, IP_PROTOCOL_TCP, IP_PROTOCOL_UDP, type Ipv4Packet } from "../packets/ipv4.ts";
 
 /** What the switch reads of a packet is what security groups, conntrack and flow logs take. */
@@ -32,4 +33,20 @@ export function packetFlow(packet: Ipv4Packet): PacketFlow | null {
 
 function word(bytes: Uint8Array, offset: number): number {
   return ((bytes[offset] ?? 0) << 8) | (bytes[offset + 1] ?? 0);
+}
+
+/** The flow of a segment the fabric's own TCP endpoint sends. */
+export function segmentFlow(segment: TcpSegment): PacketFlow {
+  const { flags } = segment;
+  const tcpFlags = (flags.fin ? TCP_FIN : 0) | (flags.syn ? TCP_SYN : 0) | (flags.rst ? TCP_RST : 0) | (flags.ack ? TCP_ACK : 0);
+  return {
+    protocol: IP_PROTOCOL_TCP,
+    srcIp: segment.srcIp,
+    dstIp: segment.dstIp,
+    srcPort: segment.srcPort,
+    dstPort: segment.dstPort,
+    icmpType: 0,
+    icmpCode: 0,
+    tcpFlags,
+  };
 }

@@ -3,6 +3,7 @@
  * it runs), the frames waiting in each direction, and its flow log and capture, which outlive a
  * stop and go only when the interface is forgotten.
  */
+import { FrameRing } from "../packets/pcap.ts";
 import { FrameQueue } from "./frameQueue.ts";
 
 /**
@@ -20,4 +21,6 @@ export class PortLink {
   deliver: Deliver | null = null;
   readonly inbox = new FrameQueue(INBOX_LIMITS);
   readonly outbox = new FrameQueue(OUTBOX_LIMITS);
+  /** What the port sent and was sent, for its .pcap export. */
+  readonly capture = new FrameRing();
 }

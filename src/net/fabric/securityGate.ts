@@ -5,6 +5,7 @@
  */
 import type { FlowRecord } from "../fabricApi.ts";
 import { SecurityGate } from "../security/gate.ts";
+import { compilePolicy, decideFlow, type SecurityPolicy } from "../security/rules.ts";
 import type { NetworkTopology } from "../topology.ts";
 import type { PacketFlow } from "./flowTuple.ts";
 import type { PortView } from "./network.ts";
@@ -15,6 +16,7 @@ export class VpcGates implements FlowGate {
   readonly #wallClock: () => number;
   readonly #gates = new Map<string, SecurityGate>();
   #topology: NetworkTopology | null = null;
+  #policy: SecurityPolicy = { interfaces: new Map() };
 
   constructor(wallClock: () => number) {
     this.#wallClock = wallClock;
@@ -22,6 +24,7 @@ export class VpcGates implements FlowGate {
 
   configure(topology: NetworkTopology): void {
     this.#topology = topology;
+    this.#policy = compilePolicy(topology);
     const vpcIds = new Set(topology.vpcs.map((vpc) => vpc.vpcId));
     for (const [vpcId, gate] of this.#gates) {
       if (vpcIds.has(vpcId)) gate.configure(topology);
@@ -39,6 +42,11 @@ export class VpcGates implements FlowGate {
       bytes,
       this.#wallClock(),
     );
+  }
+
+  /** Whether the groups would let a new flow start now, without tracking or logging it. */
+  wouldAdmitNew(from: PortView | null, to: PortView | null, flow: PacketFlow): boolean {
+    return decideFlow(this.#policy, flow, from?.config.networkInterfaceId ?? null, to?.config.networkInterfaceId ?? null).allowed;
   }
 
   flowLog(networkInterfaceId: string): readonly FlowRecord[] {
