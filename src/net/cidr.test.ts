@@ -1,3 +1,4 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
   addressInCidr,
@@ -154,5 +155,34 @@ describe("the default VPC's subnets", () => {
   it("fit sixteen in a /16 and not seventeen", () => {
     expect(defaultSubnetCidrs(cidr("172.31.0.0/16"), 16)?.at(-1)).toEqual(cidr("172.31.240.0/20"));
     expect(defaultSubnetCidrs(cidr("172.31.0.0/16"), 17)).toBeNull();
+  });
+});
+
+describe("subnet arithmetic against brute force", () => {
+  const block = fc.record({ address: fc.nat({ max: 0xffffffff }), prefix: fc.integer({ min: 0, max: 32 }) }).map(({ address, prefix }) => {
+    const mask = prefix === 0 ? 0 : (0xffffffff << (32 - prefix)) >>> 0;
+    return { base: (address & mask) >>> 0, prefix };
+  });
+  const end = (c: Cidr) => c.base + 2 ** (32 - c.prefix) - 1;
+
+  it("two blocks overlap exactly when their address ranges meet", () => {
+    fc.assert(
+      fc.property(block, block, (a, b) => {
+        expect(cidrsOverlap(a, b)).toBe(Math.max(a.base, b.base) <= Math.min(end(a), end(b)));
+        expect(cidrContains(a, b)).toBe(a.base <= b.base && end(b) <= end(a));
+      }),
+    );
+  });
+
+  it("allocation gives the lowest address neither reserved nor taken", () => {
+    const subnet = cidr("10.0.0.16/28");
+    fc.assert(
+      fc.property(fc.uniqueArray(fc.integer({ min: 16, max: 31 })), (offsets) => {
+        const taken = new Set(offsets.map((o) => subnet.base - 16 + o));
+        let expected: number | null = null;
+        for (let a = subnet.base + 4; a <= end(subnet) - 1 && expected === null; a++) if (!taken.has(a)) expected = a;
+        expect(allocateAddress(subnet, taken)).toBe(expected);
+      }),
+    );
   });
 });
