@@ -184,7 +184,7 @@ export class Hypervisor extends VpcFacade {
   /** The saved state of a hibernated instance, or null when it has none. */
   describeHibernation(instanceId: string): { stateBytes: number } | null {
     const hibernation = this.#m.registry.get(parseDescribeHibernation(instanceId)).runtime.hibernation;
-    return hibernation ? { stateBytes: hibernation.byteLength } : null;
+    return hibernation ? { stateBytes: hibernation.state.byteLength } : null;
   }
   /** CloudWatch-style samples of the instance's CPU, oldest first (five minutes at most). */
   getMetricData(instanceId: string): readonly MetricSample[] {

@@ -91,6 +91,13 @@ export interface StoredNetworkResource {
   readonly [field: string]: unknown;
 }
 
+/** A saved state and the record of its devices, which the hypervisor writes and reads (versioned there). */
+export interface StoredHibernation {
+  readonly state: ArrayBuffer;
+  /** null for a state kept before devices were recorded. */
+  readonly devices: unknown;
+}
+
 interface TabcloudSchema extends DBSchema {
   blobs: { key: string; value: StoredBlob };
   images: { key: string; value: StoredImage };
@@ -100,8 +107,11 @@ interface TabcloudSchema extends DBSchema {
   snapshots: { key: string; value: StoredSnapshot };
   snapshotBlocks: { key: [string, number]; value: Uint8Array };
   instances: { key: string; value: StoredInstance };
-  /** A hibernated instance's saved emulator state (gzip), keyed by instance id. */
-  hibernations: { key: string; value: ArrayBuffer };
+  /**
+   * A hibernated instance's saved emulator state (gzip) and the devices it was saved with, keyed
+   * by instance id; a state kept before devices were recorded is the bare ArrayBuffer.
+   */
+  hibernations: { key: string; value: StoredHibernation | ArrayBuffer };
   settings: { key: string; value: unknown };
   labProgress: { key: string; value: StoredLabProgress };
   network: { key: string; value: StoredNetworkResource };

@@ -2,7 +2,7 @@
  * The fleet as it must come back after a reload: each instance's record, hibernation states
  * and the lab's settings.
  */
-import { storageError, type StoredInstance, type TabcloudDatabase } from "./database.ts";
+import { storageError, type StoredHibernation, type StoredInstance, type TabcloudDatabase } from "./database.ts";
 
 export class FleetStore {
   readonly #db: TabcloudDatabase;
@@ -28,13 +28,15 @@ export class FleetStore {
     await Promise.all([tx.objectStore("instances").delete(instanceId), tx.objectStore("hibernations").delete(instanceId), tx.done]);
   }
 
-  async hibernation(instanceId: string): Promise<ArrayBuffer | undefined> {
-    return this.#db.get("hibernations", instanceId);
+  async hibernation(instanceId: string): Promise<StoredHibernation | undefined> {
+    const kept = await this.#db.get("hibernations", instanceId);
+    // Kept before the devices were recorded: the state alone.
+    return kept instanceof ArrayBuffer ? { state: kept, devices: null } : kept;
   }
 
-  async putHibernation(instanceId: string, state: ArrayBuffer): Promise<void> {
+  async putHibernation(instanceId: string, saved: StoredHibernation): Promise<void> {
     try {
-      await this.#db.put("hibernations", state, instanceId);
+      await this.#db.put("hibernations", saved, instanceId);
     } catch (error) {
       throw storageError(error, `save the hibernated instance ${instanceId}`);
     }

@@ -149,7 +149,7 @@ export class InstanceBuilder {
       },
       ...(disks.data ? { dataVolume: disks.data } : {}),
       channel,
-      ...(hibernation ? { hibernation } : {}),
+      ...(hibernation ? { hibernation: hibernation.state, hibernationDevices: hibernation.devices } : {}),
     };
   }
 

@@ -13,6 +13,7 @@ import type { InstanceChannelMessage } from "../../worker/api.ts";
 import { ConsoleLog } from "./consoleLog.ts";
 import type { Instance } from "./instance.ts";
 import type { TerminalSize } from "./kernelCommandLine.ts";
+import type { SavedState } from "./savedState.ts";
 
 /** The hypervisor's end of an instance's channel: what it uses of a MessagePort (a browser's or Node's). */
 export interface HostChannelPort {
@@ -54,7 +55,7 @@ export interface InstanceRuntime {
   /** When the current boot's agent must have answered by, for the instance status check. */
   agentDeadline: ReturnType<typeof setTimeout> | null;
   /** The saved state of a hibernated instance, to resume at the next start (read from storage at a reload). */
-  hibernation: ArrayBuffer | null;
+  hibernation: SavedState | null;
   /** An instance-store root's written blocks: kept across reboots in memory, never stored, gone at termination. */
   instanceStoreBlocks: WrittenBlocks;
   /** Flushes of this instance's disks, one after another. */

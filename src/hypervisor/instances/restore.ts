@@ -12,6 +12,7 @@ import { readBack, type InstancePersistence } from "./persist.ts";
 import { newRuntime, type InstanceRecord } from "./record.ts";
 import type { InstanceRegistry } from "./registry.ts";
 import { restoredState } from "./restoredState.ts";
+import { readSavedState, type SavedState } from "./savedState.ts";
 import type { Transitions } from "./transitions.ts";
 
 export interface RestoreContext {
@@ -60,6 +61,19 @@ export async function restoreFleet(ctx: RestoreContext): Promise<{ instanceId: s
   return unreadable;
 }
 
+/** A stopped instance's saved state; one whose devices cannot be read is dropped, with the reason, and the instance boots afresh. */
+async function savedStateOf(ctx: RestoreContext, record: InstanceRecord): Promise<SavedState | null> {
+  const { instanceId } = record.instance;
+  const stored = await ctx.fleet.hibernation(instanceId);
+  if (!stored) return null;
+  const saved = readSavedState(stored);
+  if (saved.ok) return saved.value;
+  await ctx.fleet.deleteHibernation(instanceId).catch(() => undefined);
+  const message = `Server.InternalError: ${saved.error.message}`;
+  record.instance = { ...record.instance, stateReason: { code: "Server.InternalError", message } };
+  return null;
+}
+
 /** Ends what the closed tab left under way, as restoredState decides. */
 async function settle(ctx: RestoreContext, record: InstanceRecord, savedAtMs: number): Promise<void> {
   const kept = record.instance;
@@ -71,7 +85,7 @@ async function settle(ctx: RestoreContext, record: InstanceRecord, savedAtMs: nu
   switch (restored.kind) {
     case "as-kept":
       if (kept.state.name === "stopped") {
-        record.runtime.hibernation = (await ctx.fleet.hibernation(kept.instanceId)) ?? null;
+        record.runtime.hibernation = await savedStateOf(ctx, record);
         record.instance = { ...record.instance, hibernated: record.runtime.hibernation !== null };
       }
       // A hibernation the reload cut short may have saved a state the record never pointed to.

@@ -12,6 +12,7 @@ import type { VolumeRegistry } from "../ebs/volumes.ts";
 import { instanceState, userInitiated, type Instance, type StateReason } from "./instance.ts";
 import type { InstanceRecord } from "./record.ts";
 import type { InstanceRegistry } from "./registry.ts";
+import { keptState } from "./savedState.ts";
 
 export interface TransitionContext {
   readonly registry: InstanceRegistry;
@@ -62,8 +63,9 @@ export class Transitions {
     try {
       const hibernation = await untilOvertaken<Result<Hibernation>>(record, record.runtime.worker?.api.hibernate());
       if (hibernation?.ok && (await this.#ctx.disks.keep(record, generation))) {
-        await this.#ctx.fleet.putHibernation(record.instance.instanceId, hibernation.value.state);
-        record.runtime.hibernation = hibernation.value.state;
+        const savedState = { state: hibernation.value.state, devices: hibernation.value.devices };
+        await this.#ctx.fleet.putHibernation(record.instance.instanceId, keptState(savedState));
+        record.runtime.hibernation = savedState;
         saved = true;
       }
     } catch {
