@@ -8,6 +8,8 @@ import { NetworkResources } from "../vpc/networkResources.ts";
 
 export interface NetworkUnderTest {
   readonly network: NetworkResources;
+  /** The records load could not read back, with why. */
+  readonly unreadable: readonly { readonly id: string; readonly reason: string }[];
   /** How many changes were announced. */
   readonly changes: () => number;
   /** Closes this one and opens the same database again, as a reload does. */
@@ -21,13 +23,14 @@ export async function openNetwork(name = `network-test-${++opened}-${Math.random
   const persistence: Persistence = await openPersistence({ name });
   let changes = 0;
   const network = new NetworkResources({ store: persistence.network, changed: () => changes++ });
-  await network.load();
+  const unreadable = await network.load();
   const close = async () => {
     await network.idle();
     await persistence.close();
   };
   return {
     network,
+    unreadable,
     changes: () => changes,
     reload: async () => {
       await close();

@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
+import { openPersistence } from "../../persistence/persistence.ts";
 import { openNetwork, type NetworkUnderTest } from "../testing/network.ts";
 import { AVAILABILITY_ZONES, DEFAULT_VPC_CIDR } from "./zones.ts";
 
@@ -61,6 +62,20 @@ describe("the default VPC", () => {
     const third = await reload(second);
     expect(third.network.describeVpcs()).toEqual([]);
     expect(third.network.describeSecurityGroups()).toEqual([]);
+  });
+});
+
+describe("reading back", () => {
+  it("leaves out a damaged record, naming it and why, and keeps the others", async () => {
+    const name = `damaged-${Math.random()}`;
+    const persistence = await openPersistence({ name });
+    await persistence.network.change([{ id: "vpc-0123456789abcdef0", version: 1, order: 0, kind: "vpc", cidrBlock: 42 }], []);
+    await persistence.close();
+    const under = await openNetwork(name);
+    opened.push(under);
+    expect(under.unreadable).toEqual([{ id: "vpc-0123456789abcdef0", reason: expect.stringContaining("cidrBlock") }]);
+    // The default VPC was never made in this database: it is made now.
+    expect(under.network.describeVpcs().map((vpc) => vpc.isDefault)).toEqual([true]);
   });
 });
 
