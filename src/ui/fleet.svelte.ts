@@ -17,6 +17,7 @@ import {
   type TerminalSize,
 } from "../hypervisor/index.ts";
 import { ok, toCloudError, type CloudError, type Result } from "../shared/errors.ts";
+import { NetworkState } from "./network.svelte.ts";
 import { VolumesAndImages } from "./volumesAndImages.svelte.ts";
 
 const NO_BILL: Bill = { computeUsd: 0, storageUsd: 0, creditsUsd: 0, totalUsd: 0, billedSeconds: 0, accruing: false };
@@ -24,6 +25,8 @@ const NO_BILL: Bill = { computeUsd: 0, storageUsd: 0, creditsUsd: 0, totalUsd: 0
 export class Fleet {
   readonly hypervisor: Hypervisor;
   readonly volumesAndImages: VolumesAndImages;
+  /** VPCs, subnets, security groups and network interfaces. */
+  readonly network: NetworkState;
   /** The catalog of instance types (it does not change while the page runs). */
   readonly instanceTypes: readonly InstanceType[];
   instances = $state.raw<Instance[]>([]);
@@ -54,6 +57,7 @@ export class Fleet {
     this.hostCapacity = $state.raw(hypervisor.describeHostCapacity());
     this.#readMeters();
     this.volumesAndImages = new VolumesAndImages(hypervisor);
+    this.network = new NetworkState(hypervisor);
     // The launch form lists the images.
     void this.volumesAndImages.refreshImages();
     this.#unsubscribe = hypervisor.subscribe((event) => {
@@ -79,6 +83,7 @@ export class Fleet {
   dispose(): void {
     this.#unsubscribe();
     this.volumesAndImages.dispose();
+    this.network.dispose();
   }
 
   select(instanceId: string | null): void {
