@@ -252,6 +252,25 @@ describe("internet gateways and route tables", () => {
     expect(network.isPublicSubnet(publicId)).toBe(false);
   });
 
+  it("does not detach a gateway while an interface of the VPC has a public address (DependencyViolation)", async () => {
+    const { network } = await open();
+    const [vpc] = network.describeVpcs();
+    const [gateway] = network.describeInternetGateways();
+    const [subnet] = network.describeSubnets();
+    const eni = await network.createNetworkInterface({
+      subnetId: subnet?.subnetId ?? "",
+      groupIds: [],
+      description: "",
+      instanceId: "i-0123456789abcdef0",
+      associatePublicIpAddress: true,
+    });
+    const detach = () => network.detachInternetGateway(gateway?.internetGatewayId ?? "", vpc?.vpcId ?? "");
+    await expect(detach()).rejects.toMatchObject({ code: "DependencyViolation", message: expect.stringContaining("i-0123456789abcdef0") });
+    await network.setPublicAddress(eni.networkInterfaceId, false);
+    await detach();
+    expect(network.describeInternetGateways()[0]?.attachments).toEqual([]);
+  });
+
   it("answers EC2's errors for gateways and routes", async () => {
     const { network } = await open();
     const { vpcId } = await network.createVpc({ cidrBlock: "10.0.0.0/16" });

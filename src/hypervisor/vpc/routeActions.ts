@@ -33,6 +33,12 @@ export function detachInternetGateway(context: ActionContext, internetGatewayId:
   const gateway = state.get("igw", internetGatewayId);
   state.get("vpc", vpcId);
   if (gateway.vpcId !== vpcId) throw new Ec2Error("Gateway.NotAttached", `The internet gateway ${gateway.id} is not attached to ${vpcId}.`);
+  const mapped = state.all("eni").filter((eni) => eni.vpcId === vpcId && eni.publicIpAddress !== null);
+  if (mapped.length > 0)
+    throw new Ec2Error(
+      "DependencyViolation",
+      `The network ${vpcId} has public addresses mapped (${mapped.map((eni) => eni.instanceId ?? eni.id).join(", ")}): stop or terminate those instances before detaching the gateway.`,
+    );
   return { change: new ChangeSet().put({ ...gateway, vpcId: null }), result: undefined };
 }
 
