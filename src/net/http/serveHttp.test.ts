@@ -133,7 +133,7 @@ describe("httpClientRequest", () => {
     expect(done.headers).toContainEqual(["Content-Type", "text/html"]);
     expect(done.body.length).toBe(page.length);
     expect(decode(done.body.subarray(0, 24))).toBe("<p>hello</p><p>hello</p>");
-  });
+  }, 60_000);
 
   it("decodes a chunked answer and leaves out the headers about the connection", async () => {
     const link = new TcpLink();

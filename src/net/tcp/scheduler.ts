@@ -61,6 +61,12 @@ export class ManualScheduler implements Scheduler {
     return this.#live;
   }
 
+  /** When the next callback is due, or null when none waits. */
+  nextDueMs(): number | null {
+    while (this.#heap[0]?.cancelled) this.#pop();
+    return this.#heap[0]?.at ?? null;
+  }
+
   /** Moves the clock `ms` forward, running callbacks when their time comes (also ones they schedule). */
   advance(ms: number): void {
     const target = this.#now + ms;

@@ -86,25 +86,30 @@ describe("TCP endpoint", () => {
     expect(syn?.mss).toBe(1460);
   });
 
-  it.each([1, 2, 3])("carries 1 MiB intact each way over a link that drops, duplicates and reorders (seed %i)", (seed) => {
-    const link = new TcpLink({ seed, faults: { drop: 0.05, duplicate: 0.03, reorder: 0.05 } });
-    const { client, server, serverRecorder } = pair(link);
-    const clientRecorder = record(client);
-    const upload = pattern(1024 * 1024, seed);
-    const download = pattern(1024 * 1024, seed + 100);
-    expect(client.write(upload).ok).toBe(true);
-    client.end();
-    expect(link.runUntil(() => server() !== null)).toBe(true);
-    server()?.write(download);
-    server()?.end();
-    expect(link.runUntil(() => clientRecorder.closed && serverRecorder()?.closed === true)).toBe(true);
-    expect(sha256(serverRecorder()?.bytes())).toBe(sha256(upload));
-    expect(sha256(clientRecorder.bytes())).toBe(sha256(download));
-    expect(clientRecorder.errors).toEqual([]);
-    expect(serverRecorder()?.errors).toEqual([]);
-    link.scheduler.advance(5000);
-    expect(link.a.connectionCount + link.b.connectionCount).toBe(0);
-  });
+  it.each([1, 2, 3])(
+    "carries 1 MiB intact each way over a link that drops, duplicates and reorders (seed %i)",
+    (seed) => {
+      const link = new TcpLink({ seed, faults: { drop: 0.05, duplicate: 0.03, reorder: 0.05 } });
+      const { client, server, serverRecorder } = pair(link);
+      const clientRecorder = record(client);
+      const upload = pattern(1024 * 1024, seed);
+      const download = pattern(1024 * 1024, seed + 100);
+      expect(client.write(upload).ok).toBe(true);
+      client.end();
+      expect(link.runUntil(() => server() !== null)).toBe(true);
+      server()?.write(download);
+      server()?.end();
+      expect(link.runUntil(() => clientRecorder.closed && serverRecorder()?.closed === true)).toBe(true);
+      expect(sha256(serverRecorder()?.bytes())).toBe(sha256(upload));
+      expect(sha256(clientRecorder.bytes())).toBe(sha256(download));
+      expect(clientRecorder.errors).toEqual([]);
+      expect(serverRecorder()?.errors).toEqual([]);
+      link.scheduler.advance(5000);
+      expect(link.a.connectionCount + link.b.connectionCount).toBe(0);
+      // Generous: a loaded machine runs the thousands of segments slower, and no figure is asserted.
+    },
+    60_000,
+  );
 
   it("answers a SYN to a port nobody listens on with RST: the connection is refused", () => {
     const link = new TcpLink();

@@ -77,13 +77,18 @@ export class TcpLink {
     });
   }
 
-  /** Runs the clock in 1 ms steps until `done()` or `limitMs` passed; true when done. */
+  /** Runs the clock from one due callback to the next until `done()` or `limitMs` passed; true when done. */
   runUntil(done: () => boolean, limitMs = 600_000): boolean {
-    for (let elapsed = 0; elapsed < limitMs; elapsed++) {
-      if (done()) return true;
-      this.scheduler.advance(1);
+    const end = this.scheduler.now() + limitMs;
+    while (!done()) {
+      const next = this.scheduler.nextDueMs();
+      if (next === null || next > end) {
+        this.scheduler.advance(Math.max(0, end - this.scheduler.now()));
+        return done();
+      }
+      this.scheduler.advance(next - this.scheduler.now());
     }
-    return done();
+    return true;
   }
 
   #carry(segment: TcpSegment, ipTtl: number, from: "a" | "b"): void {
