@@ -194,6 +194,56 @@ describe("TCP endpoint", () => {
     expect(link.b.connectionCount).toBe(0);
   });
 
+  it("closes both ends when both send FIN at once (CLOSING, then TIME-WAIT)", () => {
+    const link = new TcpLink();
+    const { client, server, serverRecorder } = pair(link);
+    const clientRecorder = record(client);
+    link.scheduler.advance(5);
+    client.end();
+    server()?.end();
+    expect(client.state).toBe("FIN_WAIT_1");
+    expect(server()?.state).toBe("FIN_WAIT_1");
+    link.scheduler.advance(1);
+    expect(client.state).toBe("CLOSING");
+    link.scheduler.advance(1);
+    expect([client.state, server()?.state]).toEqual(["TIME_WAIT", "TIME_WAIT"]);
+    expect(clientRecorder.ended && clientRecorder.closed && serverRecorder()?.closed).toBe(true);
+    link.scheduler.advance(2000);
+    expect(link.a.connectionCount + link.b.connectionCount).toBe(0);
+  });
+
+  it("re-acknowledges a FIN sent again while in TIME-WAIT (our last ACK was lost)", () => {
+    const link = new TcpLink();
+    const { client, server } = pair(link);
+    link.scheduler.advance(5);
+    client.end();
+    link.scheduler.advance(5);
+    let lost = 0;
+    link.lose = (segment, from) => from === "a" && segment.flags.ack && !segment.flags.fin && lost++ === 0;
+    server()?.end();
+    link.scheduler.advance(5);
+    expect(client.state).toBe("TIME_WAIT");
+    expect(server()?.state).toBe("LAST_ACK");
+    link.scheduler.advance(1000); // the server's retransmission timeout: its FIN again, answered from TIME-WAIT
+    link.scheduler.advance(5);
+    expect(lost).toBeGreaterThan(0);
+    expect(server()?.state).toBe("CLOSED");
+    expect(client.state).toBe("TIME_WAIT");
+  });
+
+  it("resends a lost SYN-ACK when the SYN comes again", () => {
+    const link = new TcpLink();
+    const { client, server } = pair(link);
+    link.up = false;
+    link.scheduler.advance(1); // SYN lost
+    link.up = true;
+    link.scheduler.advance(1000); // the SYN again, after the client's first timeout
+    link.scheduler.advance(5);
+    expect(client.state).toBe("ESTABLISHED");
+    expect(server()?.state).toBe("ESTABLISHED");
+    expect(link.sent.filter((tap) => tap.segment.flags.syn && tap.from === "a")).toHaveLength(2);
+  });
+
   it("refuses writes after end() and beyond the send buffer", () => {
     const link = new TcpLink({ tuningA: { sendBufferBytes: 1000 } });
     const { client } = pair(link);

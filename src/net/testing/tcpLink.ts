@@ -46,6 +46,8 @@ export class TcpLink {
   faults: LinkFaults;
   /** When false, nothing crosses (a cable pulled). */
   up = true;
+  /** Drops the segments it says yes to, once each (a test losing one exact segment). */
+  lose: ((segment: TcpSegment, from: "a" | "b") => boolean) | null = null;
   readonly #random: () => number;
   readonly #latencyMs: number;
 
@@ -93,7 +95,7 @@ export class TcpLink {
 
   #carry(segment: TcpSegment, ipTtl: number, from: "a" | "b"): void {
     this.sent.push({ segment, ipTtl, from });
-    if (!this.up) return;
+    if (!this.up || this.lose?.(segment, from)) return;
     const to = from === "a" ? this.b : this.a;
     if (this.#random() < this.faults.drop) return;
     const copies = this.#random() < this.faults.duplicate ? 2 : 1;
