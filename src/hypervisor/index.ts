@@ -37,7 +37,7 @@ export type { ModifyInstanceAttributeRequest } from "./hypervisor.ts";
 export type { LoadOptions } from "../images/imageRepository.ts";
 
 /** The network: the region and zones, EC2's VPC resources and the shapes of their requests. */
-export { AVAILABILITY_ZONES, DEFAULT_VPC_CIDR, REGION } from "./vpc/zones.ts";
+export { AVAILABILITY_ZONES } from "./vpc/zones.ts";
 /** @public */
 export type {
   Filter,
