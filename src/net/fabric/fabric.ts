@@ -18,6 +18,8 @@ import type { PacketFlow } from "./flowTuple.ts";
 import { VpcGates } from "./securityGate.ts";
 import { ServiceHost } from "./services/fabricServices.ts";
 import { TcpStacks } from "./tcpStacks.ts";
+import { ImdsTokens } from "../imds/tokens.ts";
+import { serveMetadata } from "./services/metadataService.ts";
 import { switchFrame, type FabricServices, type SwitchContext } from "./switching.ts";
 
 export interface FabricOptions {
@@ -41,6 +43,7 @@ export class Fabric {
   readonly #wallClock: () => number;
   readonly #stacks: TcpStacks;
   readonly #services: FabricServices;
+  readonly #tokens = new ImdsTokens();
   readonly #gate: VpcGates;
 
   constructor(options: FabricOptions) {
@@ -55,7 +58,8 @@ export class Fabric {
       // The browser's segments come from the internet: the port's groups decide, as for any.
       mayLeave: (port, flow, bytes) => flow.srcIp !== BROWSER_IP || this.#admitFromInternet(port, flow, bytes),
       send,
-      started: () => undefined,
+      started: (port, stack) =>
+        serveMetadata(stack, port.config.networkInterfaceId, (id) => this.#index.port(id), this.#tokens, this.#wallClock),
     });
     this.#services = new ServiceHost({
       counters: this.#counters,
@@ -88,6 +92,7 @@ export class Fabric {
   forget(networkInterfaceId: string): void {
     const port = this.#index.port(networkInterfaceId);
     this.#gate.forget(networkInterfaceId, port?.ip ?? null);
+    if (port) this.#tokens.forget(port.config.instanceId);
     this.disconnect(networkInterfaceId);
     this.#links.delete(networkInterfaceId);
   }

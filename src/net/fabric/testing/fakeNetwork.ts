@@ -119,10 +119,14 @@ export class FakeGuest {
   constructor(
     readonly fabric: Fabric,
     readonly spec: PortSpec,
+    onFrames: (frames: Uint8Array[]) => void = () => undefined,
   ) {
     this.mac = mac(spec.mac);
     this.ip = ip(spec.ip);
-    fabric.connect(spec.eni, (frames) => this.batches.push(frames));
+    fabric.connect(spec.eni, (frames) => {
+      this.batches.push(frames);
+      onFrames(frames);
+    });
   }
 
   get frames(): Uint8Array[] {
@@ -214,10 +218,19 @@ export class FakeGuest {
 export const WALL_CLOCK_START_MS = Date.UTC(2026, 10, 30, 12) - 1_000_000;
 
 /** A fabric on a manual clock, configured with these ports, each with a fake guest connected. */
-export function fabricWith<K extends keyof typeof PORTS>(names: readonly K[], groups?: readonly SecurityGroupConfig[]) {
+export function fabricWith<K extends keyof typeof PORTS>(
+  names: readonly K[],
+  groups?: readonly SecurityGroupConfig[],
+  options: { readonly autoTurns?: boolean } = {},
+) {
   const scheduler = new ManualScheduler(1_000_000);
   let turns: (() => void)[] = [];
-  const fabric = new Fabric({ scheduler, scheduleTurn: (run) => turns.push(run), wallClock: () => WALL_CLOCK_START_MS + scheduler.now() });
+  const fabric = new Fabric({
+    scheduler,
+    // Turns on the manual clock (as zero-delay timers) when the test moves time itself.
+    ...(options.autoTurns ? {} : { scheduleTurn: (run: () => void) => void turns.push(run) }),
+    wallClock: () => WALL_CLOCK_START_MS + scheduler.now(),
+  });
   const specs = names.map((name) => PORTS[name]);
   fabric.configure(topology(specs, groups));
   const guests = Object.fromEntries(names.map((name) => [name, new FakeGuest(fabric, PORTS[name])])) as Record<K, FakeGuest>;
