@@ -125,6 +125,25 @@ describe("connection tracking", () => {
     expect(tracker.continues(packet(17, B, 9, A, 49_999), 50_000)).toBe(true);
   });
 
+  it("refuses new flows past an interface's allowance, leaving the others' flows alone", () => {
+    const tracker = new ConnectionTracker({ capacity: 100, perOpener: 10 });
+    tracker.open(out(TCP_SYN), 0, "eni-a");
+    const flood = (port: number) => packet(17, B, port, A, 9);
+    for (let port = 0; port < 10; port++) expect(tracker.open(flood(port), 1, "eni-b")).toBe(true);
+    expect(tracker.open(flood(10), 2, "eni-b")).toBe(false);
+    expect(tracker.open(packet(17, A, 1, B, 9), 2, "eni-a")).toBe(true);
+    expect(tracker.continues(back(TCP_SYN | TCP_ACK), 3)).toBe(true);
+    // Once its flows idle out, the interface may open new ones.
+    tracker.sweep(30_001);
+    expect(tracker.open(flood(10), 30_001, "eni-b")).toBe(true);
+  });
+
+  it("counts an interface's flows forgotten to make room against its allowance no more", () => {
+    const tracker = new ConnectionTracker({ capacity: 3, perOpener: 4 });
+    for (let port = 0; port < 6; port++) expect(tracker.open(packet(17, A, port, B, 9), port, "eni-a")).toBe(true);
+    expect(tracker.size).toBe(3);
+  });
+
   it("sweeps away the flows idle past their timeout and keeps the others", () => {
     const tracker = new ConnectionTracker();
     tracker.open(udpOut, 0);

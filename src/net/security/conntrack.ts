@@ -47,6 +47,12 @@ export const EC2_CONNTRACK_TIMEOUTS: ConntrackTimeouts = {
 
 /** About 65 thousand flows: a few megabytes at most, whatever a guest does. */
 const CONNTRACK_CAPACITY = 65_536;
+/**
+ * The flows one interface may open, as EC2 gives each instance a connection tracking allowance
+ * and drops the new flows past it: a guest opening flows as fast as it can runs out of its own
+ * share, not of the others' (whose idle flows the table would otherwise evict to make room).
+ */
+const CONNTRACK_PER_OPENER = 16_384;
 
 /** UDP turns (changes of direction) after which a flow has seen two request-response transactions. */
 const UDP_STREAM_TURNS = 3;
@@ -58,6 +64,8 @@ interface Entry {
   readonly originPort: number;
   readonly replyIp: number;
   readonly key: string;
+  /** The interface that opened it ("" for the outside), whose allowance it counts against. */
+  readonly opener: string;
   lastSeenMs: number;
   /** Neighbours in order of last use, the idle-longest first. */
   older: Entry | null;
@@ -73,11 +81,14 @@ interface Entry {
 
 export interface ConnectionTrackerOptions {
   readonly capacity?: number;
+  readonly perOpener?: number;
   readonly timeouts?: ConntrackTimeouts;
 }
 
 export class ConnectionTracker {
   readonly #capacity: number;
+  readonly #perOpener: number;
+  readonly #openedBy = new Map<string, number>();
   readonly #timeouts: ConntrackTimeouts;
   readonly #shortestTimeoutMs: number;
   readonly #entries = new Map<string, Entry>();
@@ -92,6 +103,7 @@ export class ConnectionTracker {
 
   constructor(options: ConnectionTrackerOptions = {}) {
     this.#capacity = options.capacity ?? CONNTRACK_CAPACITY;
+    this.#perOpener = options.perOpener ?? CONNTRACK_PER_OPENER;
     this.#timeouts = options.timeouts ?? EC2_CONNTRACK_TIMEOUTS;
     this.#shortestTimeoutMs = Math.min(...Object.values(this.#timeouts));
   }
@@ -124,11 +136,17 @@ export class ConnectionTracker {
     return true;
   }
 
-  /** Tracks a flow whose first packet the security groups allowed. */
-  open(packet: FlowPacket, nowMs: number): void {
+  /**
+   * Tracks a flow whose first packet the security groups allowed, opened by interface `opener`
+   * ("" for the outside). False, and nothing tracked, when the opener has used its allowance: the
+   * packet is to be dropped, as EC2 drops packets past an instance's allowance.
+   */
+  open(packet: FlowPacket, nowMs: number, opener = ""): boolean {
     const key = flowKey(packet);
     const previous = this.#entries.get(key);
     if (previous) this.#remove(previous);
+    const opened = this.#openedBy.get(opener) ?? 0;
+    if (opened >= this.#perOpener) return false;
     if (this.#entries.size >= this.#capacity && this.#oldest) {
       this.#remove(this.#oldest);
       this.#evicted += 1;
@@ -139,6 +157,7 @@ export class ConnectionTracker {
       originPort: packet.srcPort,
       replyIp: packet.dstIp,
       key,
+      opener,
       lastSeenMs: nowMs,
       older: null,
       newer: null,
@@ -152,7 +171,10 @@ export class ConnectionTracker {
     };
     observe(entry, packet, nowMs);
     this.#entries.set(key, entry);
+    // Read again: making room may have forgotten one of the opener's own flows.
+    this.#openedBy.set(opener, (this.#openedBy.get(opener) ?? 0) + 1);
     this.#append(entry);
+    return true;
   }
 
   /** Forgets every flow idle past its timeout; returns how many. Cheap enough to call every second. */
@@ -181,6 +203,9 @@ export class ConnectionTracker {
   #remove(entry: Entry): void {
     this.#entries.delete(entry.key);
     this.#unlink(entry);
+    const opened = (this.#openedBy.get(entry.opener) ?? 1) - 1;
+    if (opened > 0) this.#openedBy.set(entry.opener, opened);
+    else this.#openedBy.delete(entry.opener);
   }
 
   #unlink(entry: Entry): void {

@@ -94,6 +94,15 @@ describe("the security gate", () => {
     ]);
   });
 
+  it("drops a sender's new flows past its connection tracking allowance", () => {
+    const gate = new SecurityGate({ conntrack: { perOpener: 1 } });
+    gate.configure(topology([SSH]));
+    expect(gate.admit("eni-a", "eni-b", tcp(A, 40000, B, 22, TCP_SYN), 60, T0)).toBe(true);
+    expect(gate.admit("eni-a", "eni-b", tcp(A, 40001, B, 22, TCP_SYN), 60, T0 + 1)).toBe(false);
+    expect(gate.admit("eni-b", "eni-a", tcp(B, 40000, A, 22, TCP_SYN), 60, T0 + 2)).toBe(true);
+    expect(gate.flowLog("eni-a").map((r) => `${r.srcPort} ${r.action}`)).toEqual(["40000 ACCEPT", "40001 REJECT", "40000 ACCEPT"]);
+  });
+
   it("leaves traffic to the metadata service out of groups and flow logs", () => {
     const gate = new SecurityGate();
     gate.configure({ ...topology([]), securityGroups: [{ groupId: "sg-web", vpcId: "vpc-1", ingress: [], egress: [] }] });

@@ -54,7 +54,11 @@ export class SecurityGate {
         // EC2's flow logs leave out traffic to Amazon DNS, DHCP and the metadata service too.
         return true;
       case "allowed":
-        this.#tracker.open(packet, nowMs);
+        if (!this.#tracker.open(packet, nowMs, from ?? "")) {
+          // The sender has used its connection tracking allowance: dropped before it leaves.
+          this.#log(from, null, packet, bytes, "REJECT", "REJECT", nowMs);
+          return false;
+        }
         this.#log(from, to, packet, bytes, "ACCEPT", "ACCEPT", nowMs);
         return true;
       case "egress-denied":
