@@ -41,7 +41,7 @@ export function headerValue(headers: HttpHeaders, name: string): string | null {
 }
 
 /** Every value of the headers called `name`, in order. */
-export function headerValues(headers: HttpHeaders, name: string): string[] {
+function headerValues(headers: HttpHeaders, name: string): string[] {
   const wanted = name.toLowerCase();
   return headers.filter(([key]) => key.toLowerCase() === wanted).map(([, value]) => value);
 }

@@ -7,7 +7,7 @@ import { ByteQueue } from "../tcp/byteQueue.ts";
 import { contentLength, headEnd, latin1, parseHead } from "./head.ts";
 import { headerHasToken, type HttpHeaders, MAX_BODY_BYTES, MAX_HEADER_BYTES } from "./message.ts";
 
-export interface ParsedResponse {
+interface ParsedResponse {
   readonly status: number;
   readonly statusText: string;
   readonly headers: HttpHeaders;

@@ -31,9 +31,9 @@ export interface ImdsAnswer {
   readonly ipTtl: number;
 }
 
-export const TOKEN_PATH = "/latest/api/token";
-export const TTL_HEADER = "X-aws-ec2-metadata-token-ttl-seconds";
-export const TOKEN_HEADER = "X-aws-ec2-metadata-token";
+const TOKEN_PATH = "/latest/api/token";
+const TTL_HEADER = "X-aws-ec2-metadata-token-ttl-seconds";
+const TOKEN_HEADER = "X-aws-ec2-metadata-token";
 
 const encoder = new TextEncoder();
 

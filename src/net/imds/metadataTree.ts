@@ -16,7 +16,7 @@ export interface ImdsInstance {
   readonly accountId?: string;
 }
 
-export const DEFAULT_ACCOUNT_ID = "123456789012";
+const DEFAULT_ACCOUNT_ID = "123456789012";
 
 export type MetadataNode =
   | { readonly kind: "value"; readonly text: string; readonly contentType: string }
@@ -43,13 +43,13 @@ function dotted(ip: string): number {
 }
 
 /** "ec2-54-1-2-3.compute-1.amazonaws.com" in us-east-1, "ec2-….<region>.compute.amazonaws.com" elsewhere. */
-export function publicHostName(publicIp: string, region: string): string {
+function publicHostName(publicIp: string, region: string): string {
   const domain = region === "us-east-1" ? "compute-1.amazonaws.com" : `${region}.compute.amazonaws.com`;
   return `ec2-${publicIp.replaceAll(".", "-")}.${domain}`;
 }
 
 /** The instance identity document, formatted as EC2 writes it (two spaces, " : "). */
-export function identityDocument(instance: ImdsInstance): string {
+function identityDocument(instance: ImdsInstance): string {
   const { metadata } = instance.port;
   const fields: readonly (readonly [string, string | null])[] = [
     ["accountId", instance.accountId ?? DEFAULT_ACCOUNT_ID],

@@ -18,7 +18,7 @@ export interface TcpStackOptions {
   readonly tuning?: Partial<TcpTuning>;
 }
 
-export interface TcpListener {
+interface TcpListener {
   readonly ip: number;
   readonly port: number;
   /** Stops accepting; connections already accepted go on. */

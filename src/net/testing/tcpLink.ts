@@ -13,10 +13,10 @@ export interface LinkFaults {
   readonly reorder: number;
 }
 
-export const NO_FAULTS: LinkFaults = { drop: 0, duplicate: 0, reorder: 0 };
+const NO_FAULTS: LinkFaults = { drop: 0, duplicate: 0, reorder: 0 };
 
 /** mulberry32: a small seeded generator, so a failing run can be replayed. */
-export function seededRandom(seed: number): () => number {
+function seededRandom(seed: number): () => number {
   let state = seed >>> 0;
   return () => {
     state = (state + 0x6d2b79f5) >>> 0;
