@@ -16,8 +16,8 @@ import type {
   Vpc,
 } from "../hypervisor/index.ts";
 import { ok, toCloudError, type Result } from "../shared/errors.ts";
-import { isPublicSubnet } from "./networkChoices.ts";
-import { ruleChanges, type RuleChanges, type RuleRow } from "./securityGroupRules.ts";
+import { isPublicSubnet, launchWizardDescription, nextLaunchWizardName } from "./networkChoices.ts";
+import { ANYWHERE, newRow, ruleChanges, type RuleChanges, type RuleRow } from "./securityGroupRules.ts";
 
 export interface CreateSecurityGroupForm {
   readonly groupName: string;
@@ -25,6 +25,23 @@ export interface CreateSecurityGroupForm {
   readonly vpcId: string;
   readonly inbound: readonly RuleRow[];
   readonly outbound: readonly RuleRow[];
+}
+
+/** The launch form's Network settings. */
+export interface LaunchNetworkChoice {
+  readonly subnetId: string;
+  readonly associatePublicIpAddress: boolean;
+  /** A new launch-wizard group with these rules, or the groups picked. */
+  readonly firewall:
+    | { readonly create: true; readonly allowSsh: boolean; readonly allowHttp: boolean }
+    | { readonly create: false; readonly groupIds: readonly string[] };
+}
+
+/** What the launch request says of the network. */
+export interface LaunchNetworkRequest {
+  readonly subnetId: string;
+  readonly securityGroupIds: readonly string[];
+  readonly associatePublicIpAddress: boolean;
 }
 
 const nameTags = (name: string) => (name.trim() ? [{ key: "Name", value: name.trim() }] : []);
@@ -114,6 +131,31 @@ export class NetworkState {
       }
     }
     return created;
+  }
+
+  /**
+   * The network part of a launch request; for "Create security group" the new launch-wizard-N
+   * group is created first (SSH and HTTP from anywhere as ticked), as EC2's launch wizard does,
+   * and stays when the launch then fails.
+   */
+  async prepareLaunch(choice: LaunchNetworkChoice): Promise<Result<LaunchNetworkRequest>> {
+    const { subnetId, associatePublicIpAddress, firewall } = choice;
+    if (!firewall.create) return ok({ subnetId, securityGroupIds: firewall.groupIds, associatePublicIpAddress });
+    const vpcId = this.subnets.find((subnet) => subnet.subnetId === subnetId)?.vpcId ?? "";
+    const groupName = nextLaunchWizardName(this.securityGroups.filter((group) => group.vpcId === vpcId));
+    const inbound = [
+      ...(firewall.allowSsh ? [{ ...newRow("ssh", ANYWHERE), description: "SSH from anywhere" }] : []),
+      ...(firewall.allowHttp ? [{ ...newRow("http", ANYWHERE), description: "HTTP from the internet" }] : []),
+    ];
+    const created = await this.createSecurityGroup({
+      groupName,
+      description: launchWizardDescription(groupName, Date.now()),
+      vpcId,
+      inbound,
+      outbound: [newRow("all-traffic", ANYWHERE)],
+    });
+    if (!created.ok) return created;
+    return ok({ subnetId, securityGroupIds: [created.value.groupId], associatePublicIpAddress });
   }
 
   deleteSecurityGroup(groupId: string): Promise<Result<void>> {

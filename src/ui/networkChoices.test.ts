@@ -1,6 +1,13 @@
 import { describe, expect, it } from "vitest";
 import type { RouteTable, Subnet } from "../hypervisor/index.ts";
-import { defaultVpcOf, isPublicSubnet, nextLaunchWizardName, noPreferenceSubnet, routeTableOf } from "./networkChoices.ts";
+import {
+  defaultVpcOf,
+  isPublicSubnet,
+  launchWizardDescription,
+  nextLaunchWizardName,
+  noPreferenceSubnet,
+  routeTableOf,
+} from "./networkChoices.ts";
 
 function subnet(subnetId: string, more: Partial<Subnet> = {}): Subnet {
   return {
@@ -104,5 +111,11 @@ describe("the launch form's choices", () => {
         { groupName: "launch-wizard-x" },
       ]),
     ).toBe("launch-wizard-8");
+  });
+
+  it("describes the group as EC2's wizard does", () => {
+    expect(launchWizardDescription("launch-wizard-2", Date.UTC(2026, 11, 1, 9, 30))).toBe(
+      "launch-wizard-2 created 2026-12-01T09:30:00.000Z",
+    );
   });
 });

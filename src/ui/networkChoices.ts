@@ -48,3 +48,8 @@ export function nextLaunchWizardName(groups: readonly Pick<SecurityGroup, "group
   const highest = Math.max(0, ...numbers.filter((n) => Number.isFinite(n)));
   return `launch-wizard-${highest + 1}`;
 }
+
+/** The description EC2's launch wizard gives its group: "launch-wizard-1 created 2026-12-01T09:30:00.000Z". */
+export function launchWizardDescription(groupName: string, nowMs: number): string {
+  return `${groupName} created ${new Date(nowMs).toISOString()}`;
+}
