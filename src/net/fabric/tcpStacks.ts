@@ -60,7 +60,7 @@ export class TcpStacks {
 
   #output(networkInterfaceId: string, segment: TcpSegment, ipTtl: number): void {
     const port = this.#host.port(networkInterfaceId);
-    if (!port || this.#stacks.get(networkInterfaceId) === undefined) return;
+    if (!port) return;
     const bytes = buildIpv4({ src: segment.srcIp, dst: segment.dstIp, protocol: IP_PROTOCOL_TCP, ttl: ipTtl, payload: buildTcp(segment) });
     if (!this.#host.mayLeave(port, segmentFlow(segment), bytes.length)) return;
     this.#host.send(port, ipv4Frame(port.mac, bytes));
