@@ -20,11 +20,11 @@ export const METADATA_IP = 0xa9fea9fe;
 export const LINK_LOCAL_DNS_IP = 0xa9fea9fd;
 
 /**
- * The browser's address: what a guest sees a request from the browser come from, and what a
- * security group rule must admit (0.0.0.0/0 does, as does 198.51.100.0/24 or this /32). It
- * stands for "the internet" in a documentation range (RFC 5737), so it is no one's real address.
+ * The browser's address, 198.51.100.1: what a guest sees a request from the browser come from,
+ * and what a security group rule must admit (0.0.0.0/0 does, as do 198.51.100.0/24 and
+ * 198.51.100.1/32). It stands for "the internet" in a documentation range (RFC 5737), so it is
+ * no one's real address.
  */
 export const BROWSER_IP = 0xc6336401;
-export const BROWSER_IP_TEXT = "198.51.100.1";
 
 export const LIMITED_BROADCAST_IP = 0xffffffff;

@@ -11,7 +11,7 @@ import { FABRIC_MAC, LINK_LOCAL_DNS_IP, METADATA_IP } from "./addresses.ts";
 import type { PortView } from "./network.ts";
 
 /** The MAC that `targetIp` is at for this port, or null when nothing there answers. */
-export function resolveMac(port: PortView, targetIp: number): Uint8Array | null {
+function resolveMac(port: PortView, targetIp: number): Uint8Array | null {
   if (targetIp === port.ip) return null;
   if (targetIp === port.subnet.routerIp || targetIp === port.vpc.dnsIp) return FABRIC_MAC;
   if (targetIp === METADATA_IP || targetIp === LINK_LOCAL_DNS_IP) return FABRIC_MAC;

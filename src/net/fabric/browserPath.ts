@@ -19,7 +19,7 @@ import type { TcpStacks } from "./tcpStacks.ts";
 /** How long a blocked request waits: a dropped SYN's first retransmission comes after about a second, a browser gives up later. */
 export const BLOCKED_AFTER_MS = 3000;
 /** A guest that accepts the connection has this long to answer (connecting included). */
-export const REQUEST_TIMEOUT_MS = 30_000;
+const REQUEST_TIMEOUT_MS = 30_000;
 
 export interface BrowserPathHost {
   readonly index: NetworkIndex;

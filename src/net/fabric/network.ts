@@ -8,7 +8,7 @@ import { type Cidr, addressInCidr, dnsAddress, parseCidr, routerAddress } from "
 import { ipv4ToNumber, parseMac } from "../packets/address.ts";
 import type { NetworkTopology, PortConfig, SecurityGroupConfig } from "../topology.ts";
 
-export interface SubnetView {
+interface SubnetView {
   readonly subnetId: string;
   readonly cidr: Cidr;
   /** The VPC router's address in this subnet: base + 1. */
@@ -16,7 +16,7 @@ export interface SubnetView {
   readonly public: boolean;
 }
 
-export interface VpcView {
+interface VpcView {
   readonly vpcId: string;
   readonly cidr: Cidr;
   /** The Amazon DNS server: the VPC's base + 2. */

@@ -10,7 +10,7 @@ import { FrameQueue } from "./frameQueue.ts";
  * Bounds of each port's queues. The outbox holds what a turn delivers in one batch; the inbox
  * what the port sent and the switch has not handled yet. A flooding guest fills its own.
  */
-export const OUTBOX_LIMITS = { maxFrames: 1024, maxBytes: 2 * 1024 * 1024 } as const;
+const OUTBOX_LIMITS = { maxFrames: 1024, maxBytes: 2 * 1024 * 1024 } as const;
 export const INBOX_LIMITS = { maxFrames: 2048, maxBytes: 4 * 1024 * 1024 } as const;
 /** Frames of one port the switch handles per turn, before it serves the next port. */
 export const FRAMES_PER_TURN = 256;

@@ -20,9 +20,9 @@ import type { PortView } from "../network.ts";
 import { udpFrame } from "./reply.ts";
 
 /** An hour, as a VPC's DHCP server leases: udhcpc renews at half of it, which costs nothing. */
-export const DHCP_LEASE_SECONDS = 3600;
+const DHCP_LEASE_SECONDS = 3600;
 
-export function leaseOf(port: PortView, region: string): DhcpLease {
+function leaseOf(port: PortView, region: string): DhcpLease {
   return {
     ip: port.ip,
     subnetMask: prefixMask(port.subnet.cidr.prefix),

@@ -215,7 +215,7 @@ export class FakeGuest {
 }
 
 /** 2026-11-30T12:00:00Z, less the manual clock's start. */
-export const WALL_CLOCK_START_MS = Date.UTC(2026, 10, 30, 12) - 1_000_000;
+const WALL_CLOCK_START_MS = Date.UTC(2026, 10, 30, 12) - 1_000_000;
 
 /** A fabric on a manual clock, configured with these ports, each with a fake guest connected. */
 export function fabricWith<K extends keyof typeof PORTS>(
