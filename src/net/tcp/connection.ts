@@ -8,8 +8,10 @@
 import type { TcpFlags, TcpSegment } from "../packets/tcpSegment.ts";
 import { ByteQueue } from "./byteQueue.ts";
 import { Emitter } from "./emitter.ts";
-import type { Scheduler } from "./scheduler.ts";
-import { seqAdd, seqDiff, seqGe, seqGt, seqLe, seqLt } from "./seq.ts";
+import { RetransmitTimeout } from "./rto.ts";
+import { dottedIp, type Endpoints, segmentFrom } from "./segments.ts";
+import { type Scheduler, TimerSlot } from "./scheduler.ts";
+import { acceptable, seqAdd, seqDiff, seqGt, seqLe, seqLt } from "./seq.ts";
 import { DEFAULT_IP_TTL, type TcpConnectionEvents, type TcpError, type TcpState, type TcpTuning, type WriteResult } from "./tuning.ts";
 
 /** What a connection needs from the stack that owns it. */
@@ -23,19 +25,11 @@ export interface ConnectionHost {
   released(connection: TcpConnection): void;
 }
 
-export interface Endpoints {
-  readonly localIp: number;
-  readonly localPort: number;
-  readonly remoteIp: number;
-  readonly remotePort: number;
-}
-
 /** RFC 9293's default when the peer sends no MSS option. */
 const DEFAULT_PEER_MSS = 536;
 /** Without window scaling (the segment carries no such option) a window is 16 bits. */
 const MAX_WINDOW = 65_535;
 const DUPLICATE_ACKS_FOR_RETRANSMIT = 3;
-const EMPTY = new Uint8Array(0);
 
 type TimerKind = "retransmit" | "finWait2" | "timeWait";
 
@@ -70,13 +64,10 @@ export class TcpConnection extends Emitter<TcpConnectionEvents> {
   #peerEnded = false;
   #endEmitted = false;
 
-  #rto: number;
-  #srtt: number | null = null;
-  #rttVar = 0;
-  #rttSample: { readonly seq: number; readonly at: number } | null = null;
+  readonly #rto: RetransmitTimeout;
   #retransmits = 0;
   #dupAcks = 0;
-  #timer: { readonly kind: TimerKind; readonly cancel: () => void } | null = null;
+  readonly #timer: TimerSlot<TimerKind>;
   #ackNeeded = false;
   #closeEmitted = false;
 
@@ -91,7 +82,8 @@ export class TcpConnection extends Emitter<TcpConnectionEvents> {
     this.#sndUna = this.#iss;
     this.#sndNxt = seqAdd(this.#iss, 1);
     this.#state = state;
-    this.#rto = host.tuning.initialRtoMs;
+    this.#rto = new RetransmitTimeout(host.tuning);
+    this.#timer = new TimerSlot(host.scheduler);
   }
 
   /** Opens a connection: sends the SYN. */
@@ -192,7 +184,7 @@ export class TcpConnection extends Emitter<TcpConnectionEvents> {
       if (flags.ack)
         this.#terminate({
           code: "ConnectionRefused",
-          message: `${this.#peerName()} refused the connection: nothing listens on port ${this.remotePort}.`,
+          message: `${dottedIp(this.remoteIp)} refused the connection: nothing listens on port ${this.remotePort}.`,
         });
       return;
     }
@@ -223,7 +215,7 @@ export class TcpConnection extends Emitter<TcpConnectionEvents> {
       return;
     }
     const length = segment.payload.length + (flags.syn ? 1 : 0) + (flags.fin ? 1 : 0);
-    if (!this.#acceptable(segment.seq, length)) {
+    if (!acceptable(segment.seq, length, this.#rcvNxt, this.#window())) {
       // RFC 9293 still takes the ACK of a segment that a closed window cannot hold.
       const zeroWindowAck = this.#window() === 0 && segment.seq === this.#rcvNxt && flags.ack && !flags.rst && !flags.syn;
       if (!zeroWindowAck) {
@@ -235,7 +227,7 @@ export class TcpConnection extends Emitter<TcpConnectionEvents> {
     if (flags.rst) {
       const surprising =
         this.#state === "ESTABLISHED" || this.#state === "FIN_WAIT_1" || this.#state === "FIN_WAIT_2" || this.#state === "CLOSE_WAIT";
-      this.#terminate(surprising ? { code: "ConnectionReset", message: `${this.#peerName()} reset the connection.` } : null);
+      this.#terminate(surprising ? { code: "ConnectionReset", message: `${dottedIp(this.remoteIp)} reset the connection.` } : null);
       return;
     }
     if (flags.syn) {
@@ -261,14 +253,6 @@ export class TcpConnection extends Emitter<TcpConnectionEvents> {
   }
 
   /** RFC 9293's acceptability test against our receive window. */
-  #acceptable(seq: number, length: number): boolean {
-    const window = this.#window();
-    const inWindow = (n: number): boolean => seqGe(n, this.#rcvNxt) && seqLt(n, seqAdd(this.#rcvNxt, window));
-    if (length === 0) return window === 0 ? seq === this.#rcvNxt : inWindow(seq);
-    if (window === 0) return false;
-    return inWindow(seq) || inWindow(seqAdd(seq, length - 1));
-  }
-
   /** Takes the segment's ACK and window; false when it acknowledges what we never sent. */
   #processAck(segment: TcpSegment): boolean {
     const { ack } = segment;
@@ -286,12 +270,11 @@ export class TcpConnection extends Emitter<TcpConnectionEvents> {
       this.#sendQueue.drop(dataAcked);
       if (units > dataAcked && this.#finQueued) this.#finAcked = true;
       this.#sndUna = ack;
-      this.#sampleRtt(ack);
+      this.#rto.acknowledged(ack, this.#host.scheduler.now());
       this.#retransmits = 0;
       this.#dupAcks = 0;
-      this.#rto = this.#computedRto();
       if (this.#sndNxt !== this.#sndUna) this.#armRetransmit(true);
-      else this.#stopTimer();
+      else this.#timer.stop();
       if (dataAcked > 0 && this.#sendQueue.length === 0) this.emit("drain");
       if (this.#finAcked) this.#ourFinAcknowledged();
     } else if (
@@ -317,7 +300,7 @@ export class TcpConnection extends Emitter<TcpConnectionEvents> {
   #ourFinAcknowledged(): void {
     if (this.#state === "FIN_WAIT_1") {
       this.#state = "FIN_WAIT_2";
-      this.#setTimer("finWait2", this.#host.tuning.finWait2TimeoutMs, () => this.#terminate(null));
+      this.#timer.set("finWait2", this.#host.tuning.finWait2TimeoutMs, () => this.#terminate(null));
     } else if (this.#state === "CLOSING") {
       this.#enterTimeWait();
     } else if (this.#state === "LAST_ACK") {
@@ -383,7 +366,7 @@ export class TcpConnection extends Emitter<TcpConnectionEvents> {
         if (fin) this.#finSending();
         this.#send({ ack: true, psh: last, fin }, this.#sndNxt, this.#sendQueue.peek(inFlight, size));
         this.#sndNxt = seqAdd(this.#sndNxt, size + (fin ? 1 : 0));
-        this.#rttSample ??= { seq: this.#sndNxt, at: this.#host.scheduler.now() };
+        this.#rto.time(this.#sndNxt, this.#host.scheduler.now());
         continue;
       }
       if (unsent === 0 && this.#finQueued && !this.#finAcked) {
@@ -404,21 +387,21 @@ export class TcpConnection extends Emitter<TcpConnectionEvents> {
 
   #goBack(): void {
     this.#sndNxt = this.#sndUna;
-    this.#rttSample = null; // Karn: no RTT from a retransmitted segment
+    this.#rto.forget();
   }
 
   #onRetransmitTimeout(): void {
-    this.#timer = null;
     this.#retransmits += 1;
     const { tuning } = this.#host;
     if (this.#retransmits > (this.#synAcked ? tuning.maxRetransmits : tuning.synRetries)) {
       if (this.#synAcked) this.#send({ rst: true, ack: true }, this.#sndNxt);
       const silent = this.#state === "SYN_RECEIVED";
-      this.#terminate(silent ? null : { code: "Timeout", message: `${this.#peerName()} did not answer on port ${this.remotePort}.` });
+      this.#terminate(
+        silent ? null : { code: "Timeout", message: `${dottedIp(this.remoteIp)} did not answer on port ${this.remotePort}.` },
+      );
       return;
     }
-    this.#rto = Math.min(this.#rto * 2, tuning.maxRtoMs);
-    this.#rttSample = null;
+    this.#rto.backOff();
     if (!this.#synAcked) {
       this.#sendSyn();
       return;
@@ -434,68 +417,28 @@ export class TcpConnection extends Emitter<TcpConnectionEvents> {
     this.#armRetransmit(true);
   }
 
-  #sampleRtt(ack: number): void {
-    const sample = this.#rttSample;
-    if (!sample || seqLt(ack, sample.seq)) return;
-    this.#rttSample = null;
-    const rtt = this.#host.scheduler.now() - sample.at;
-    if (this.#srtt === null) {
-      this.#srtt = rtt;
-      this.#rttVar = rtt / 2;
-    } else {
-      this.#rttVar = 0.75 * this.#rttVar + 0.25 * Math.abs(this.#srtt - rtt);
-      this.#srtt = 0.875 * this.#srtt + 0.125 * rtt;
-    }
-  }
-
-  #computedRto(): number {
-    const { initialRtoMs, minRtoMs, maxRtoMs } = this.#host.tuning;
-    if (this.#srtt === null) return initialRtoMs;
-    return Math.min(maxRtoMs, Math.max(minRtoMs, this.#srtt + 4 * this.#rttVar));
-  }
-
   #sendSyn(): void {
     const ack = this.#state === "SYN_RECEIVED";
-    this.#send({ syn: true, ack }, this.#iss, EMPTY, this.#host.tuning.mss);
-    this.#rttSample = this.#retransmits === 0 ? { seq: this.#sndNxt, at: this.#host.scheduler.now() } : null;
+    this.#send({ syn: true, ack }, this.#iss, undefined, this.#host.tuning.mss);
+    if (this.#retransmits === 0) this.#rto.time(this.#sndNxt, this.#host.scheduler.now());
     this.#armRetransmit(true);
   }
 
   #sendReset(seq: number): void {
-    this.#host.output(
-      {
-        srcIp: this.localIp,
-        dstIp: this.remoteIp,
-        srcPort: this.localPort,
-        dstPort: this.remotePort,
-        seq,
-        ack: 0,
-        flags: { syn: false, ack: false, fin: false, rst: true, psh: false },
-        window: 0,
-        payload: EMPTY,
-      },
-      this.ipTtl,
-    );
+    this.#host.output(segmentFrom(this, { seq, ack: 0, flags: { rst: true }, window: 0 }), this.ipTtl);
   }
 
-  #send(flags: Partial<TcpFlags>, seq: number, payload: Uint8Array = EMPTY, mss?: number): void {
-    const ack = flags.ack ?? false;
-    this.#host.output(
-      {
-        srcIp: this.localIp,
-        dstIp: this.remoteIp,
-        srcPort: this.localPort,
-        dstPort: this.remotePort,
-        seq,
-        ack: ack ? this.#rcvNxt : 0,
-        flags: { syn: flags.syn ?? false, ack, fin: flags.fin ?? false, rst: flags.rst ?? false, psh: flags.psh ?? false },
-        window: this.#window(),
-        payload,
-        ...(mss === undefined ? {} : { mss }),
-      },
-      this.ipTtl,
-    );
-    if (ack) this.#ackNeeded = false;
+  #send(flags: Partial<TcpFlags>, seq: number, payload?: Uint8Array, mss?: number): void {
+    const fields = {
+      seq,
+      ack: this.#rcvNxt,
+      flags,
+      window: this.#window(),
+      ...(payload ? { payload } : {}),
+      ...(mss === undefined ? {} : { mss }),
+    };
+    this.#host.output(segmentFrom(this, fields), this.ipTtl);
+    if (flags.ack) this.#ackNeeded = false;
   }
 
   #window(): number {
@@ -503,34 +446,20 @@ export class TcpConnection extends Emitter<TcpConnectionEvents> {
   }
 
   #armRetransmit(restart: boolean): void {
-    if (!restart && this.#timer?.kind === "retransmit") return;
-    this.#setTimer("retransmit", this.#rto, () => this.#onRetransmitTimeout());
-  }
-
-  #setTimer(kind: TimerKind, delayMs: number, callback: () => void): void {
-    this.#stopTimer();
-    const cancel = this.#host.scheduler.schedule(delayMs, () => {
-      this.#timer = null;
-      callback();
-    });
-    this.#timer = { kind, cancel };
-  }
-
-  #stopTimer(): void {
-    this.#timer?.cancel();
-    this.#timer = null;
+    if (!restart && this.#timer.kind === "retransmit") return;
+    this.#timer.set("retransmit", this.#rto.ms, () => this.#onRetransmitTimeout());
   }
 
   #enterTimeWait(): void {
     this.#state = "TIME_WAIT";
-    this.#setTimer("timeWait", this.#host.tuning.timeWaitMs, () => this.#release());
+    this.#timer.set("timeWait", this.#host.tuning.timeWaitMs, () => this.#release());
     if (this.#endEmitted) this.#emitClose();
   }
 
   #terminate(error: TcpError | null): void {
     if (this.#state === "CLOSED") return;
     this.#state = "CLOSED";
-    this.#stopTimer();
+    this.#timer.stop();
     this.#host.released(this);
     if (error) this.emit("error", error);
     this.#emitClose();
@@ -539,7 +468,7 @@ export class TcpConnection extends Emitter<TcpConnectionEvents> {
 
   #release(): void {
     this.#state = "CLOSED";
-    this.#stopTimer();
+    this.#timer.stop();
     this.#host.released(this);
     this.#emitClose();
     this.clear();
@@ -549,10 +478,5 @@ export class TcpConnection extends Emitter<TcpConnectionEvents> {
     if (this.#closeEmitted) return;
     this.#closeEmitted = true;
     this.emit("close");
-  }
-
-  #peerName(): string {
-    const ip = this.remoteIp;
-    return [ip >>> 24, (ip >>> 16) & 255, (ip >>> 8) & 255, ip & 255].join(".");
   }
 }

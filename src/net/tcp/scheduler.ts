@@ -18,6 +18,34 @@ export const realScheduler: Scheduler = {
   },
 };
 
+/** One timer at a time, of a named kind: setting one cancels the one before. */
+export class TimerSlot<K extends string> {
+  readonly #scheduler: Scheduler;
+  #current: { readonly kind: K; readonly cancel: () => void } | null = null;
+
+  constructor(scheduler: Scheduler) {
+    this.#scheduler = scheduler;
+  }
+
+  get kind(): K | null {
+    return this.#current?.kind ?? null;
+  }
+
+  set(kind: K, delayMs: number, callback: () => void): void {
+    this.stop();
+    const cancel = this.#scheduler.schedule(delayMs, () => {
+      this.#current = null;
+      callback();
+    });
+    this.#current = { kind, cancel };
+  }
+
+  stop(): void {
+    this.#current?.cancel();
+    this.#current = null;
+  }
+}
+
 interface Pending {
   readonly at: number;
   readonly order: number;

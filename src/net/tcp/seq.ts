@@ -28,3 +28,11 @@ export function seqGt(a: number, b: number): boolean {
 export function seqGe(a: number, b: number): boolean {
   return seqDiff(a, b) >= 0;
 }
+
+/** RFC 9293 §3.10.7.4: whether a segment of `length` (SYN and FIN counted) at `seq` falls in the receive window. */
+export function acceptable(seq: number, length: number, rcvNxt: number, window: number): boolean {
+  const inWindow = (n: number): boolean => seqGe(n, rcvNxt) && seqLt(n, seqAdd(rcvNxt, window));
+  if (length === 0) return window === 0 ? seq === rcvNxt : inWindow(seq);
+  if (window === 0) return false;
+  return inWindow(seq) || inWindow(seqAdd(seq, length - 1));
+}
