@@ -12,23 +12,26 @@ export type PacketFlow = FlowPacket;
 
 /** Null when the transport header is missing or cut short (a later fragment, a truncated packet). */
 export function packetFlow(packet: Ipv4Packet): PacketFlow | null {
-  const bytes = packet.payload;
-  const base = { protocol: packet.protocol, srcIp: packet.src, dstIp: packet.dst };
-  const ports = { srcPort: 0, dstPort: 0, icmpType: 0, icmpCode: 0, tcpFlags: 0 };
   if (packet.fragmentOffset !== 0) return null;
-  switch (packet.protocol) {
-    case IP_PROTOCOL_TCP:
-      if (bytes.length < 20) return null;
-      return { ...base, ...ports, srcPort: word(bytes, 0), dstPort: word(bytes, 2), tcpFlags: (bytes[13] ?? 0) & 0x3f };
-    case IP_PROTOCOL_UDP:
-      if (bytes.length < 8) return null;
-      return { ...base, ...ports, srcPort: word(bytes, 0), dstPort: word(bytes, 2) };
-    case IP_PROTOCOL_ICMP:
-      if (bytes.length < 8) return null;
-      return { ...base, ...ports, icmpType: bytes[0] ?? 0, icmpCode: bytes[1] ?? 0 };
-    default:
-      return { ...base, ...ports };
+  const bytes = packet.payload;
+  const protocol = packet.protocol;
+  let srcPort = 0;
+  let dstPort = 0;
+  let icmpType = 0;
+  let icmpCode = 0;
+  let tcpFlags = 0;
+  // One object shape for every packet, built once: this runs for every frame the switch carries.
+  if (protocol === IP_PROTOCOL_TCP || protocol === IP_PROTOCOL_UDP) {
+    if (bytes.length < (protocol === IP_PROTOCOL_TCP ? 20 : 8)) return null;
+    srcPort = word(bytes, 0);
+    dstPort = word(bytes, 2);
+    if (protocol === IP_PROTOCOL_TCP) tcpFlags = (bytes[13] ?? 0) & 0x3f;
+  } else if (protocol === IP_PROTOCOL_ICMP) {
+    if (bytes.length < 8) return null;
+    icmpType = bytes[0] ?? 0;
+    icmpCode = bytes[1] ?? 0;
   }
+  return { protocol, srcIp: packet.src, dstIp: packet.dst, srcPort, dstPort, icmpType, icmpCode, tcpFlags };
 }
 
 function word(bytes: Uint8Array, offset: number): number {
