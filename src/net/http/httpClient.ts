@@ -5,6 +5,7 @@
  * time), "BadResponse" (not HTTP, cut short, or too large).
  */
 import type { InboundHttpResult } from "../fabricApi.ts";
+import { dottedIp } from "../tcp/segments.ts";
 import type { TcpStack } from "../tcp/stack.ts";
 import { headerValue, type HttpHeaders } from "./message.ts";
 import { HttpResponseParser, type ResponseParseResult } from "./responseParser.ts";
@@ -22,12 +23,8 @@ const DEFAULT_TIMEOUT_MS = 30_000;
 /** Headers about this one connection, not the message: the answer's body is already whole. */
 const HOP_BY_HOP = ["connection", "keep-alive", "transfer-encoding", "proxy-connection"];
 
-function dotted(ip: number): string {
-  return [ip >>> 24, (ip >>> 16) & 255, (ip >>> 8) & 255, ip & 255].join(".");
-}
-
 export function httpClientRequest(stack: TcpStack, target: HttpClientTarget, request: OutgoingRequest): Promise<InboundHttpResult> {
-  const address = `${dotted(target.remoteIp)}:${target.remotePort}`;
+  const address = `${dottedIp(target.remoteIp)}:${target.remotePort}`;
   const timeoutMs = target.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   return new Promise((resolve) => {
     const localPort = stack.freePort(target.localIp, target.remoteIp, target.remotePort);

@@ -25,7 +25,7 @@ export function seqGt(a: number, b: number): boolean {
   return seqDiff(a, b) > 0;
 }
 
-export function seqGe(a: number, b: number): boolean {
+function seqGe(a: number, b: number): boolean {
   return seqDiff(a, b) >= 0;
 }
 
