@@ -5,6 +5,7 @@
  * TypeScript with no DOM: the browser and Node give it their own WorkerHost.
  */
 import type { ExecResult } from "../guest/agentClient.ts";
+import { Ec2Error } from "../shared/errors.ts";
 import type { ImageDescription, LoadOptions } from "../images/imageRepository.ts";
 import type { Persistence } from "../persistence/persistence.ts";
 import type { InstanceStats } from "../worker/api.ts";
@@ -60,6 +61,7 @@ import {
   parseGetInstanceBill,
   parseGetInstanceStats,
   parseGetMetricData,
+  parseInstanceId,
   parseModifyInstanceAttribute,
   parseRebootInstances,
   parseStartInstances,
@@ -71,6 +73,9 @@ import {
   type StopInstancesOptions,
 } from "./requests/instances.ts";
 import type { NetworkResources } from "./vpc/networkResources.ts";
+import type { FlowRecord, InboundHttpRequest, InboundHttpResult } from "../net/fabricApi.ts";
+import type { MetadataOptions } from "../net/topology.ts";
+import { parseInboundHttpRequest, parseModifyInstanceMetadataOptions, type MetadataOptionsRequest } from "./requests/instanceNetwork.ts";
 import { VpcFacade } from "./vpcFacade.ts";
 import { wireModules, type HypervisorEvent, type HypervisorModules, type HypervisorOptions } from "./wiring.ts";
 
@@ -179,7 +184,45 @@ export class Hypervisor extends VpcFacade {
   /** Changes an instance's type (only while stopped) or its termination and shutdown attributes. */
   async modifyInstanceAttribute(instanceId: string, request: ModifyInstanceAttributeRequest): Promise<void> {
     const checked = parseModifyInstanceAttribute(instanceId, request);
-    this.#m.instances.modifyAttribute(checked.instanceId, checked.request);
+    const { groups, ...others } = checked.request;
+    if (groups === undefined) return this.#m.instances.modifyAttribute(checked.instanceId, checked.request);
+    if (Object.values(others).some((value) => value !== undefined)) {
+      throw new Ec2Error(
+        "InvalidParameterCombination",
+        "Change the security groups in a request of their own, as EC2 takes one attribute at a time.",
+      );
+    }
+    const record = this.#m.registry.get(checked.instanceId);
+    this.#m.registry.allow(record, "modifyInstanceAttribute");
+    await this.#m.instanceNetwork.setGroups(record, groups);
+  }
+  /** EC2's ModifyInstanceMetadataOptions: how the metadata service answers the instance, from its next request. */
+  async modifyInstanceMetadataOptions(
+    instanceId: string,
+    request: MetadataOptionsRequest,
+  ): Promise<{ instanceId: string; instanceMetadataOptions: MetadataOptions }> {
+    const checked = parseModifyInstanceMetadataOptions(instanceId, request);
+    const record = this.#m.registry.get(checked.instanceId);
+    this.#m.registry.allow(record, "modifyInstanceAttribute");
+    const options = this.#m.instanceNetwork.setMetadataOptions(record, checked.request);
+    await this.#m.fabric.sync();
+    return { instanceId: checked.instanceId, instanceMetadataOptions: options };
+  }
+  /** The instance's VPC Flow Logs records (ACCEPT and REJECT), oldest first. */
+  async getFlowLog(instanceId: string): Promise<readonly FlowRecord[]> {
+    const eniId = this.#m.registry.get(parseInstanceId(instanceId)).config.networkInterfaceId;
+    return eniId ? this.#m.fabric.flowLog(eniId) : [];
+  }
+  /** The instance's recent traffic as a pcap file (Ethernet) that Wireshark opens. */
+  async exportTraffic(instanceId: string): Promise<Uint8Array> {
+    const record = this.#m.registry.get(parseInstanceId(instanceId));
+    const eniId = record.config.networkInterfaceId;
+    if (!eniId) throw new Ec2Error("UnsupportedOperation", `The instance ${record.instance.instanceId} has no network interface.`);
+    return this.#m.fabric.capture(eniId);
+  }
+  /** The browser (the internet) opening an instance's public address: an HTTP exchange over a TCP connection to the guest. */
+  async requestPublicAddress(request: InboundHttpRequest): Promise<InboundHttpResult> {
+    return this.#m.fabric.httpRequest(parseInboundHttpRequest(request));
   }
   /** The saved state of a hibernated instance, or null when it has none. */
   describeHibernation(instanceId: string): { stateBytes: number } | null {
@@ -288,6 +331,7 @@ export class Hypervisor extends VpcFacade {
     this.#m.registry.close();
     await Promise.all(records.map((record) => this.#m.transitions.releaseWorker(record)));
     await this.#m.network.idle();
+    await this.#m.fabric.shutdown();
     await this.#persistence.close();
   }
 

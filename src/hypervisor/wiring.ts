@@ -25,6 +25,8 @@ import { Sampler } from "./metering/sampler.ts";
 import type { WorkerHost } from "./platform/workerHost.ts";
 import { WorkerPool } from "./platform/workerPool.ts";
 import { NetworkResources } from "./vpc/networkResources.ts";
+import { FabricLink } from "./fabricLink.ts";
+import { InstanceNetwork } from "./instances/network.ts";
 
 export type HypervisorEvent =
   | { readonly type: "instance-changed"; readonly instance: Instance }
@@ -86,18 +88,30 @@ export interface HypervisorModules {
   readonly launch: LaunchContext;
   readonly restore: RestoreContext;
   readonly network: NetworkResources;
+  readonly instanceNetwork: InstanceNetwork;
+  readonly fabric: FabricLink;
 }
 
 export function wireModules(options: HypervisorOptions, hooks: WiringHooks): HypervisorModules {
   const { persistence } = options;
   const fleet = persistence.fleet;
   let saver: InstancePersistence | null = null;
+  let instanceNetwork: InstanceNetwork | null = null;
+  let fabric: FabricLink | null = null;
+  /** Each instance's state when last seen: a change of state may take it on or off the network. */
+  const lastState = new Map<string, string>();
   const registry = new InstanceRegistry({
     changed: (record) => {
       hooks.emit({ type: "instance-changed", instance: record.instance });
       void saver?.save(record);
+      const { instanceId, state } = record.instance;
+      if (lastState.get(instanceId) === state.name) return;
+      lastState.set(instanceId, state.name);
+      void instanceNetwork?.stateChanged(record).catch((error: unknown) => console.warn(`tabcloud: ${instanceId}'s network:`, error));
+      fabric?.changed();
     },
     removed: (record) => {
+      lastState.delete(record.instance.instanceId);
       void fleet.deleteInstance(record.instance.instanceId).catch(() => undefined);
       hooks.emit({ type: "instance-removed", instanceId: record.instance.instanceId });
     },
@@ -105,6 +119,16 @@ export function wireModules(options: HypervisorOptions, hooks: WiringHooks): Hyp
   });
   saver = new InstancePersistence({ fleet, isListed: (record) => registry.has(record) });
   const update = registry.update.bind(registry);
+  const network = new NetworkResources({
+    store: persistence.network,
+    changed: () => {
+      hooks.emit({ type: "network-changed" });
+      instanceNetwork?.refreshAll();
+      fabric?.changed();
+    },
+  });
+  fabric = new FabricLink({ host: options.workerHost, topology: () => network.topology(instanceNetwork?.ports() ?? []) });
+  instanceNetwork = new InstanceNetwork({ network, all: () => registry.all(), update, fabric });
   const storageChanged = () => hooks.emit({ type: "storage-changed" });
   const volumes = new VolumeRegistry(persistence.volumes, fleet);
   const disks = new DiskFlusher({ volumes, update });
@@ -146,6 +170,7 @@ export function wireModules(options: HypervisorOptions, hooks: WiringHooks): Hyp
     },
     imagesChanged: storageChanged,
     dataVolumesInMemory: options.dataVolumesInMemory ?? false,
+    plugNetwork: (record) => instanceNetwork?.plug(record) ?? Promise.resolve(null),
   });
   const ebs = new EbsActions({
     volumes,
@@ -189,9 +214,12 @@ export function wireModules(options: HypervisorOptions, hooks: WiringHooks): Hyp
       volumes,
       describeImages: () => images.describeImages(),
       instanceLimit: options.instanceLimit ?? 8,
+      network: instanceNetwork,
     },
     restore: { fleet, registry, persistence: saver, capacity, builder, transitions },
-    network: new NetworkResources({ store: persistence.network, changed: () => hooks.emit({ type: "network-changed" }) }),
+    network,
+    instanceNetwork,
+    fabric,
   };
 }
 

@@ -14,6 +14,7 @@ export type ErrorCode =
   | "InsufficientInstanceCapacity"
   | "InstanceLimitExceeded"
   | "UnsupportedOperation"
+  | "VPCIdNotSpecified"
   | "OperationNotPermitted"
   | "ImageIntegrityError"
   | "ImageDownloadError"

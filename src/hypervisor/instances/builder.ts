@@ -8,7 +8,7 @@ import type { ImageRepository, LoadOptions } from "../../images/imageRepository.
 import type { ImageFileRole } from "../../images/manifest.ts";
 import type { FleetStore } from "../../persistence/fleetStore.ts";
 import { Ec2Error, toCloudError, unwrap } from "../../shared/errors.ts";
-import type { BootSpec, ChannelPort, InstanceChannelMessage, VolumeSpec } from "../../worker/api.ts";
+import type { BootSpec, ChannelPort, InstanceChannelMessage, NetworkSpec, VolumeSpec } from "../../worker/api.ts";
 import type { DiskFlusher } from "../ebs/diskFlush.ts";
 import { DATA_DEVICE, type VolumeRegistry } from "../ebs/volumes.ts";
 import type { WorkerPool } from "../platform/workerPool.ts";
@@ -39,6 +39,8 @@ export interface BuilderContext {
   imagesChanged(): void;
   /** Data volumes as plain in-memory disks whose writes are not kept (the volume-io benchmark's yardstick). */
   readonly dataVolumesInMemory: boolean;
+  /** Puts the instance on its network: its port on the fabric for the NIC, or null when it has no interface. */
+  plugNetwork(record: InstanceRecord): Promise<NetworkSpec | null>;
 }
 
 interface BootDisks {
@@ -61,14 +63,20 @@ export class InstanceBuilder {
     const runtime = record.runtime;
     const current = () => runtime.generation === generation;
     let disks: BootDisks;
+    let network: NetworkSpec | null = null;
     try {
       disks = await this.#bootDisks(record, (progress) => current() && registry.update(record, { launchProgress: progress }));
+      // A state saved before NICs were plugged resumes on the unplugged NIC it had (see savedState.ts).
+      if (current() && runtime.hibernation?.devices.nic.type !== "ne2k") network = await this.#ctx.plugNetwork(record);
     } catch (error) {
       if (!current()) return;
       registry.update(record, { launchProgress: null });
       return transitions.failBoot(record, toCloudError(error, "InstanceBootFailure"));
     }
-    if (!current()) return;
+    if (!current()) {
+      network?.port.close();
+      return;
+    }
     if (record.instance.launchProgress) registry.update(record, { launchProgress: null });
 
     const worker = this.#ctx.workers.take(instanceId);
@@ -84,11 +92,12 @@ export class InstanceBuilder {
     const port = channel.port1 as unknown as HostChannelPort;
     runtime.channel = port;
     port.onmessage = (event) => this.#onChannelMessage(record, event.data);
-    const spec = this.#bootSpec(record, disks, channel.port2 as unknown as ChannelPort);
+    const spec = this.#bootSpec(record, disks, channel.port2 as unknown as ChannelPort, network);
     const resuming = runtime.hibernation !== null;
     let booted;
     try {
-      booted = await worker.api.boot(transfer(spec, [channel.port2]));
+      const ports = network ? [channel.port2, network.port as unknown as MessagePort] : [channel.port2];
+      booted = await worker.api.boot(transfer(spec, ports));
     } catch (error) {
       booted = { ok: false as const, error: toCloudError(error, "InstanceBootFailure") };
     }
@@ -129,7 +138,7 @@ export class InstanceBuilder {
     await this.boot(record, generation);
   }
 
-  #bootSpec(record: InstanceRecord, disks: BootDisks, channel: ChannelPort): BootSpec {
+  #bootSpec(record: InstanceRecord, disks: BootDisks, channel: ChannelPort, network: NetworkSpec | null): BootSpec {
     const { instanceId } = record.instance;
     const { image } = record.config;
     const files = disks.boot;
@@ -149,6 +158,7 @@ export class InstanceBuilder {
       },
       ...(disks.data ? { dataVolume: disks.data } : {}),
       channel,
+      ...(network ? { network } : {}),
       ...(hibernation ? { hibernation: hibernation.state, hibernationDevices: hibernation.devices } : {}),
     };
   }

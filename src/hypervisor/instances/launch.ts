@@ -10,7 +10,9 @@ import { CreditAccount } from "../capacity/cpuCredits.ts";
 import { ROOT_DEVICE, type VolumeRegistry } from "../ebs/volumes.ts";
 import { InstanceMeter } from "../metering/meter.ts";
 import type { InstanceBuilder } from "./builder.ts";
-import { instanceState, NO_NETWORK, type Instance } from "./instance.ts";
+import type { NetworkInterface } from "../vpc/describe.ts";
+import { instanceState, type Instance } from "./instance.ts";
+import { networkingOf, type InstanceNetwork } from "./network.ts";
 import { launchSpec, type LaunchSpec } from "./launchSpec.ts";
 import { newRuntime, type InstanceRecord } from "./record.ts";
 import type { InstanceRegistry } from "./registry.ts";
@@ -23,6 +25,7 @@ export interface LaunchContext {
   describeImages(): Promise<ImageDescription[]>;
   /** Most instances that may exist at once, terminated ones excluded (EC2's InstanceLimitExceeded). */
   readonly instanceLimit: number;
+  readonly network: InstanceNetwork;
 }
 
 export async function runInstances(ctx: LaunchContext, request: unknown): Promise<Instance[]> {
@@ -40,9 +43,20 @@ export async function runInstances(ctx: LaunchContext, request: unknown): Promis
 
   const launchTime = new Date().toISOString();
   const rootSnapshotId = images.find((candidate) => candidate.imageId === spec.image.imageId)?.rootSnapshotId ?? null;
+  const instanceIds = Array.from({ length: spec.count }, () => ctx.registry.freshId());
+  // Every interface first: a subnet, group or address that does not fit refuses the whole launch.
+  const interfaces = await ctx.network.createInterfaces(spec.network, instanceIds);
   const launched: Instance[] = [];
-  for (let i = 0; i < spec.count; i++) {
-    const record = await newInstance(ctx, spec, launchTime, rootSnapshotId);
+  for (const [i, instanceId] of instanceIds.entries()) {
+    const eni = interfaces[i];
+    if (!eni) break;
+    let record: InstanceRecord;
+    try {
+      record = await newInstance(ctx, spec, { instanceId, launchTime, rootSnapshotId, eni });
+    } catch (error) {
+      await ctx.network.discard(interfaces.slice(i));
+      throw error;
+    }
     ctx.registry.add(record);
     ctx.registry.update(record, {});
     launched.push(record.instance);
@@ -51,14 +65,19 @@ export async function runInstances(ctx: LaunchContext, request: unknown): Promis
   return launched;
 }
 
+interface NewInstance {
+  readonly instanceId: string;
+  readonly launchTime: string;
+  readonly rootSnapshotId: string | null;
+  readonly eni: NetworkInterface;
+}
+
 async function newInstance(
   ctx: LaunchContext,
   spec: LaunchSpec,
-  launchTime: string,
-  rootSnapshotId: string | null,
+  { instanceId, launchTime, rootSnapshotId, eni }: NewInstance,
 ): Promise<InstanceRecord> {
   const { image, type } = spec;
-  const instanceId = ctx.registry.freshId();
   // The root volume: the image's disk (and, for an image made here, its snapshot's blocks), deleted on termination.
   const rootVolume =
     image.rootDeviceType === "ebs"
@@ -88,7 +107,7 @@ async function newInstance(
     hibernationOptions: { configured: spec.hibernationConfigured },
     hibernated: false,
     launchProgress: null,
-    ...NO_NETWORK,
+    ...networkingOf(eni, spec.network.metadataOptions),
   };
   return {
     instance,
@@ -97,7 +116,8 @@ async function newInstance(
       rootVolumeId: rootVolume?.volumeId ?? null,
       userData: spec.userData,
       launchUserData: spec.userData,
-      networkInterfaceId: null,
+      networkInterfaceId: eni.networkInterfaceId,
+      associatePublicIpAddress: eni.association !== undefined,
       hasRun: false,
       terminalSize: spec.terminalSize,
       meter: new InstanceMeter(rootVolume ? image.rootVolumeSizeBytes : 0, Date.now()),

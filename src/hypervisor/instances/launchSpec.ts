@@ -9,7 +9,8 @@ import type { ImageManifest } from "../../images/manifest.ts";
 import { Ec2Error } from "../../shared/errors.ts";
 import type { CreditMode } from "../capacity/cpuCredits.ts";
 import { parseRunInstances } from "../requests/instances.ts";
-import type { Tag } from "./instance.ts";
+import type { MetadataOptions } from "../../net/topology.ts";
+import { DEFAULT_METADATA_OPTIONS, type Tag } from "./instance.ts";
 import { DEFAULT_INSTANCE_TYPE, findInstanceType, type InstanceType } from "./instanceTypes.ts";
 import { DEFAULT_TERMINAL_SIZE, type TerminalSize } from "./kernelCommandLine.ts";
 
@@ -29,6 +30,16 @@ export interface LaunchSpec {
   readonly hibernationConfigured: boolean;
   /** Check everything, launch nothing (EC2's DryRun). */
   readonly dryRun: boolean;
+  readonly network: LaunchNetwork;
+}
+
+/** Where the instance's interface goes; the network module checks and fills in the defaults. */
+export interface LaunchNetwork {
+  readonly subnetId: string | null;
+  readonly securityGroupIds: readonly string[];
+  readonly privateIpAddress: string | null;
+  readonly associatePublicIpAddress: boolean | null;
+  readonly metadataOptions: MetadataOptions;
 }
 
 /**
@@ -54,6 +65,12 @@ export function launchSpec(request: unknown, images: readonly ImageManifest[]): 
       `The image ${image.name} needs at least ${image.minMemoryMib} MiB; ${type.name} has ${type.memoryMib} MiB.`,
     );
   }
+  if (valid.privateIpAddress !== undefined && (valid.count ?? 1) > 1) {
+    throw new Ec2Error(
+      "InvalidParameterCombination",
+      "A private IP address can be given only when launching one instance: two instances cannot share an address.",
+    );
+  }
   const hibernationConfigured = valid.hibernationOptions?.configured ?? false;
   if (hibernationConfigured && image.rootDeviceType === "instance-store") {
     throw new Ec2Error(
@@ -73,5 +90,12 @@ export function launchSpec(request: unknown, images: readonly ImageManifest[]): 
     instanceInitiatedShutdownBehavior: valid.instanceInitiatedShutdownBehavior ?? "stop",
     hibernationConfigured,
     dryRun: valid.dryRun ?? false,
+    network: {
+      subnetId: valid.subnetId ?? null,
+      securityGroupIds: valid.securityGroupIds ?? [],
+      privateIpAddress: valid.privateIpAddress ?? null,
+      associatePublicIpAddress: valid.associatePublicIpAddress ?? null,
+      metadataOptions: { ...DEFAULT_METADATA_OPTIONS, ...valid.metadataOptions },
+    },
   };
 }

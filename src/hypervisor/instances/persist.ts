@@ -102,6 +102,7 @@ const StoredRecordSchema = v.object({
   /** The user data given at launch, which the metadata service serves for the instance's life. */
   launchUserData: v.optional(v.nullable(v.string()), null),
   networkInterfaceId: v.optional(v.nullable(v.string()), null),
+  associatePublicIpAddress: v.optional(v.boolean(), false),
   hasRun: v.boolean(),
   terminalSize: v.object({ rows: v.pipe(v.number(), v.integer()), cols: v.pipe(v.number(), v.integer()) }),
   meter: MeterStateSchema,
@@ -126,6 +127,7 @@ export function toStored(record: InstanceRecord, savedAtMs: number): StoredInsta
     userData: config.userData,
     launchUserData: config.launchUserData,
     networkInterfaceId: config.networkInterfaceId,
+    associatePublicIpAddress: config.associatePublicIpAddress,
     hasRun: config.hasRun,
     terminalSize: config.terminalSize,
     meter: config.meter.toState() as StoredRecord["meter"],
@@ -161,6 +163,7 @@ export function readBack(kept: StoredInstance): ReadBack {
       userData: stored.userData,
       launchUserData: stored.launchUserData,
       networkInterfaceId: stored.networkInterfaceId,
+      associatePublicIpAddress: stored.associatePublicIpAddress,
       hasRun: stored.hasRun,
       terminalSize: stored.terminalSize,
       meter: InstanceMeter.fromState(stored.meter as MeterState),

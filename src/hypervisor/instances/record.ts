@@ -32,6 +32,8 @@ export interface InstanceConfig {
   readonly launchUserData: string | null;
   /** Its primary network interface, deleted with it; null for an instance launched before instances had a network. */
   readonly networkInterfaceId: string | null;
+  /** Its launch asked for a public address (or its subnet gives one): it gets one at each start in a public subnet. */
+  readonly associatePublicIpAddress: boolean;
   /** Set once the instance first ran: a failed start then leaves it stopped, not terminated. */
   hasRun: boolean;
   terminalSize: TerminalSize;

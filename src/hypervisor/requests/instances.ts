@@ -25,8 +25,9 @@ import {
   type ShutdownBehavior,
 } from "./common.ts";
 import { checkWithCode, parse, type RequestSchema } from "./parse.ts";
+import { GroupIdsSchema, RUN_INSTANCES_NETWORK_FIELDS, type RunInstancesNetworkRequest } from "./instanceNetwork.ts";
 
-export interface RunInstancesRequest {
+export interface RunInstancesRequest extends RunInstancesNetworkRequest {
   /** Defaults to the first image of the catalog. */
   readonly imageId?: string;
   readonly instanceType?: string;
@@ -69,6 +70,8 @@ export interface ModifyInstanceAttributeRequest {
   readonly instanceType?: string;
   readonly disableApiTermination?: boolean;
   readonly instanceInitiatedShutdownBehavior?: ShutdownBehavior;
+  /** Replaces its security groups (EC2's Groups attribute), while it runs or not. */
+  readonly groups?: readonly string[];
 }
 
 /** EC2's limit on user data. */
@@ -107,6 +110,7 @@ const RunInstancesSchema = requestObject<RunInstancesRequest>({
   userData: v.optional(UserDataSchema),
   hibernationOptions: v.optional(HibernationOptionsSchema),
   dryRun: v.optional(FlagSchema),
+  ...RUN_INSTANCES_NETWORK_FIELDS,
 });
 
 /** A launch request with EC2's shapes and limits; `runInstances()` and `runInstances({})` launch the default. */
@@ -180,7 +184,7 @@ export function parseStopInstances(
   };
 }
 
-const MODIFIABLE_ATTRIBUTES = "instanceType, disableApiTermination or instanceInitiatedShutdownBehavior";
+const MODIFIABLE_ATTRIBUTES = "instanceType, disableApiTermination, instanceInitiatedShutdownBehavior or groups";
 
 /** The same field schemas as RunInstances: an attribute is checked the same way at launch and later. */
 const ModifyInstanceAttributeSchema: RequestSchema<ModifyInstanceAttributeRequest> = v.pipe(
@@ -188,6 +192,7 @@ const ModifyInstanceAttributeSchema: RequestSchema<ModifyInstanceAttributeReques
     instanceType: v.optional(InstanceTypeNameSchema),
     disableApiTermination: v.optional(FlagSchema),
     instanceInitiatedShutdownBehavior: v.optional(ShutdownBehaviorSchema),
+    groups: v.optional(v.pipe(GroupIdsSchema, v.minLength(1, "An instance keeps at least one security group."))),
   }),
   checkWithCode(
     "MissingParameter",

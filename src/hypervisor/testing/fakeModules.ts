@@ -42,6 +42,7 @@ export async function fakeModules(): Promise<FakeModules> {
   );
   await modules.capacity.load();
   await modules.volumes.load();
+  await modules.network.load();
   return {
     modules,
     host,
@@ -59,6 +60,8 @@ export async function fakeModules(): Promise<FakeModules> {
       await Promise.all(records.map((record) => record.runtime.saving));
       modules.saver.close();
       await Promise.all(records.map((record) => modules.transitions.releaseWorker(record)));
+      await modules.network.idle();
+      await modules.fabric.shutdown();
       await persistence.close();
     },
   };

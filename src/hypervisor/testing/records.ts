@@ -55,6 +55,7 @@ export function testRecord(changes: Partial<Instance> = {}, config: Partial<Inst
       userData: null,
       launchUserData: null,
       networkInterfaceId: null,
+      associatePublicIpAddress: false,
       hasRun: true,
       terminalSize: DEFAULT_TERMINAL_SIZE,
       meter: new InstanceMeter(instance.rootDeviceType === "ebs" ? TEST_ROOT_VOLUME_BYTES : 0, 0),
