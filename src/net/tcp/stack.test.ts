@@ -111,6 +111,21 @@ describe("TCP endpoint", () => {
     60_000,
   );
 
+  it("carries data across the wrap of 32-bit sequence numbers, both ways", () => {
+    const link = new TcpLink({ initialSequence: () => 0xffff_f000, faults: { drop: 0.02, duplicate: 0, reorder: 0.02 } });
+    const { client, server, serverRecorder } = pair(link);
+    const clientRecorder = record(client);
+    const upload = pattern(50_000, 5);
+    client.write(upload);
+    client.end();
+    expect(link.runUntil(() => server() !== null)).toBe(true);
+    server()?.write(upload);
+    server()?.end();
+    expect(link.runUntil(() => clientRecorder.closed && serverRecorder()?.closed === true)).toBe(true);
+    expect(sha256(serverRecorder()?.bytes())).toBe(sha256(upload));
+    expect(sha256(clientRecorder.bytes())).toBe(sha256(upload));
+  });
+
   it("answers a SYN to a port nobody listens on with RST: the connection is refused", () => {
     const link = new TcpLink();
     const opened = link.a.connect(A, 40_000, B, 81);

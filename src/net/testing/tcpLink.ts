@@ -64,7 +64,7 @@ export class TcpLink {
     this.faults = options.faults ?? NO_FAULTS;
     this.#latencyMs = options.latencyMs ?? 1;
     const sequence = seededRandom((options.seed ?? 1) + 7);
-    const initialSequence = (): number => Math.floor(sequence() * 2 ** 32);
+    const initialSequence = options.initialSequence ?? ((): number => Math.floor(sequence() * 2 ** 32));
     this.a = new TcpStack({
       scheduler: this.scheduler,
       initialSequence,
