@@ -40,6 +40,30 @@ describe("the fabric's worker", () => {
     await worker.forget("eni-a");
   });
 
+  it("forwards a guest's frame to another port's channel, also when it arrives as a view into a larger buffer", async () => {
+    const worker = new FabricWorker(realScheduler);
+    await worker.configure(topology([PORTS.a, PORTS.b]));
+    const a = plug(worker, "eni-a");
+    const b = plug(worker, "eni-b");
+    await Promise.all([a.connected, b.connected]);
+    const guest = new FakeGuest(new Fabric({ scheduler: realScheduler }), PORTS.a);
+    const bMac = Uint8Array.of(2, 0, 0, 0, 0, 0x0b);
+    const first = guest.ping(bMac, "172.31.0.11", 1);
+    const second = guest.ping(bMac, "172.31.0.11", 2);
+    // Two frames sharing one buffer: the fabric must not hand b the other one's bytes, nor fail to transfer.
+    const shared = new Uint8Array(first.length + second.length);
+    shared.set(first, 0);
+    shared.set(second, first.length);
+    const heard = b.next();
+    a.port.postMessage({ type: "frames", frames: [shared.subarray(0, first.length), shared.subarray(first.length)] } satisfies FrameBatch);
+    await heard;
+    const delivered = b.batches.flatMap((batch) => batch.frames);
+    expect(delivered.map((frame) => frame.length)).toEqual([first.length, second.length]);
+    expect(delivered[1]).toEqual(second);
+    a.port.close();
+    b.port.close();
+  });
+
   it("counts a message that is not a frame batch instead of throwing", async () => {
     const worker = new FabricWorker(realScheduler);
     await worker.configure(topology([PORTS.a]));
