@@ -89,7 +89,7 @@ describe("a stored instance record", () => {
         vpcId: "vpc-0123456789abcdef0",
         subnetId: "subnet-0123456789abcdef0",
         privateIpAddress: "172.31.0.4",
-        privateDnsName: "ip-172-31-0-4.us-east-1.compute.internal",
+        privateDnsName: "ip-172-31-0-4.ec2.internal",
       },
       { userData: "echo hi", launchUserData: "echo hi", networkInterfaceId: "eni-0123456789abcdef0" },
     );
@@ -101,7 +101,7 @@ describe("a stored instance record", () => {
       "vpc-0123456789abcdef0",
       "subnet-0123456789abcdef0",
       "172.31.0.4",
-      "ip-172-31-0-4.us-east-1.compute.internal",
+      "ip-172-31-0-4.ec2.internal",
     ]);
     expect([placement, publicIpAddress, publicDnsName]).toEqual([{ availabilityZone: null }, null, ""]);
     const { launchUserData, networkInterfaceId, associatePublicIpAddress: _, ...v3 } = stored;

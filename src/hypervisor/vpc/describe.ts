@@ -17,6 +17,7 @@ import type {
   VpcRecord,
 } from "./model.ts";
 import { ipPermissionsOf, type IpPermission } from "./permissions.ts";
+import { privateDomainName } from "../../net/packets/dhcp.ts";
 import { REGION } from "./zones.ts";
 
 export interface Vpc {
@@ -112,9 +113,9 @@ export interface NetworkInterface {
   readonly attachment?: { readonly instanceId: string; readonly deviceIndex: 0; readonly status: "attached" };
 }
 
-/** An instance's private DNS name, "ip-172-31-0-10.us-east-1.compute.internal". */
+/** An instance's private DNS name: "ip-172-31-0-10.ec2.internal" in us-east-1, as on AWS (the fabric's DHCP and DNS say the same). */
 function privateDnsName(privateIpAddress: string): string {
-  return `ip-${privateIpAddress.replaceAll(".", "-")}.${REGION}.compute.internal`;
+  return `ip-${privateIpAddress.replaceAll(".", "-")}.${privateDomainName(REGION)}`;
 }
 
 export function describeVpc(vpc: VpcRecord): Vpc {

@@ -63,7 +63,7 @@ describe("network interfaces", () => {
     expect(withPublic.association?.publicIp).toMatch(/^(3|18|34|35|44|52|54)\.\d+\.\d+\.\d+$/);
     const [defaults] = network.describeSecurityGroups({ filters: [{ name: "vpc-id", values: [vpcId] }] });
     expect(plain.groups).toEqual([{ groupId: defaults?.groupId, groupName: "default" }]);
-    expect(plain.privateDnsName).toBe(`ip-${plain.privateIpAddress.replaceAll(".", "-")}.us-east-1.compute.internal`);
+    expect(plain.privateDnsName).toBe(`ip-${plain.privateIpAddress.replaceAll(".", "-")}.ec2.internal`);
   });
 
   it("take only groups of their own VPC, at most five", async () => {

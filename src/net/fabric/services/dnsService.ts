@@ -24,7 +24,9 @@ export function answerDnsQuery(port: PortView, region: string, query: Uint8Array
         records: type === DNS_TYPE_PTR ? [{ type: DNS_TYPE_PTR, name: `${privateHostName(reverse)}.${domain}` }] : [],
       };
     }
-    const address = name.endsWith(`.${domain}`) ? addressOfHostName(name.slice(0, -domain.length - 1)) : null;
+    // us-east-1's names answer under the other regions' form too, as Route 53 Resolver does.
+    const suffix = [domain, `${region}.compute.internal`].find((candidate) => name.endsWith(`.${candidate}`));
+    const address = suffix ? addressOfHostName(name.slice(0, -suffix.length - 1)) : null;
     if (address === null || !port.vpc.portsByIp.has(address)) return NXDOMAIN;
     return { kind: "records", records: type === DNS_TYPE_A ? [{ type: DNS_TYPE_A, address }] : [] };
   });
