@@ -56,6 +56,8 @@ export class TcpLink {
       readonly seed?: number;
       readonly faults?: LinkFaults;
       readonly latencyMs?: number;
+      /** Both ends' initial sequence numbers; seeded random ones unless given. */
+      readonly initialSequence?: () => number;
       readonly tuningA?: Partial<TcpTuning>;
       readonly tuningB?: Partial<TcpTuning>;
     } = {},
