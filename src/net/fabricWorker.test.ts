@@ -40,28 +40,26 @@ describe("the fabric's worker", () => {
     await worker.forget("eni-a");
   });
 
-  it("forwards a guest's frame to another port's channel, also when it arrives as a view into a larger buffer", async () => {
+  it("forwards frames that arrive as views into one buffer to two ports, each whole and transferred", async () => {
     const worker = new FabricWorker(realScheduler);
-    await worker.configure(topology([PORTS.a, PORTS.b]));
+    await worker.configure(topology([PORTS.a, PORTS.b, PORTS.d]));
     const a = plug(worker, "eni-a");
     const b = plug(worker, "eni-b");
-    await Promise.all([a.connected, b.connected]);
+    const d = plug(worker, "eni-d");
+    await Promise.all([a.connected, b.connected, d.connected]);
     const guest = new FakeGuest(new Fabric({ scheduler: realScheduler }), PORTS.a);
-    const bMac = Uint8Array.of(2, 0, 0, 0, 0, 0x0b);
-    const first = guest.ping(bMac, "172.31.0.11", 1);
-    const second = guest.ping(bMac, "172.31.0.11", 2);
-    // Two frames sharing one buffer: the fabric must not hand b the other one's bytes, nor fail to transfer.
-    const shared = new Uint8Array(first.length + second.length);
-    shared.set(first, 0);
-    shared.set(second, first.length);
-    const heard = b.next();
-    a.port.postMessage({ type: "frames", frames: [shared.subarray(0, first.length), shared.subarray(first.length)] } satisfies FrameBatch);
+    const toB = guest.ping(Uint8Array.of(2, 0, 0, 0, 0, 0x0b), "172.31.0.11", 1);
+    const toD = guest.ping(Uint8Array.of(2, 0, 0, 0, 0, 0x0d), "172.31.0.13", 2);
+    // Transferring the shared buffer to b must not take d's frame along.
+    const shared = new Uint8Array(toB.length + toD.length);
+    shared.set(toB, 0);
+    shared.set(toD, toB.length);
+    const heard = Promise.all([b.next(), d.next()]);
+    a.port.postMessage({ type: "frames", frames: [shared.subarray(0, toB.length), shared.subarray(toB.length)] } satisfies FrameBatch);
     await heard;
-    const delivered = b.batches.flatMap((batch) => batch.frames);
-    expect(delivered.map((frame) => frame.length)).toEqual([first.length, second.length]);
-    expect(delivered[1]).toEqual(second);
-    a.port.close();
-    b.port.close();
+    expect(b.batches.flatMap((batch) => batch.frames)).toEqual([toB]);
+    expect(d.batches.flatMap((batch) => batch.frames)).toEqual([toD]);
+    for (const channel of [a, b, d]) channel.port.close();
   });
 
   it("counts a message that is not a frame batch instead of throwing", async () => {

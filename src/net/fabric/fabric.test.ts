@@ -45,6 +45,17 @@ describe("an interface's life", () => {
     expect(fabric.flowLog("eni-b")).toEqual([]);
   });
 
+  it("still delivers to the other ports when one port's channel throws", () => {
+    const { fabric, guests, turn } = fabricWith(["a", "b", "d"]);
+    fabric.connect("eni-b", () => {
+      throw new Error("the channel is closed");
+    });
+    guests.a.send(guests.a.ping(guests.b.mac, "172.31.0.11", 1), guests.a.ping(guests.d.mac, "172.31.0.13", 2));
+    turn();
+    expect(guests.d.echoes().map((echo) => echo.sequence)).toEqual([2]);
+    expect(fabric.counters()).toMatchObject({ framesOut: 1, dropped: { noRoute: 1 } });
+  });
+
   it("counts every frame in and every frame delivered", () => {
     const { fabric, guests, turn } = fabricWith(["a", "b"]);
     guests.a.send(guests.a.ping(guests.b.mac, "172.31.0.11", 1), guests.a.arpFor("172.31.0.1"), new Uint8Array(3));

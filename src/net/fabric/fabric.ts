@@ -179,8 +179,13 @@ export class Fabric {
     for (const link of this.#links.values()) {
       if (link.outbox.length === 0 || !link.deliver) continue;
       const frames = link.outbox.takeAll();
-      this.#counters.framesOut += frames.length;
-      link.deliver(frames);
+      try {
+        link.deliver(frames);
+        this.#counters.framesOut += frames.length;
+      } catch {
+        // A channel that cannot take a batch (closed under us) loses it; the other ports still get theirs.
+        for (let i = 0; i < frames.length; i++) this.#counters.drop("noRoute");
+      }
     }
     for (const link of this.#links.values()) {
       if (link.inbox.length > 0 || link.outbox.length > 0) return this.#requestTurn();
