@@ -6,6 +6,7 @@ import App from "./ui/App.svelte";
 import OtherTabNotice from "./ui/OtherTabNotice.svelte";
 import StorageNotice from "./ui/StorageNotice.svelte";
 import { takeFleetLock, waitForFleetLock } from "./app/fleetLock.ts";
+import { relayPublicAddresses } from "./app/publicAddressRelay.ts";
 import { createBrowserHypervisor } from "./hypervisor/browser.ts";
 import { LabProgressBook } from "./labs/progress.ts";
 import { openPersistence } from "./persistence/persistence.ts";
@@ -45,7 +46,12 @@ async function startConsole(target: HTMLElement): Promise<void> {
   }
   fleet = new Fleet(hypervisor);
   const labProgress = new LabProgressBook(persistence.labProgress);
-  window.addEventListener("pagehide", () => void hypervisor.shutdownAll());
+  // The instances' public addresses are answered from this tab, the one that runs them.
+  const stopRelay = relayPublicAddresses((request) => hypervisor.requestPublicAddress(request));
+  window.addEventListener("pagehide", () => {
+    stopRelay();
+    void hypervisor.shutdownAll();
+  });
   app = mount(App, { target, props: { fleet, labProgress } });
 }
 

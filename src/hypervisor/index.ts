@@ -73,3 +73,4 @@ export type {
   DescribeSecurityGroupsRequest,
   RevokeSecurityGroupRequest,
 } from "./requests/securityGroups.ts";
+export { publicRouteUrl } from "../net/publicRoute.ts";
