@@ -46,6 +46,8 @@ export class TcpConnection extends Emitter<TcpConnectionEvents> {
   readonly #iss: number;
   #sndUna: number;
   #sndNxt: number;
+  /** The highest sequence number sent so far: below it, a segment is a retransmission and is not timed (Karn). */
+  #sndMax: number;
   #sndWnd = 0;
   #sndWl1 = 0;
   #sndWl2 = 0;
@@ -81,6 +83,7 @@ export class TcpConnection extends Emitter<TcpConnectionEvents> {
     this.#iss = iss >>> 0;
     this.#sndUna = this.#iss;
     this.#sndNxt = seqAdd(this.#iss, 1);
+    this.#sndMax = this.#sndNxt;
     this.#state = state;
     this.#rto = new RetransmitTimeout(host.tuning);
     this.#timer = new TimerSlot(host.scheduler);
@@ -252,14 +255,15 @@ export class TcpConnection extends Emitter<TcpConnectionEvents> {
     this.#pump();
   }
 
-  /** RFC 9293's acceptability test against our receive window. */
   /** Takes the segment's ACK and window; false when it acknowledges what we never sent. */
   #processAck(segment: TcpSegment): boolean {
     const { ack } = segment;
-    if (seqGt(ack, this.#sndNxt)) {
+    // Up to SND.MAX, not SND.NXT: after going back, the peer still acknowledges what it had before.
+    if (seqGt(ack, this.#sndMax)) {
       this.#ackNeeded = true;
       return false;
     }
+    if (seqGt(ack, this.#sndNxt)) this.#sndNxt = ack;
     if (seqGt(ack, this.#sndUna)) {
       let units = seqDiff(ack, this.#sndUna);
       if (!this.#synAcked) {
@@ -365,14 +369,19 @@ export class TcpConnection extends Emitter<TcpConnectionEvents> {
         const fin = last && this.#finQueued;
         if (fin) this.#finSending();
         this.#send({ ack: true, psh: last, fin }, this.#sndNxt, this.#sendQueue.peek(inFlight, size));
+        const fresh = !seqLt(this.#sndNxt, this.#sndMax);
         this.#sndNxt = seqAdd(this.#sndNxt, size + (fin ? 1 : 0));
-        this.#rto.time(this.#sndNxt, this.#host.scheduler.now());
+        if (fresh) {
+          this.#rto.time(this.#sndNxt, this.#host.scheduler.now());
+          this.#sndMax = this.#sndNxt;
+        }
         continue;
       }
       if (unsent === 0 && this.#finQueued && !this.#finAcked) {
         this.#finSending();
         this.#send({ ack: true, fin: true }, this.#sndNxt);
         this.#sndNxt = seqAdd(this.#sndNxt, 1);
+        if (seqGt(this.#sndNxt, this.#sndMax)) this.#sndMax = this.#sndNxt;
       }
       break;
     }
@@ -409,6 +418,7 @@ export class TcpConnection extends Emitter<TcpConnectionEvents> {
     if (this.#sndNxt === this.#sndUna && this.#sendQueue.length > 0 && this.#sndWnd === 0) {
       this.#send({ ack: true }, this.#sndUna, this.#sendQueue.peek(0, 1));
       this.#sndNxt = seqAdd(this.#sndUna, 1);
+      if (seqGt(this.#sndNxt, this.#sndMax)) this.#sndMax = this.#sndNxt;
       this.#armRetransmit(true);
       return;
     }
