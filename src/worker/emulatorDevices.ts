@@ -35,7 +35,7 @@ export function macBytes(macAddress: string): Uint8Array {
   return Uint8Array.from(macAddress.split(":"), (byte) => Number.parseInt(byte, 16));
 }
 
-export function sameDevices(a: EmulatorDevices, b: EmulatorDevices): boolean {
+function sameDevices(a: EmulatorDevices, b: EmulatorDevices): boolean {
   return describeNic(a.nic) === describeNic(b.nic);
 }
 

@@ -4,5 +4,5 @@ import { workerData } from "node:worker_threads";
 import { register } from "tsx/esm/api";
 
 register();
-const entry = typeof workerData?.entry === "string" ? workerData.entry : "./nodeEntry.ts";
-await import(new URL(entry, import.meta.url).href);
+if (typeof workerData?.entry === "string") await import(workerData.entry);
+else await import("./nodeEntry.ts");

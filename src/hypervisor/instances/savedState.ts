@@ -18,7 +18,7 @@ export interface SavedState {
 }
 
 /** Version 1: the NIC (type; MTU and MAC for virtio-net). */
-export const DEVICES_RECORD_VERSION = 1;
+const DEVICES_RECORD_VERSION = 1;
 
 const DevicesRecordSchema = v.object({
   version: v.literal(DEVICES_RECORD_VERSION),
