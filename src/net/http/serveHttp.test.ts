@@ -99,6 +99,18 @@ describe("serveHttp", () => {
     expect(client.connection.state).toBe("CLOSE_WAIT");
   });
 
+  it("answers 413 to a body over the server's own limit", async () => {
+    const link = new TcpLink();
+    serveHttp(link.b, SERVER, 80, () => ({ response: { status: 200, headers: [], body: new Uint8Array(0) } }), { maxBodyBytes: 1024 });
+    const client = rawClient(link);
+    link.scheduler.advance(5);
+    client.connection.write(encode("PUT /latest/api/token HTTP/1.1\r\nContent-Length: 1025\r\n\r\n"));
+    link.scheduler.advance(2);
+    await flush();
+    link.scheduler.advance(2);
+    expect(client.received()).toMatch(/^HTTP\/1\.1 413 Content Too Large\r\n/);
+  });
+
   it("answers 500 when the handler throws", async () => {
     const link = new TcpLink();
     serveHttp(link.b, SERVER, 80, () => {

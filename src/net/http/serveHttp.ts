@@ -29,6 +29,8 @@ export type HttpHandler = (request: HttpRequest, peer: HttpPeer) => HttpServerRe
 export interface ServeOptions {
   /** A connection with no request for this long is closed, so idle keep-alive connections do not pile up. */
   readonly idleTimeoutMs?: number;
+  /** The largest request body read (16 MiB unless smaller: the metadata service needs none); a larger one is answered 413. */
+  readonly maxBodyBytes?: number;
 }
 
 const DEFAULT_IDLE_TIMEOUT_MS = 60_000;
@@ -36,22 +38,22 @@ const DEFAULT_IDLE_TIMEOUT_MS = 60_000;
 const MAX_QUEUED_REQUESTS = 16;
 
 export function serveHttp(stack: TcpStack, ip: number, port: number, handler: HttpHandler, options: ServeOptions = {}): ListenResult {
-  const idleTimeoutMs = options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS;
-  return stack.listen(ip, port, (connection) => serveConnection(stack, connection, handler, idleTimeoutMs));
+  return stack.listen(ip, port, (connection) => serveConnection(stack, connection, handler, options));
 }
 
 function plainText(status: number, text: string): HttpResponse {
   return { status, headers: [["Content-Type", "text/plain"]], body: new TextEncoder().encode(text) };
 }
 
-function serveConnection(stack: TcpStack, connection: TcpConnection, handler: HttpHandler, idleTimeoutMs: number): void {
+function serveConnection(stack: TcpStack, connection: TcpConnection, handler: HttpHandler, options: ServeOptions): void {
+  const idleTimeoutMs = options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS;
   const peer: HttpPeer = {
     remoteIp: connection.remoteIp,
     remotePort: connection.remotePort,
     localIp: connection.localIp,
     localPort: connection.localPort,
   };
-  const parser = new HttpRequestParser();
+  const parser = new HttpRequestParser(options.maxBodyBytes === undefined ? {} : { maxBodyBytes: options.maxBodyBytes });
   const queue: HttpRequest[] = [];
   let parseError: HttpRequestError | null = null;
   let answering = false;
