@@ -1,4 +1,6 @@
+import { readFile } from "node:fs/promises";
 import { expect, test, type Page } from "@playwright/test";
+import { openLaunchDialog, screenText } from "./terminal.ts";
 
 async function openView(page: Page, name: string): Promise<void> {
   await page.getByRole("navigation", { name: "Console" }).getByRole("button", { name, exact: true }).click();
@@ -94,5 +96,63 @@ test("a VPC, a subnet and a security group with an HTTP rule are created through
   await expect(page.locator("tr[data-group-id]", { hasText: "HTTP from anywhere" })).toContainText("web");
   await openView(page, "Subnets");
   await expect(page.locator("tr[data-subnet-id]", { hasText: "10.20.1.0/24" })).toBeVisible();
+  expect(errors).toEqual([]);
+});
+
+test("an instance launched with a new launch-wizard group that allows HTTP shows its addresses, DNS names and groups; its groups change and its traffic downloads as a .pcap", async ({
+  page,
+}) => {
+  const errors: string[] = [];
+  page.on("pageerror", (error) => errors.push(error.message));
+  await page.goto("./");
+  const dialog = await openLaunchDialog(page);
+  await dialog.getByText("Network settings").click();
+  await expect(dialog.getByLabel("Subnet")).toHaveValue("");
+  await expect(dialog.getByLabel("Auto-assign public IP")).toHaveValue("enable");
+  await expect(dialog.getByLabel("Allow SSH traffic from anywhere")).toBeChecked();
+  await dialog.getByLabel("Allow HTTP traffic from the internet").check();
+  await expect(dialog.getByTestId("network-summary")).toContainText("new group launch-wizard-1: SSH + HTTP");
+  await dialog.getByRole("button", { name: "Launch instance", exact: true }).click();
+  await expect(dialog).toBeHidden({ timeout: 60_000 });
+  const row = page.locator("tbody tr[data-instance-id]").first();
+  const instanceId = (await row.getAttribute("data-instance-id")) ?? "";
+  await expect.poll(() => screenText(page), { timeout: 60_000 }).toMatch(new RegExp(`root@${instanceId}:~# *$`, "m"));
+
+  await page.getByRole("tab", { name: "Details" }).click();
+  await expect(page.getByTestId("private-ip")).toHaveText(/^172\.31\.(\d+)\.(\d+)$/);
+  const publicIp = page.getByTestId("public-ip");
+  await expect(publicIp.getByTestId("open-address")).toHaveAttribute("href", /^vpc\/\d+\.\d+\.\d+\.\d+\/80\/$/);
+  await expect(page.getByTestId("instance-groups")).toContainText("launch-wizard-1");
+
+  // The new group has the two rules the wizard was asked for.
+  await openView(page, "Security groups");
+  await page.locator("tr[data-group-id]", { hasText: "launch-wizard-1" }).click();
+  await expect(page.getByTestId("inbound-rules").locator("tbody tr")).toHaveCount(2);
+  await expect(page.getByTestId("inbound-rules")).toContainText("SSH");
+  await expect(page.getByTestId("inbound-rules")).toContainText("HTTP");
+  await openView(page, "Network interfaces");
+  await expect(page.locator("tr[data-eni-id]", { hasText: instanceId })).toContainText("launch-wizard-1");
+
+  // Change security groups: add the VPC's default group.
+  await openView(page, "Instances");
+  await page.locator(`tbody tr[data-instance-id="${instanceId}"]`).click();
+  await page.getByRole("tab", { name: "Details" }).click();
+  await page.getByRole("button", { name: "Change security groups" }).click();
+  const change = page.getByRole("dialog", { name: "Change security groups" });
+  await change.getByRole("checkbox", { name: /^default \(sg-/ }).check();
+  await change.getByRole("button", { name: "Save" }).click();
+  await expect(change).toBeHidden();
+  await expect(page.getByTestId("instance-groups")).toContainText("default");
+
+  await page.getByRole("tab", { name: "Networking" }).click();
+  await expect(page.getByTestId("flow-log")).toBeVisible();
+  const download = page.waitForEvent("download");
+  await page.getByRole("button", { name: "Download traffic (.pcap)" }).click();
+  const file = await download;
+  expect(file.suggestedFilename()).toBe(`${instanceId}.pcap`);
+  const bytes = await readFile((await file.path()) ?? "");
+  // The pcap magic number (microsecond timestamps), little-endian, and link type 1 (Ethernet).
+  expect(bytes.readUInt32LE(0)).toBe(0xa1b2c3d4);
+  expect(bytes.readUInt32LE(20)).toBe(1);
   expect(errors).toEqual([]);
 });

@@ -44,6 +44,9 @@ export interface LaunchNetworkRequest {
   readonly associatePublicIpAddress: boolean;
 }
 
+/** One VPC Flow Logs record of an instance's interface. */
+export type FlowLogRecord = Awaited<ReturnType<Hypervisor["getFlowLog"]>>[number];
+
 const nameTags = (name: string) => (name.trim() ? [{ key: "Name", value: name.trim() }] : []);
 
 export class NetworkState {
@@ -183,6 +186,21 @@ export class NetworkState {
       if (changes.reauthorize.length > 0) await authorize(changes.reauthorize);
       return changes;
     });
+  }
+
+  /** Replaces an instance's security groups (EC2's ModifyInstanceAttribute Groups), running or not. */
+  changeSecurityGroups(instanceId: string, groupIds: readonly string[]): Promise<Result<void>> {
+    return this.#attempt(() => this.#hypervisor.modifyInstanceAttribute(instanceId, { groups: groupIds }));
+  }
+
+  /** The instance's flow records, newest first. */
+  flowLog(instanceId: string): Promise<Result<FlowLogRecord[]>> {
+    return this.#attempt(async () => [...(await this.#hypervisor.getFlowLog(instanceId))].reverse());
+  }
+
+  /** The instance's recent traffic as a .pcap file. */
+  exportTraffic(instanceId: string): Promise<Result<Uint8Array>> {
+    return this.#attempt(() => this.#hypervisor.exportTraffic(instanceId));
   }
 
   #onEvent(event: HypervisorEvent): void {
