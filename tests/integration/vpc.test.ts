@@ -175,3 +175,31 @@ describe("an instance in another VPC", () => {
     expect(unreachable.exitCode).not.toBe(0);
   }, 120_000);
 });
+
+describe("a reload", () => {
+  let second: Hypervisor | null = null;
+  afterAll(() => second?.shutdownAll());
+
+  it("brings back the network: VPCs, groups, the instance's interface and address, and its lease", async () => {
+    const databaseName = `tabcloud-vpc-reload-${Date.now()}`;
+    const first = await createNodeHypervisor({ databaseName });
+    const vpc = await first.createVpc({ cidrBlock: "10.1.0.0/16" });
+    const { groupId } = await first.createSecurityGroup({ groupName: "web", description: "web servers", vpcId: vpc.vpcId });
+    await first.authorizeSecurityGroupIngress(groupId, {
+      ipPermissions: [{ ipProtocol: "tcp", fromPort: 80, toPort: 80, ipRanges: [{ cidrIp: "0.0.0.0/0" }] }],
+    });
+    const instance = await launch(first);
+    await first.shutdownAll();
+
+    second = await createNodeHypervisor({ databaseName });
+    expect(second.describeVpcs({ vpcIds: [vpc.vpcId] })).toHaveLength(1);
+    expect(second.describeSecurityGroupRules({ filters: [{ name: "group-id", values: [groupId] }] })).toEqual(
+      expect.arrayContaining([expect.objectContaining({ isEgress: false, fromPort: 80, cidrIpv4: "0.0.0.0/0" })]),
+    );
+    const back = await waitForInstance(second, instance.instanceId, agentReady);
+    expect(back.privateIpAddress).toBe(instance.privateIpAddress);
+    expect(back.networkInterfaces[0]?.macAddress).toBe(instance.networkInterfaces[0]?.macAddress);
+    await waitForLease(second, back);
+    expect(await sh(second, back.instanceId, "ec2-metadata -o")).toBe(`local-ipv4: ${instance.privateIpAddress}\n`);
+  }, 120_000);
+});
