@@ -90,6 +90,19 @@ test("a VPC, a subnet and a security group with an HTTP rule are created through
   await expect(edit.getByRole("alert")).toContainText("Invalid port range 90-80");
   await edit.getByRole("button", { name: "Cancel" }).click();
 
+  // The launch form offers the new VPC: its subnet (private, so no public IP by default) and its groups.
+  await openView(page, "Instances");
+  const launch = await openLaunchDialog(page);
+  await launch.getByText("Network settings").click();
+  await launch.getByLabel("VPC").selectOption(vpcId ?? "");
+  await expect(launch.getByTestId("network-summary")).toContainText("(us-east-1b, private)");
+  await expect(launch.getByLabel("Auto-assign public IP")).toHaveValue("disable");
+  await launch.getByText("Select existing security group").click();
+  await expect(launch.getByRole("checkbox", { name: /^default \(sg-/ })).toBeChecked();
+  await launch.getByRole("checkbox", { name: /^web \(sg-/ }).check();
+  await expect(launch.getByTestId("network-summary")).toContainText("default, web");
+  await launch.getByRole("button", { name: "Cancel" }).click();
+
   // Everything is still listed after a reload.
   await page.reload();
   await openView(page, "Security groups");
