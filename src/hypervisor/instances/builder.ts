@@ -96,7 +96,7 @@ export class InstanceBuilder {
     const resuming = runtime.hibernation !== null;
     let booted;
     try {
-      const ports = network ? [channel.port2, network.port as unknown as MessagePort] : [channel.port2];
+      const ports = network ? [channel.port2, network.port as unknown as typeof channel.port2] : [channel.port2];
       booted = await worker.api.boot(transfer(spec, ports));
     } catch (error) {
       booted = { ok: false as const, error: toCloudError(error, "InstanceBootFailure") };
