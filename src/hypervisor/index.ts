@@ -11,7 +11,7 @@ export {
   type HypervisorEvent,
   type RunInstancesRequest,
 } from "./hypervisor.ts";
-export { nameTag, NO_NETWORK, type Instance, type InstanceNetworkInterface, type InstanceStateName } from "./instances/instance.ts";
+export { nameTag, NO_NETWORK, type Instance, type InstanceStateName } from "./instances/instance.ts";
 export { DEFAULT_INSTANCE_TYPE, findInstanceType, INSTANCE_TYPES, type InstanceType } from "./instances/instanceTypes.ts";
 export { DEFAULT_TERMINAL_SIZE, instanceKernelCommandLine, type TerminalSize } from "./instances/kernelCommandLine.ts";
 export { decide, unavailableBecause, type LifecycleAction } from "./instances/lifecycle.ts";

@@ -9,15 +9,15 @@ import type { InboundHttpRequest, InboundHttpResult } from "./fabricApi.ts";
 
 export const PUBLIC_ROUTE_CHANNEL = "tabcloud-public-addresses";
 /** The path segment under the lab's own address that public addresses live under. */
-export const PUBLIC_ROUTE_PREFIX = "vpc/";
+const PUBLIC_ROUTE_PREFIX = "vpc/";
 
-export interface PublicRouteRequest {
+interface PublicRouteRequest {
   readonly type: "request";
   readonly id: string;
   readonly request: InboundHttpRequest;
 }
 
-export interface PublicRouteAnswer {
+interface PublicRouteAnswer {
   readonly type: "answer";
   readonly id: string;
   readonly result: InboundHttpResult;

@@ -7,11 +7,11 @@
  */
 
 /** An IPv4 address, "172.31.0.10". */
-export type Ipv4Address = string;
+type Ipv4Address = string;
 /** An IPv4 network, "172.31.0.0/16". */
-export type Ipv4Cidr = string;
+type Ipv4Cidr = string;
 /** A MAC address, lower-case, "02:1a:2b:3c:4d:5e". */
-export type MacAddress = string;
+type MacAddress = string;
 
 export interface NetworkTopology {
   /** The region every availability zone belongs to, "us-east-1": private DNS names end in `<region>.compute.internal`. */
@@ -22,13 +22,13 @@ export interface NetworkTopology {
   readonly ports: readonly PortConfig[];
 }
 
-export interface VpcConfig {
+interface VpcConfig {
   readonly vpcId: string;
   readonly cidrBlock: Ipv4Cidr;
   readonly subnets: readonly SubnetConfig[];
 }
 
-export interface SubnetConfig {
+interface SubnetConfig {
   readonly subnetId: string;
   readonly cidrBlock: Ipv4Cidr;
   readonly availabilityZone: string;

@@ -55,13 +55,13 @@ interface InstanceWithoutNetwork {
 }
 
 /** A security group as an instance or interface names it. */
-export interface GroupIdentifier {
+interface GroupIdentifier {
   readonly groupId: string;
   readonly groupName: string;
 }
 
 /** An instance's network interface, as describeInstances lists it. */
-export interface InstanceNetworkInterface {
+interface InstanceNetworkInterface {
   readonly networkInterfaceId: string;
   readonly macAddress: string;
   readonly privateIpAddress: string;

@@ -17,7 +17,7 @@ const MAX_GROUPS = 5;
 
 const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
 
-export const PrivateIpAddressSchema = v.pipe(
+const PrivateIpAddressSchema = v.pipe(
   v.string("an IPv4 address"),
   checkWithCode("InvalidParameterValue", (address: string) => IPV4.test(address), "A private IP address looks like 172.31.0.10."),
 );

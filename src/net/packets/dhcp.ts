@@ -9,11 +9,11 @@ export const DHCP_CLIENT_PORT = 68;
 
 export const DHCPDISCOVER = 1;
 export const DHCPOFFER = 2;
-export const DHCPREQUEST = 3;
+const DHCPREQUEST = 3;
 export const DHCPDECLINE = 4;
 export const DHCPACK = 5;
 export const DHCPNAK = 6;
-export const DHCPRELEASE = 7;
+// 7 is DHCPRELEASE, which gets no reply (RFC 2131 §4.3.4).
 export const DHCPINFORM = 8;
 
 const BOOTREQUEST = 1;

@@ -36,7 +36,7 @@ export interface DnsQuestion {
   readonly class: number;
 }
 
-export type DnsRecord =
+type DnsRecord =
   | { readonly type: typeof DNS_TYPE_A; readonly address: number; readonly ttlSeconds?: number }
   | { readonly type: typeof DNS_TYPE_PTR; readonly name: string; readonly ttlSeconds?: number };
 

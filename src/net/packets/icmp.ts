@@ -1,15 +1,12 @@
 /** ICMP (RFC 792): echo for ping, destination unreachable for what the fabric refuses. */
 import { internetChecksum, type Ipv4Packet } from "./ipv4.ts";
 
-export const ICMP_ECHO_REPLY = 0;
+const ICMP_ECHO_REPLY = 0;
 export const ICMP_DESTINATION_UNREACHABLE = 3;
-export const ICMP_ECHO_REQUEST = 8;
+const ICMP_ECHO_REQUEST = 8;
 
-/** Destination unreachable codes the fabric sends. */
-export const UNREACHABLE_NET = 0;
-export const UNREACHABLE_HOST = 1;
+/** The destination unreachable code the fabric sends (for a closed port of its own services). */
 export const UNREACHABLE_PORT = 3;
-export const UNREACHABLE_ADMIN_PROHIBITED = 13;
 
 const HEADER_BYTES = 8;
 /** RFC 792 quotes the header and 64 bits of data; Linux quotes more, but the minimum is enough. */

@@ -10,7 +10,7 @@ const LINKTYPE_ETHERNET = 1;
 /** Larger than any frame of a 1500-byte MTU: nothing is cut. */
 const SNAPLEN_BYTES = 65535;
 /** 2 MiB per interface: the last few thousand frames, without letting a flood grow memory. */
-export const DEFAULT_RING_CAP_BYTES = 2 * 1024 * 1024;
+const DEFAULT_RING_CAP_BYTES = 2 * 1024 * 1024;
 
 export interface CapturedFrame {
   /** Milliseconds since the epoch (fractions kept to the microsecond). */
