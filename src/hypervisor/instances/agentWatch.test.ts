@@ -158,6 +158,18 @@ describe("the agent of a booted instance", () => {
     expect(record.instance.statusChecks.instance).toBe("impaired");
   });
 
+  it("does not pass on an answer that came after a reboot began (the guest that answered is going away)", async () => {
+    const record = inState("running", { statusChecks: { system: "ok", instance: "impaired" } });
+    const worker = withWorker(record);
+    worker.script.ping = () => {
+      record.runtime.generation += 1;
+      record.instance = { ...record.instance, statusChecks: { system: "ok", instance: "initializing" } };
+      return { ok: true, value: undefined };
+    };
+    await watch().check(record);
+    expect(record.instance.statusChecks.instance).toBe("initializing");
+  });
+
   it("is not asked while the guest still boots", async () => {
     const record = booting();
     const worker = withWorker(record);

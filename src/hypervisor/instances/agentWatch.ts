@@ -68,13 +68,16 @@ export class AgentWatch {
 
   /** Does the guest agent of a booted instance still answer? */
   async check(record: InstanceRecord): Promise<void> {
-    const worker = record.runtime.worker;
+    const { runtime } = record;
+    const worker = runtime.worker;
     if (record.instance.statusChecks.instance === "initializing" || !worker) return;
+    const generation = runtime.generation;
     const alive = await worker.api.ping().then(
       (answer) => answer.ok,
       () => false,
     );
-    if (record.instance.state.name !== "running") return;
+    // A reboot (or any transition) that began meanwhile decides the check anew: this answer is the old guest's.
+    if (runtime.generation !== generation || runtime.worker !== worker || record.instance.state.name !== "running") return;
     const now = alive ? "ok" : "impaired";
     if (now !== record.instance.statusChecks.instance) {
       this.#ctx.update(record, { statusChecks: { system: record.instance.statusChecks.system, instance: now } });
