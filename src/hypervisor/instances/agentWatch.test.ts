@@ -162,7 +162,6 @@ describe("the agent of a booted instance", () => {
     const record = inState("running", { statusChecks: { system: "ok", instance: "impaired" } });
     const worker = withWorker(record);
     worker.script.ping = () => {
-      record.runtime.generation += 1;
       record.instance = { ...record.instance, statusChecks: { system: "ok", instance: "initializing" } };
       return { ok: true, value: undefined };
     };

@@ -77,7 +77,8 @@ export class AgentWatch {
       () => false,
     );
     // A reboot (or any transition) that began meanwhile decides the check anew: this answer is the old guest's.
-    if (runtime.generation !== generation || runtime.worker !== worker || record.instance.state.name !== "running") return;
+    const overtaken = runtime.generation !== generation || runtime.worker !== worker;
+    if (overtaken || record.instance.state.name !== "running" || record.instance.statusChecks.instance === "initializing") return;
     const now = alive ? "ok" : "impaired";
     if (now !== record.instance.statusChecks.instance) {
       this.#ctx.update(record, { statusChecks: { system: record.instance.statusChecks.system, instance: now } });
