@@ -21,6 +21,11 @@ export interface AgentWatchContext {
   update(record: InstanceRecord, changes: Partial<Instance>): void;
 }
 
+/** A reboot set the instance check back to initializing (read afresh: a check started before it). */
+function rebooting(record: InstanceRecord): boolean {
+  return record.instance.statusChecks.instance === "initializing";
+}
+
 export class AgentWatch {
   readonly #ctx: AgentWatchContext;
 
@@ -78,7 +83,7 @@ export class AgentWatch {
     );
     // A reboot (or any transition) that began meanwhile decides the check anew: this answer is the old guest's.
     const overtaken = runtime.generation !== generation || runtime.worker !== worker;
-    if (overtaken || record.instance.state.name !== "running" || record.instance.statusChecks.instance === "initializing") return;
+    if (overtaken || record.instance.state.name !== "running" || rebooting(record)) return;
     const now = alive ? "ok" : "impaired";
     if (now !== record.instance.statusChecks.instance) {
       this.#ctx.update(record, { statusChecks: { system: record.instance.statusChecks.system, instance: now } });
