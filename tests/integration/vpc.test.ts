@@ -87,7 +87,7 @@ describe("two instances in the default VPC", () => {
 
   it("drop a connection the receiver's groups do not allow, let it through once a rule does, and keep a tracked one after the rule goes", async () => {
     const vpcId = b.vpcId as string;
-    const { groupId } = await hypervisor.createSecurityGroup({ groupName: "closed", description: "no ingress", vpcId });
+    const { groupId } = await hypervisor.createSecurityGroup({ groupName: `closed-${Date.now()}`, description: "no ingress", vpcId });
     await hypervisor.modifyInstanceAttribute(b.instanceId, { groups: [groupId] });
     await sh(hypervisor, b.instanceId, listen(5001, "/tmp/first"));
     const refused = await hypervisor.runCommand(a.instanceId, `echo knock | nc -w 3 ${b.privateIpAddress} 5001`, { timeoutMs: 20_000 });

@@ -16,6 +16,12 @@ const AGENT_DEADLINE_MS = 60_000;
 const USER_DATA_TIMEOUT_MS = 300_000;
 /** Between pings to a resumed guest's agent that did not answer yet (a failed ping may return at once). */
 const RESUME_PING_RETRY_MS = 1_000;
+/**
+ * Pings in a row the agent must leave unanswered before the instance check fails. The agent
+ * answers one request at a time, so a ping sent while a long command streams its output can miss
+ * its deadline on a slow host; a guest that is really gone misses every one.
+ */
+export const MISSED_PINGS_TO_FAIL = 3;
 
 export interface AgentWatchContext {
   update(record: InstanceRecord, changes: Partial<Instance>): void;
@@ -36,6 +42,7 @@ export class AgentWatch {
   /** After a boot: the status check fails unless the agent says ready in time. */
   watch(record: InstanceRecord, generation: number): void {
     const runtime = record.runtime;
+    runtime.missedPings = 0;
     if (runtime.agentDeadline !== null) clearTimeout(runtime.agentDeadline);
     runtime.agentDeadline = setTimeout(() => {
       runtime.agentDeadline = null;
@@ -84,6 +91,8 @@ export class AgentWatch {
     // A reboot (or any transition) that began meanwhile decides the check anew: this answer is the old guest's.
     const overtaken = runtime.generation !== generation || runtime.worker !== worker;
     if (overtaken || record.instance.state.name !== "running" || rebooting(record)) return;
+    runtime.missedPings = alive ? 0 : runtime.missedPings + 1;
+    if (!alive && runtime.missedPings < MISSED_PINGS_TO_FAIL) return;
     const now = alive ? "ok" : "impaired";
     if (now !== record.instance.statusChecks.instance) {
       this.#ctx.update(record, { statusChecks: { system: record.instance.statusChecks.system, instance: now } });

@@ -56,6 +56,8 @@ export interface InstanceRuntime {
   readonly consoleListeners: Set<(data: Uint8Array) => void>;
   /** When the current boot's agent must have answered by, for the instance status check. */
   agentDeadline: ReturnType<typeof setTimeout> | null;
+  /** Pings in a row the booted guest's agent left unanswered (see AgentWatch.check). */
+  missedPings: number;
   /** The saved state of a hibernated instance, to resume at the next start (read from storage at a reload). */
   hibernation: SavedState | null;
   /** An instance-store root's written blocks: kept across reboots in memory, never stored, gone at termination. */
@@ -108,6 +110,7 @@ export function newRuntime(): InstanceRuntime {
     console: new ConsoleLog(),
     consoleListeners: new Set(),
     agentDeadline: null,
+    missedPings: 0,
     hibernation: null,
     instanceStoreBlocks: new Map(),
     flushing: Promise.resolve(),
