@@ -163,7 +163,7 @@ describe("the agent of a booted instance", () => {
     const record = inState("running", { statusChecks: { system: "ok", instance: "ok" } });
     const worker = withWorker(record);
     const agents = watch();
-    const missed = () => ({ ok: false as const, error: { code: "GuestAgentTimeout", message: "busy" } });
+    const missed = () => ({ ok: false as const, error: { code: "GuestAgentTimeout" as const, message: "busy" } });
     for (let round = 0; round < 3; round++) {
       worker.script.ping = missed;
       for (let ping = 1; ping < MISSED_PINGS_TO_FAIL; ping++) await agents.check(record);
