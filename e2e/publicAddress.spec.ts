@@ -70,7 +70,8 @@ test("the browser opens a public instance's web page through its address; revoki
   const refused = await guestTab.reload();
   expect(refused?.status()).toBe(504);
   await expect(guestTab.getByRole("heading", { level: 1 })).toHaveText("The connection timed out");
-  await expect(guestTab.getByText(/did not answer/)).toBeVisible();
+  await expect(guestTab.getByText(/did not answer on port 80\./)).toBeVisible();
+  await expect(guestTab.getByText(/add an inbound rule .* type HTTP, source 0\.0\.0\.0\/0/)).toBeVisible();
   await guestTab.screenshot({ path: test.info().outputPath("refused-page.png") });
 
   // Authorize HTTP again: the page is served once more.
@@ -88,7 +89,7 @@ test("the browser opens a public instance's web page through its address; revoki
   expect(errors).toEqual([]);
 });
 
-test("an address no instance has gives the No such address page; the service worker leaves every other address alone", async ({
+test("an address no instance has gives the No such address page, and with no lab tab open the No lab is running page; the service worker leaves every other address alone", async ({
   context,
   page,
 }) => {
@@ -101,7 +102,8 @@ test("an address no instance has gives the No such address page; the service wor
   expect(unknown?.status()).toBe(404);
   expect(unknown?.fromServiceWorker()).toBe(true);
   await expect(other.getByRole("heading", { level: 1 })).toHaveText("No such address");
-  await expect(other.getByText("198.51.100.7:80")).toBeVisible();
+  await expect(other.getByText("No instance has the public address in 198.51.100.7:80.")).toBeVisible();
+  await other.screenshot({ path: test.info().outputPath("no-such-address.png") });
 
   // Not an address: a port out of range is answered as such, not sent to the fleet.
   const badPort = await other.goto("vpc/198.51.100.7/70000/");
@@ -113,5 +115,11 @@ test("an address no instance has gives the No such address page; the service wor
     const response = await other.goto(path);
     expect(response?.fromServiceWorker(), path).toBe(false);
   }
+
+  // With the lab's tab closed, nothing answers for public addresses, and the page says so.
+  await page.close();
+  const noLab = await other.goto("vpc/198.51.100.7/80/");
+  expect(noLab?.status()).toBe(504);
+  await expect(other.getByRole("heading", { level: 1 })).toHaveText("No lab is running");
   await other.close();
 });

@@ -11,6 +11,8 @@ export function relayPublicAddresses(open: (request: InboundHttpRequest) => Prom
   channel.onmessage = (event: MessageEvent<PublicRouteMessage>) => {
     const message = event.data;
     if (message.type !== "request") return;
+    const accepted: PublicRouteMessage = { type: "accepted", id: message.id };
+    channel.postMessage(accepted);
     void open(message.request)
       .catch((error: unknown): InboundHttpResult => ({
         ok: false,

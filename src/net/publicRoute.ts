@@ -17,13 +17,19 @@ interface PublicRouteRequest {
   readonly request: InboundHttpRequest;
 }
 
+/** Sent by the fleet's tab as soon as it has a request, so the service worker knows a lab runs before the guest answers. */
+interface PublicRouteAccepted {
+  readonly type: "accepted";
+  readonly id: string;
+}
+
 interface PublicRouteAnswer {
   readonly type: "answer";
   readonly id: string;
   readonly result: InboundHttpResult;
 }
 
-export type PublicRouteMessage = PublicRouteRequest | PublicRouteAnswer;
+export type PublicRouteMessage = PublicRouteRequest | PublicRouteAccepted | PublicRouteAnswer;
 
 const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
 

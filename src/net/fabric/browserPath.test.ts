@@ -52,7 +52,11 @@ describe("the browser reaching a public instance", () => {
     const { fabric, scheduler, seen, server } = webServerBehind([DEFAULT_GROUP, WEB_GROUP]);
     const started = scheduler.now();
     const result = await settle(scheduler, fabric.httpRequest(GET));
-    expect(result).toMatchObject({ ok: false, code: "Blocked" });
+    expect(result).toMatchObject({
+      ok: false,
+      code: "Blocked",
+      message: "The security groups of i-a do not allow TCP port 80 from this browser (198.51.100.1), so its connection was dropped.",
+    });
     expect(scheduler.now() - started).toBeLessThanOrEqual(BLOCKED_AFTER_MS + 10);
     expect(seen).toEqual([]);
     expect(server.guest.frames).toEqual([]);

@@ -60,7 +60,7 @@ export async function browserRequest(host: BrowserPathHost, request: InboundHttp
     return {
       ok: false,
       code: "Blocked",
-      message: `The security groups of ${port.config.instanceId} do not allow TCP port ${request.port} from ${numberToIpv4(BROWSER_IP)} (0.0.0.0/0 would): the connection timed out.`,
+      message: `The security groups of ${port.config.instanceId} do not allow TCP port ${request.port} from this browser (${numberToIpv4(BROWSER_IP)}), so its connection was dropped.`,
     };
   }
   return result;
