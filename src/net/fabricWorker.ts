@@ -20,7 +20,8 @@ export class FabricWorker implements FabricApi {
   readonly #ports = new Map<string, FrameEndpoint>();
 
   constructor(scheduler: Scheduler) {
-    this.#fabric = new Fabric({ scheduler, scheduleTurn: messageTurns() });
+    // Guests' requests through the internet gateway are this worker's own fetches: the page's origin, CORS and all.
+    this.#fabric = new Fabric({ scheduler, scheduleTurn: messageTurns(), fetch: (url, init) => fetch(url, init) });
   }
 
   async configure(topology: NetworkTopology): Promise<void> {

@@ -17,6 +17,8 @@ import { browserRequest } from "./browserPath.ts";
 import type { PacketFlow } from "./flowTuple.ts";
 import { VpcGates } from "./securityGate.ts";
 import { ServiceHost } from "./services/fabricServices.ts";
+import { InternetGateway } from "./services/internetGateway.ts";
+import type { OutboundFetch } from "./services/outboundHttp.ts";
 import { TcpStacks } from "./tcpStacks.ts";
 import { ImdsTokens } from "../imds/tokens.ts";
 import { serveMetadata } from "./services/metadataService.ts";
@@ -28,6 +30,8 @@ export interface FabricOptions {
   readonly scheduleTurn?: (turn: () => void) => void;
   /** Epoch milliseconds, for flow logs and connection tracking; Date.now unless told. */
   readonly wallClock?: () => number;
+  /** How guests in public subnets fetch HTTP through the internet gateway (the worker's fetch); none unless told. */
+  readonly fetch?: OutboundFetch;
 }
 
 const EMPTY_TOPOLOGY: NetworkTopology = { region: "us-east-1", vpcs: [], securityGroups: [], ports: [] };
@@ -61,10 +65,18 @@ export class Fabric {
       started: (port, stack) =>
         serveMetadata(stack, port.config.networkInterfaceId, (id) => this.#index.port(id), this.#tokens, this.#wallClock),
     });
+    const internet = new InternetGateway({
+      counters: this.#counters,
+      gate: this.#gate,
+      stacks: this.#stacks,
+      scheduler: this.#scheduler,
+      fetch: options.fetch ?? null,
+    });
     this.#services = new ServiceHost({
       counters: this.#counters,
       gate: this.#gate,
       stacks: this.#stacks,
+      internet,
       region: () => this.#index.region,
       send,
     });

@@ -22,6 +22,8 @@ export interface HttpServerReply {
   readonly response: HttpResponse;
   /** The IP TTL of the segments that carry this answer (the metadata service's hop limit); 64 when left out. */
   readonly ipTtl?: number;
+  /** Closes the connection after this answer, whatever the request asked. */
+  readonly close?: boolean;
 }
 
 export type HttpHandler = (request: HttpRequest, peer: HttpPeer) => HttpServerReply | Promise<HttpServerReply>;
@@ -94,8 +96,9 @@ function serveConnection(stack: TcpStack, connection: TcpConnection, handler: Ht
         reply = { response: plainText(500, `The service failed: ${error instanceof Error ? error.message : String(error)}`) };
       }
       if (finished) break;
-      send(reply.response, request, !request.keepAlive, reply.ipTtl ?? DEFAULT_IP_TTL);
-      if (!request.keepAlive) finish();
+      const close = !request.keepAlive || reply.close === true;
+      send(reply.response, request, close, reply.ipTtl ?? DEFAULT_IP_TTL);
+      if (close) finish();
     }
     answering = false;
     if (finished) return;

@@ -1,19 +1,21 @@
 /**
  * The Amazon-provided DNS server at the VPC's base + 2 (and 169.254.169.253): private DNS names
  * (`ip-172-31-0-10.ec2.internal` in us-east-1, `ip-….<region>.compute.internal` elsewhere) of
- * the instances of the asking port's VPC, and their reverse (PTR) names. Other names do not
- * resolve: there is no way to the internet's DNS here.
+ * the instances of the asking port's VPC, and their reverse (PTR) names. A public name gets the
+ * address the fabric's table gives it (198.18.0.0/15), which the internet gateway fetches by name,
+ * for every instance, as Route 53 Resolver answers public names in private subnets too.
  */
 import { addressOfReverseName, answerDns, DNS_TYPE_A, DNS_TYPE_PTR, type DnsResolution } from "../../packets/dns.ts";
 import { privateDomainName, privateHostName } from "../../packets/dhcp.ts";
 import type { PortView } from "../network.ts";
+import type { InternetNames } from "./internetNames.ts";
 
 const NXDOMAIN: DnsResolution = { kind: "nxdomain" };
 const OCTET = "(0|[1-9]\\d{0,2})";
 const HOST_NAME = new RegExp(`^ip-${OCTET}-${OCTET}-${OCTET}-${OCTET}$`);
 
 /** The DNS answer (a UDP payload) to a query from the port, or null when none is due. */
-export function answerDnsQuery(port: PortView, region: string, query: Uint8Array): Uint8Array | null {
+export function answerDnsQuery(port: PortView, region: string, query: Uint8Array, internet?: InternetNames): Uint8Array | null {
   const domain = privateDomainName(region);
   return answerDns(query, (name, type) => {
     const reverse = addressOfReverseName(name);
@@ -26,10 +28,20 @@ export function answerDnsQuery(port: PortView, region: string, query: Uint8Array
     }
     // us-east-1's names answer under the other regions' form too, as Route 53 Resolver does.
     const suffix = [domain, `${region}.compute.internal`].find((candidate) => name.endsWith(`.${candidate}`));
+    if (!suffix && internet && !isPrivateZone(name)) {
+      const address = internet.addressOf(name);
+      if (address === null) return NXDOMAIN;
+      return { kind: "records", records: type === DNS_TYPE_A ? [{ type: DNS_TYPE_A, address }] : [] };
+    }
     const address = suffix ? addressOfHostName(name.slice(0, -suffix.length - 1)) : null;
     if (address === null || !port.vpc.portsByIp.has(address)) return NXDOMAIN;
     return { kind: "records", records: type === DNS_TYPE_A ? [{ type: DNS_TYPE_A, address }] : [] };
   });
+}
+
+/** The zones the VPC's resolver owns: a name in them that is not an instance's does not exist. */
+function isPrivateZone(name: string): boolean {
+  return ["ec2.internal", "compute.internal", "in-addr.arpa"].some((zone) => name === zone || name.endsWith(`.${zone}`));
 }
 
 function addressOfHostName(label: string): number | null {

@@ -2,7 +2,7 @@
  * Everything the fabric answers itself, as the switch meets it: DHCP (to anyone, before and after
  * the lease), DNS at the VPC's base + 2 and 169.254.169.253, ping to the router and the DNS
  * server, the metadata service at 169.254.169.254, and the internet gateway's side of the
- * browser's connections. Security groups do not apply to the fabric's own services, as on EC2;
+ * browser's connections and of the guests' own to public names. Security groups do not apply to the fabric's own services, as on EC2;
  * they do apply to the browser's traffic.
  */
 import { DHCP_SERVER_PORT } from "../../packets/dhcp.ts";
@@ -18,12 +18,15 @@ import type { FabricServices, FlowGate } from "../switching.ts";
 import type { TcpStacks } from "../tcpStacks.ts";
 import { answerDhcp } from "./dhcpService.ts";
 import { answerDnsQuery } from "./dnsService.ts";
+import type { InternetGateway } from "./internetGateway.ts";
+import { isInternetAddress } from "./internetNames.ts";
 import { ipv4Frame, udpFrame } from "./reply.ts";
 
 export interface ServicesHost {
   readonly counters: Counters;
   readonly gate: FlowGate;
   readonly stacks: TcpStacks;
+  readonly internet: InternetGateway;
   region(): string;
   send(port: PortView, frame: Uint8Array): void;
 }
@@ -46,11 +49,15 @@ export class ServiceHost implements FabricServices {
       return true;
     }
     if (dst === BROWSER_IP) return this.#toBrowser(port, packet, flow);
+    if (isInternetAddress(dst)) {
+      this.#host.internet.receive(port, packet, flow);
+      return true;
+    }
     const dns = dst === port.vpc.dnsIp || dst === LINK_LOCAL_DNS_IP;
     if (!dns && dst !== port.subnet.routerIp && dst !== METADATA_IP) return false;
     if (dns && flow.protocol === IP_PROTOCOL_UDP && flow.dstPort === DNS_PORT) {
       this.#udp(port, packet, (datagram) => {
-        const answer = answerDnsQuery(port, this.#host.region(), datagram.payload);
+        const answer = answerDnsQuery(port, this.#host.region(), datagram.payload, this.#host.internet.names);
         if (!answer) return null;
         return udpFrame({ dstMac: port.mac, srcIp: dst, dstIp: port.ip, srcPort: DNS_PORT, dstPort: datagram.srcPort, payload: answer });
       });

@@ -81,7 +81,7 @@ describe("DHCP", () => {
 });
 
 describe("DNS", () => {
-  it("answers private DNS names and their PTR names of the VPC, and NXDOMAIN for the rest", () => {
+  it("answers private DNS names and their PTR names of the VPC, NXDOMAIN for other names in its zones, and a public name from the fabric's range", () => {
     const { guest, turn } = withBusyBox();
     guest.send(hex(NSLOOKUP_A_QUERY), hex(NSLOOKUP_PTR_QUERY), hex(NSLOOKUP_UNKNOWN_QUERY), hex(NSLOOKUP_EXTERNAL_QUERY));
     turn();
@@ -89,10 +89,11 @@ describe("DNS", () => {
     expect(answers.every((answer) => answer.srcIp === ip("172.31.0.2") && answer.srcPort === 53)).toBe(true);
     const rcodes = answers.map((answer) => (answer.payload[3] ?? 0) & 0x0f);
     const answerCounts = answers.map((answer) => ((answer.payload[6] ?? 0) << 8) | (answer.payload[7] ?? 0));
-    expect(rcodes).toEqual([0, 0, 3, 3]);
-    expect(answerCounts).toEqual([1, 1, 0, 0]);
+    expect(rcodes).toEqual([0, 0, 3, 0]);
+    expect(answerCounts).toEqual([1, 1, 0, 1]);
     // The A record's data is the last four bytes of the answer.
     expect([...(answers[0]?.payload.slice(-4) ?? [])]).toEqual([172, 31, 0, 10]);
+    expect([...(answers[3]?.payload.slice(-4) ?? [])]).toEqual([198, 18, 0, 1]);
   });
 });
 
