@@ -88,7 +88,16 @@ export const LAYERS = [
     name: "bench page",
     files: ["src/bench"],
     why: "the page `npm run bench` drives, which runs an instance worker on the main thread to compare, so it reaches below the API",
-    imports: { shared: ALL, persistence: ALL, images: ALL, worker: ALL, net: ALL, hypervisor: ["index.ts", "browser.ts"] },
+    // The console's relay for public addresses, so the browser-to-guest benchmark measures the console's own path.
+    imports: {
+      shared: ALL,
+      persistence: ALL,
+      images: ALL,
+      worker: ALL,
+      net: ALL,
+      hypervisor: ["index.ts", "browser.ts"],
+      app: ["publicAddressRelay.ts"],
+    },
   },
   {
     name: "service worker",

@@ -8,6 +8,7 @@ import { startPreviewServer } from "../e2e/previewServer.ts";
 import type { RunFigures } from "../src/bench/benchPage.ts";
 import { median, percentile, report, round } from "./stats.ts";
 import { benchStorage } from "./storage.ts";
+import { benchNetHttp } from "./netHttp.ts";
 
 const PORT = 4174;
 const BASE = `http://127.0.0.1:${PORT}/`;
@@ -112,7 +113,11 @@ async function cpuAggregate(browser: Browser): Promise<void> {
   await page.close();
 }
 
-export async function benchChromium(options: { runs: number; rttSamples: number; only?: "storage" | "aggregate" }): Promise<void> {
+export async function benchChromium(options: {
+  runs: number;
+  rttSamples: number;
+  only?: "storage" | "aggregate" | "net-http";
+}): Promise<void> {
   const server = await startPreviewServer(PORT);
   const browser = await chromium.launch({
     executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
@@ -124,8 +129,9 @@ export async function benchChromium(options: { runs: number; rttSamples: number;
       await bootAndCpu(browser, options.runs);
       await terminalRoundTrip(browser, options.rttSamples);
     }
-    if (options.only !== "storage") await cpuAggregate(browser);
-    if (options.only !== "aggregate") await benchStorage(browser, benchPage);
+    if (options.only === undefined || options.only === "aggregate") await cpuAggregate(browser);
+    if (options.only === undefined || options.only === "storage") await benchStorage(browser, benchPage);
+    if (options.only === undefined || options.only === "net-http") await benchNetHttp(browser, BASE, 30);
   } finally {
     await browser.close();
     await server.stop();

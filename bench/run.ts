@@ -1,11 +1,14 @@
 /**
  * npm run bench: every benchmark, one JSON line each. Build first (npm run bench does).
- *   BENCH_ONLY=node|hibernate|cpu|sg|chromium|storage|aggregate limits the set (chromium includes the last two);
+ *   BENCH_ONLY=node|bootcost|hibernate|cpu|sg|net|chromium|storage|aggregate|net-http limits the set (chromium includes
+ *   the last three);
  *   BENCH_RUNS sets repetitions.
  */
+import { benchBootCost } from "./bootCost.ts";
 import { benchChromium } from "./chromium.ts";
 import { benchCpuCap, benchCpuShares, benchIdle } from "./cpu.ts";
 import { benchHibernate } from "./hibernate.ts";
+import { benchNet } from "./net.ts";
 import { benchBootNode } from "./node.ts";
 import { benchSgEval } from "./sgEval.ts";
 
@@ -13,6 +16,7 @@ const only = process.env.BENCH_ONLY;
 const runs = Number(process.env.BENCH_RUNS ?? 3);
 
 if (!only || only === "node") await benchBootNode(runs);
+if (!only || only === "bootcost") await benchBootCost(runs);
 if (!only || only === "hibernate") await benchHibernate();
 if (!only || only === "cpu") {
   await benchCpuShares();
@@ -20,6 +24,7 @@ if (!only || only === "cpu") {
   await benchIdle();
 }
 if (!only || only === "sg") benchSgEval(runs);
+if (!only || only === "net") await benchNet(runs);
 if (!only || only === "chromium") await benchChromium({ runs, rttSamples: 40 });
-if (only === "storage" || only === "aggregate") await benchChromium({ runs, rttSamples: 0, only });
+if (only === "storage" || only === "aggregate" || only === "net-http") await benchChromium({ runs, rttSamples: 0, only });
 process.exit(0);

@@ -12,6 +12,7 @@ import { PromptWatcher } from "./promptWatcher.ts";
 import { openPersistence } from "../persistence/persistence.ts";
 import { storageBench } from "./storageBench.ts";
 import { benchHypervisor } from "./benchHypervisor.ts";
+import { netBench } from "./netBench.ts";
 
 /** The benchmarks keep their instances and images apart from the lab's own. */
 const BENCH_DATABASE = "tabcloud-bench";
@@ -184,8 +185,9 @@ declare global {
       consoleEcho(samples: number): Promise<number[]>;
       aggregate(count: number, windowMs: number, cpuCores?: number): Promise<{ oneMips: number; manyMips: number; ratio: number }>;
       storage: typeof storageBench;
+      net: typeof netBench;
     };
   }
 }
 
-window.tabcloudBench = { inWorker, onPage, consoleEcho, aggregate, storage: storageBench };
+window.tabcloudBench = { inWorker, onPage, consoleEcho, aggregate, storage: storageBench, net: netBench };
