@@ -26,6 +26,7 @@ const lab: Lab = {
   instanceName: "demo",
   hibernation: false,
   userData: null,
+  httpTokens: "optional",
   source: "labs/demo.md",
   introduction: "",
   steps: [],
@@ -124,6 +125,8 @@ function stubHost(options: { instances?: Instance[]; volumes?: Volume[]; bills?:
           ),
       ),
     describeVolumes: () => options.volumes ?? [],
+    describeSecurityGroups: () => [],
+    requestPublicAddress: async () => ({ ok: false, code: "NoSuchAddress", message: "No public address." }),
     getInstanceBill: () => (bills.length > 1 ? (bills.shift() as Bill) : (bills[0] as Bill)),
     runCommand: (_id: string, command: string) => {
       commands.push(command);
@@ -233,6 +236,29 @@ describe("file checks", () => {
   });
 });
 
+describe("placeholders in guest checks", () => {
+  it("are filled in from the instances' facts, as text in commands and files and quoted in patterns", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "tabcloud labs facts "));
+    const own = { ...instance({ labTag: true }), privateIpAddress: "172.31.0.10", publicIpAddress: null };
+    const other = { ...instance({ name: "backend" }), privateDnsName: "ip-172-31-0-11.ec2.internal" };
+    await writeFile(join(dir, "whoami.txt"), `instance-id: ${own.instanceId}\n`);
+    const host = stubHost({ instances: [own, other] });
+    const found = await results(host, [
+      { kind: "file", path: join(dir, "whoami.txt"), contains: "instance-id: {{instanceId}}" },
+      { kind: "file", path: join(dir, "whoami.txt"), contains: "{{backend.instanceId}}" },
+      { kind: "command", run: "echo ip-172-31-0-11.ec2.internal", stdout: "^{{backend.privateDnsName}}$" },
+      // The dots of the address are quoted: 172x31... must not match it.
+      { kind: "command", run: "echo 172x31x0x10", stdout: "{{privateIpAddress}}" },
+      { kind: "command", run: "echo {{publicIpAddress}}" },
+    ]);
+    expect(found.map((r) => r.passed)).toEqual([true, false, true, false, false]);
+    expect(found[4]?.message).toBe(
+      `The check needs a fact the hypervisor does not have yet: the lab's instance (demo) (${own.instanceId}) has no public IPv4 address.`,
+    );
+    expect(host.commands.join("\n")).not.toContain("{{");
+  });
+});
+
 describe("instance checks", () => {
   it("find the lab's instance by the recorded id, its lab tag or its Name, a live one first", async () => {
     const old = instance({ labTag: true, state: "terminated" });
@@ -242,6 +268,17 @@ describe("instance checks", () => {
     expect((await results(host, [{ kind: "instance", state: "terminated" }], { instanceId: old.instanceId }))[0]?.passed).toBe(true);
     const byName = stubHost({ instances: [instance({ name: "demo" })] });
     expect((await results(byName, [{ kind: "instance", state: "running" }]))[0]?.passed).toBe(true);
+  });
+
+  it("check whether the instance has a public IPv4 address", async () => {
+    const host = stubHost({ instances: [{ ...instance({ name: "backend" }), publicIpAddress: "54.0.0.10" }] });
+    const [without, withIt] = await results(host, [
+      { kind: "instance", instance: "backend", publicIp: false },
+      { kind: "instance", instance: "backend", publicIp: true },
+    ]);
+    expect(without?.passed).toBe(false);
+    expect(without?.message).toMatch(/has the public IPv4 address 54\.0\.0\.10 \(launch it with Auto-assign public IP: Disable\)/);
+    expect(withIt?.passed).toBe(true);
   });
 
   it("check state, type, status checks and hibernation, and say what is off", async () => {
@@ -373,5 +410,10 @@ describe("labLaunchRequest", () => {
   it("enables hibernation at launch when the lab says so, and only then", () => {
     expect(labLaunchRequest({ ...lab, hibernation: true }).hibernationOptions).toEqual({ configured: true });
     expect(labLaunchRequest(lab).hibernationOptions).toBeUndefined();
+  });
+
+  it("launches an IMDSv2-only instance when the lab requires tokens, and only then", () => {
+    expect(labLaunchRequest({ ...lab, httpTokens: "required" }).metadataOptions).toEqual({ httpTokens: "required" });
+    expect(labLaunchRequest(lab).metadataOptions).toBeUndefined();
   });
 });

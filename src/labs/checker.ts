@@ -7,12 +7,15 @@
 import { decide, type Bill, type Hypervisor, type Instance } from "../hypervisor/index.ts";
 import { batchScript, checkSnippet, newNonce, parseBatchOutput, parseFileFacts, type GuestOutput } from "./guestScript.ts";
 import { targetInstance, type LabContext } from "./instances.ts";
+import { judgePublicHttp, judgeSecurityGroupRule, type NetworkLabHost } from "./networkChecks.ts";
 import type { Lab, LabStep } from "./parse.ts";
 import { matchesLabPattern } from "./pattern.ts";
+import { fillCheckPlaceholders, type InstanceLookup } from "./placeholders.ts";
 import type { BillCheck, CapacityCheck, Check, CheckKind, CommandCheck, FileCheck, InstanceCheck, VolumeCheck } from "./schema.ts";
 
 /** What the checker reads from the hypervisor. */
-export type LabHost = Pick<Hypervisor, "describeInstances" | "describeVolumes" | "getInstanceBill" | "runCommand" | "runInstances">;
+export type LabHost = Pick<Hypervisor, "describeInstances" | "describeVolumes" | "getInstanceBill" | "runCommand" | "runInstances"> &
+  NetworkLabHost;
 
 export interface CheckOptions {
   /** Time between the two readings of a bill check (default 1500 ms). */
@@ -70,6 +73,7 @@ export async function runChecks(
   // Host checks start at once; guest checks are grouped by the instance they run in.
   const results: (Promise<CheckResult> | ((outputs: ReadonlyMap<number, GuestOutput | string>) => CheckResult))[] = [];
   const guest = new Map<string, { instance: Instance; items: { index: number; check: CommandCheck | FileCheck }[] }>();
+  const lookup: InstanceLookup = (name) => targetInstance(host, lab, context, name);
   checks.forEach((check, index) => {
     const label = check.label ?? describeCheck(check, lab);
     const result = (passed: boolean, message: string): CheckResult => ({
@@ -88,13 +92,19 @@ export async function runChecks(
           results.push(Promise.resolve(result(false, unusable ?? `${who} does not exist.`)));
           break;
         }
+        const filled = fillCheckPlaceholders(check, lookup);
+        if (typeof filled === "string") {
+          results.push(Promise.resolve(result(false, filled)));
+          break;
+        }
         const group = guest.get(instance.instanceId) ?? { instance, items: [] };
-        group.items.push({ index, check });
+        group.items.push({ index, check: filled });
         guest.set(instance.instanceId, group);
         results.push((outputs) => {
           const output = outputs.get(index) ?? "The check was not run.";
           if (typeof output === "string") return result(false, output);
-          return check.kind === "command" ? judgeCommand(check, output, result) : judgeFile(check, output, result);
+          if (typeof filled === "string") return result(false, filled);
+          return filled.kind === "command" ? judgeCommand(filled, output, result) : judgeFile(filled, output, result);
         });
         break;
       }
@@ -109,6 +119,12 @@ export async function runChecks(
         break;
       case "capacity":
         results.push(safely(() => judgeCapacity(host, check, result), result));
+        break;
+      case "public-http":
+        results.push(safely(() => judgePublicHttp(host, lookup, check, result), result));
+        break;
+      case "security-group-rule":
+        results.push(safely(() => judgeSecurityGroupRule(host, lookup, check, result), result));
         break;
     }
   });
@@ -238,6 +254,12 @@ function judgeInstance(host: LabHost, lab: Lab, context: LabContext, check: Inst
     if (instance.hibernated !== check.hibernated)
       problems.push(check.hibernated ? "it is not hibernated (stop it with Hibernate)" : "it is hibernated");
   }
+  if (check.publicIp !== undefined && (instance.publicIpAddress !== null) !== check.publicIp)
+    problems.push(
+      check.publicIp
+        ? "it has no public IPv4 address"
+        : `it has the public IPv4 address ${instance.publicIpAddress} (launch it with Auto-assign public IP: Disable)`,
+    );
   if (problems.length > 0) return result(false, `${who} (${instance.instanceId}): ${problems.join("; ")}.`);
   return result(true, `${who} (${instance.instanceId}) is ${instance.state.name}, ${instance.instanceType}.`);
 }
@@ -404,6 +426,7 @@ function describeCheck(check: Check, lab: Lab): string {
       if (check.instanceType !== undefined) parts.push(`is a ${check.instanceType}`);
       if (check.statusChecks === "ok") parts.push("has passed both status checks");
       if (check.hibernated !== undefined) parts.push(check.hibernated ? "is hibernated" : "is not hibernated");
+      if (check.publicIp !== undefined) parts.push(check.publicIp ? "has a public IPv4 address" : "has no public IPv4 address");
       return `${who} ${parts.length > 0 ? parts.join(", ") : "exists"}`;
     }
     case "volume": {
@@ -427,6 +450,18 @@ function describeCheck(check: Check, lab: Lab): string {
     }
     case "capacity":
       return `A launch of ${check.count ?? 1} ${check.instanceType} would be ${check.expect === "accepted" ? "accepted" : "refused for lack of capacity"}`;
+    case "public-http": {
+      const port = check.port ?? 80;
+      const where = `port ${port} of ${on(check.instance)}'s public address${check.path !== undefined ? `, ${check.path}` : ""}`;
+      return check.expect === "unreachable"
+        ? `The internet cannot reach ${where}`
+        : `The internet gets a page from ${where}${check.contains !== undefined ? ` containing "${check.contains}"` : ""}`;
+    }
+    case "security-group-rule": {
+      const from = check.cidr ?? `the security group of ${check.sourceInstance ?? ""}`;
+      const what = `inbound ${(check.protocol ?? "tcp").toUpperCase()} port ${check.port} from ${from}`;
+      return `The security groups of ${on(check.instance)} ${check.allowed === false ? "do not allow" : "allow"} ${what}`;
+    }
   }
 }
 

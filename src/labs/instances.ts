@@ -19,7 +19,7 @@ export interface InstanceFinder {
   describeInstances(request?: DescribeInstancesRequest): Instance[];
 }
 
-/** The request that launches the lab's instance: its image and type, Name, lab tag and user data. */
+/** The request that launches the lab's instance: its image and type, Name, lab tag, user data and metadata options. */
 export function labLaunchRequest(
   lab: Lab,
   images: readonly { readonly imageId: string; readonly name: string }[] = [],
@@ -34,6 +34,7 @@ export function labLaunchRequest(
     ],
     ...(lab.hibernation ? { hibernationOptions: { configured: true } } : {}),
     ...(lab.userData !== null ? { userData: lab.userData } : {}),
+    ...(lab.httpTokens === "required" ? { metadataOptions: { httpTokens: "required" } } : {}),
   };
 }
 

@@ -104,6 +104,7 @@ describe("parseLab", () => {
       instanceName: "tiny",
       hibernation: false,
       userData: null,
+      httpTokens: "optional",
       introduction: "What this lab is about.",
     });
     expect(lab.steps.map((step) => [step.number, step.title])).toEqual([
@@ -191,7 +192,7 @@ describe("parseLab", () => {
 
   it("refuses checks and actions of unknown kinds, with unknown fields, or with bad patterns", () => {
     expect(errorsOf(labText({ "- kind: command": "- kind: process" }))).toEqual([
-      'labs/tiny.md, step 2 "Connect": checks[0].kind: must be one of command, file, instance, volume, bill, capacity',
+      'labs/tiny.md, step 2 "Connect": checks[0].kind: must be one of command, file, instance, volume, bill, capacity, public-http, security-group-rule',
     ]);
     expect(errorsOf(labText({ "  exitCode: 0": "  exitcode: 0" }))).toEqual([
       'labs/tiny.md, step 2 "Connect": checks[0].exitcode: is not a field of a check (misspelt?)',
@@ -200,6 +201,9 @@ describe("parseLab", () => {
       expect.stringMatching(
         /^labs\/tiny.md, step 2 "Connect": checks\[0\].stdout: is not a regular expression the lab player can run \(missing closing \)/,
       ),
+    ]);
+    expect(errorsOf(labText({ "stdout: '^hi$'": "stdout: '^{{instance-id}}$'" }))).toEqual([
+      expect.stringMatching(/^labs\/tiny.md, step 2 "Connect": checks\[0\].stdout: \{\{instance-id\}\} is not a placeholder/),
     ]);
     expect(errorsOf(labText({ "  path: /root/hi.txt": "  path: hi.txt" }))).toEqual([
       'labs/tiny.md, step 1 "Make a file": checks[0].path: must be an absolute path, like /root/notes.txt',

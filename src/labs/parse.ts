@@ -45,6 +45,8 @@ export interface Lab {
   /** The lab's instance is launched with hibernation enabled. */
   readonly hibernation: boolean;
   readonly userData: string | null;
+  /** EC2's MetadataOptions.HttpTokens for the lab's instance: "required" launches it IMDSv2-only. */
+  readonly httpTokens: "optional" | "required";
   /** Where the lab came from, as errors name it (e.g. labs/first-instance.md). */
   readonly source: string;
   /** Markdown before the first step: what the lab is about. */
@@ -137,6 +139,7 @@ export function parseLab(file: string, text: string, options: ParseOptions = {})
       instanceName: frontMatter.instanceName ?? frontMatter.id,
       hibernation: frontMatter.hibernation,
       userData: frontMatter.userData ?? null,
+      httpTokens: frontMatter.httpTokens,
       source: file,
       introduction,
       steps,

@@ -6,6 +6,7 @@
 import * as v from "valibot";
 import type { InstanceStateName } from "../hypervisor/index.ts";
 import { compileLabPattern } from "./pattern.ts";
+import { placeholderProblem } from "./placeholders.ts";
 
 const INSTANCE_STATES: readonly InstanceStateName[] = ["pending", "running", "stopping", "stopped", "shutting-down", "terminated"];
 
@@ -30,6 +31,16 @@ const pattern = v.pipe(
     if (!compiled.ok) addIssue({ message: compiled.message });
   }),
 );
+/** Text that may hold placeholders for an instance's facts ({{instanceId}}, {{backend.privateDnsName}}: see placeholders.ts). */
+const withPlaceholders = <T extends v.GenericSchema<unknown, string>>(schema: T) =>
+  v.pipe(
+    schema,
+    v.rawCheck(({ dataset, addIssue }) => {
+      if (!dataset.typed) return;
+      const problem = placeholderProblem(dataset.value);
+      if (problem !== null) addIssue({ message: problem });
+    }),
+  );
 const absolutePath = v.pipe(
   v.string("must be an absolute path, like /root/notes.txt"),
   v.regex(/^\/[^\0\n]*$/, "must be an absolute path, like /root/notes.txt"),
@@ -53,12 +64,12 @@ const CommandCheck = v.strictObject(
     label,
     failMessage,
     instance: instanceName,
-    /** Shell command run in the guest through its agent, as root, in /root. */
-    run: text("a shell command"),
+    /** Shell command run in the guest through its agent, as root, in /root; placeholders are filled in. */
+    run: withPlaceholders(text("a shell command")),
     /** Expected exit code; 0 when neither exitCode nor stdout is given. */
     exitCode: v.optional(wholeNumber(0, 255)),
     /** A regular expression (multiline: ^ and $ match at each line) the command's stdout must match. */
-    stdout: v.optional(pattern),
+    stdout: v.optional(withPlaceholders(pattern)),
   },
   fields("a check"),
 );
@@ -73,8 +84,8 @@ const FileCheck = v.strictObject(
     /** true (default): the path must exist; false: it must not. */
     exists: v.optional(bool),
     type: v.optional(v.picklist(["file", "directory"], "must be file or directory")),
-    /** Text the file must contain (exactly, case and all). */
-    contains: v.optional(v.pipe(v.string("must be text"), v.nonEmpty("must be text"))),
+    /** Text the file must contain (exactly, case and all); placeholders are filled in. */
+    contains: v.optional(withPlaceholders(v.pipe(v.string("must be text"), v.nonEmpty("must be text")))),
     /** A regular expression the file's content must match (multiline). */
     matches: v.optional(pattern),
     /** The file must (true) or must not (false) be executable. */
@@ -103,6 +114,8 @@ const InstanceCheck = v.strictObject(
     statusChecks: v.optional(v.literal("ok", "must be ok")),
     /** Stopped with its memory saved (true) or not (false). */
     hibernated: v.optional(bool),
+    /** Has (true) or has not (false) a public IPv4 address. */
+    publicIp: v.optional(bool),
   },
   fields("a check"),
 );
@@ -155,14 +168,61 @@ const CapacityCheck = v.strictObject(
   fields("a check"),
 );
 
-const CHECK_KINDS = ["command", "file", "instance", "volume", "bill", "capacity"] as const;
+const port = wholeNumber(1, 65_535);
 
-const CheckSchema = v.variant("kind", [CommandCheck, FileCheck, InstanceCheck, VolumeCheck, BillCheck, CapacityCheck], (issue) =>
-  issue.expected === "Object"
-    ? "must be a check: fields written as name: value"
-    : issue.input === undefined
-      ? `is missing: one of ${CHECK_KINDS.join(", ")}`
-      : `must be one of ${CHECK_KINDS.join(", ")}`,
+const PublicHttpCheck = v.strictObject(
+  {
+    kind: v.literal("public-http"),
+    label,
+    failMessage,
+    instance: instanceName,
+    /** The TCP port of the instance's public address (default 80). */
+    port: v.optional(port),
+    /** The path asked for (default /). */
+    path: v.optional(v.pipe(v.string("must be a path, like /index.html"), v.regex(/^\/[\x21-\x7e]*$/, "must be a path, like /index.html"))),
+    /** served (default): the answer is 2xx and holds `contains`; unreachable: the request from the internet does not reach the instance. */
+    expect: v.optional(v.picklist(["served", "unreachable"], "must be served or unreachable")),
+    /** Text the answer's body must contain (exactly). */
+    contains: v.optional(v.pipe(v.string("must be text"), v.nonEmpty("must be text"))),
+  },
+  fields("a check"),
+);
+
+const SecurityGroupRuleCheck = v.pipe(
+  v.strictObject(
+    {
+      kind: v.literal("security-group-rule"),
+      label,
+      failMessage,
+      instance: instanceName,
+      /** tcp (default) or udp. */
+      protocol: v.optional(v.picklist(["tcp", "udp"], "must be tcp or udp")),
+      port,
+      /** The source: a CIDR, like 0.0.0.0/0 ... */
+      cidr: v.optional(
+        v.pipe(v.string("must be a CIDR, like 0.0.0.0/0"), v.regex(/^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/, "must be a CIDR, like 0.0.0.0/0")),
+      ),
+      /** ... or the security groups of the instance with this Name tag. */
+      sourceInstance: v.optional(text("the Name tag of an instance")),
+      /** true (default): a rule lets it in; false: none does. */
+      allowed: v.optional(bool),
+    },
+    fields("a check"),
+  ),
+  v.check((check) => (check.cidr === undefined) !== (check.sourceInstance === undefined), "needs cidr or sourceInstance (one of them)"),
+);
+
+const CHECK_KINDS = ["command", "file", "instance", "volume", "bill", "capacity", "public-http", "security-group-rule"] as const;
+
+const CheckSchema = v.variant(
+  "kind",
+  [CommandCheck, FileCheck, InstanceCheck, VolumeCheck, BillCheck, CapacityCheck, PublicHttpCheck, SecurityGroupRuleCheck],
+  (issue) =>
+    issue.expected === "Object"
+      ? "must be a check: fields written as name: value"
+      : issue.input === undefined
+        ? `is missing: one of ${CHECK_KINDS.join(", ")}`
+        : `must be one of ${CHECK_KINDS.join(", ")}`,
 );
 export const ChecksSchema = v.pipe(
   v.array(CheckSchema, "must be a list of checks (each starting with - kind: ...)"),
@@ -177,6 +237,8 @@ export type InstanceCheck = v.InferOutput<typeof InstanceCheck>;
 export type VolumeCheck = v.InferOutput<typeof VolumeCheck>;
 export type BillCheck = v.InferOutput<typeof BillCheck>;
 export type CapacityCheck = v.InferOutput<typeof CapacityCheck>;
+export type PublicHttpCheck = v.InferOutput<typeof PublicHttpCheck>;
+export type SecurityGroupRuleCheck = v.InferOutput<typeof SecurityGroupRuleCheck>;
 
 const on = { instance: instanceName };
 
@@ -193,8 +255,25 @@ const ACTION_KINDS = [
   "attachVolume",
   "detachVolume",
   "setHostCapacity",
+  "createSecurityGroup",
+  "authorizeIngress",
+  "revokeIngress",
   "wait",
 ] as const;
+
+/** A rule of the instance's first security group, as the console's Edit inbound rules writes one. */
+const ingressRule = {
+  ...on,
+  protocol: v.optional(v.picklist(["tcp", "udp"], "must be tcp or udp")),
+  port,
+  cidr: v.optional(
+    v.pipe(v.string("must be a CIDR, like 0.0.0.0/0"), v.regex(/^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/, "must be a CIDR, like 0.0.0.0/0")),
+  ),
+  /** The source: the first security group of the instance with this Name tag. */
+  sourceInstance: v.optional(text("the Name tag of an instance")),
+};
+const oneSource = (rule: { cidr?: string | undefined; sourceInstance?: string | undefined }) =>
+  (rule.cidr === undefined) !== (rule.sourceInstance === undefined);
 
 const ActionSchema = v.variant(
   "action",
@@ -204,7 +283,7 @@ const ActionSchema = v.variant(
       {
         action: v.literal("run"),
         ...on,
-        command: text("a shell command"),
+        command: withPlaceholders(text("a shell command")),
         exitCode: v.optional(wholeNumber(0, 255)),
         timeoutMs: v.optional(wholeNumber(1, 600_000)),
       },
@@ -218,6 +297,10 @@ const ActionSchema = v.variant(
         instanceType: v.optional(text("an instance type")),
         /** Launched with hibernation enabled (EC2's HibernationOptions), so it can hibernate. */
         hibernation: v.optional(bool),
+        /** false: no public IPv4 address (the launch form's Auto-assign public IP: Disable). */
+        associatePublicIpAddress: v.optional(bool),
+        /** Security groups of the default VPC by name (default: its default group). */
+        securityGroups: v.optional(v.pipe(v.array(text("a security group's name"), "must be a list of group names"), v.minLength(1))),
         wait: v.optional(bool),
       },
       fields("an action"),
@@ -241,6 +324,19 @@ const ActionSchema = v.variant(
     v.strictObject({ action: v.literal("attachVolume"), ...on, volume: text("the Name tag of a volume") }, fields("an action")),
     v.strictObject({ action: v.literal("detachVolume"), volume: text("the Name tag of a volume") }, fields("an action")),
     v.strictObject({ action: v.literal("setHostCapacity"), memoryBudgetMib: wholeNumber(64, 1024 * 1024) }, fields("an action")),
+    /** Creates a security group in the default VPC: all traffic out, nothing in. */
+    v.strictObject(
+      { action: v.literal("createSecurityGroup"), name: text("a group name"), description: v.optional(text("a description")) },
+      fields("an action"),
+    ),
+    v.pipe(
+      v.strictObject({ action: v.literal("authorizeIngress"), ...ingressRule }, fields("an action")),
+      v.check((rule) => oneSource(rule), "needs cidr or sourceInstance (one of them)"),
+    ),
+    v.pipe(
+      v.strictObject({ action: v.literal("revokeIngress"), ...ingressRule }, fields("an action")),
+      v.check((rule) => oneSource(rule), "needs cidr or sourceInstance (one of them)"),
+    ),
     /** Waits a while (for a meter to move). */
     v.strictObject({ action: v.literal("wait"), ms: wholeNumber(1, 120_000) }, fields("an action")),
   ],
@@ -282,6 +378,8 @@ export const FrontMatterSchema = v.strictObject(
     hibernation: v.optional(bool, false),
     /** User data for the lab's instance: a script run once at its first boot (set-up the lab needs). */
     userData: v.optional(v.pipe(v.string("must be a script"), v.maxLength(16 * 1024, "must be at most 16 KiB, as on EC2"))),
+    /** EC2's MetadataOptions.HttpTokens for the lab's instance: required (IMDSv2 only) or optional (default). */
+    httpTokens: v.optional(v.picklist(["optional", "required"], "must be optional or required"), "optional"),
   },
   fields("front matter"),
 );

@@ -3,11 +3,12 @@
  * integration test does to prove every lab can be completed, and what a player may offer as
  * "do this step for me". Every action is an EC2-shaped call or a command in the guest.
  */
-import type { Hypervisor, Instance } from "../hypervisor/index.ts";
+import type { Hypervisor, Instance, IpPermissionRequest } from "../hypervisor/index.ts";
 import type { LabHost } from "./checker.ts";
 import { GUEST_ENVIRONMENT } from "./guestScript.ts";
 import { targetInstance, type LabContext } from "./instances.ts";
 import type { Action, Lab } from "./parse.ts";
+import { fillPlaceholders } from "./placeholders.ts";
 
 export type LabActionHost = LabHost &
   Pick<
@@ -22,6 +23,10 @@ export type LabActionHost = LabHost &
     | "detachVolume"
     | "setHostCapacity"
     | "describeImages"
+    | "describeVpcs"
+    | "createSecurityGroup"
+    | "authorizeSecurityGroupIngress"
+    | "revokeSecurityGroupIngress"
   >;
 
 export interface PlayOptions {
@@ -67,7 +72,9 @@ async function play(host: LabActionHost, lab: Lab, action: Action, context: LabC
   switch (action.action) {
     case "run": {
       const instance = target(action.instance);
-      const result = await host.runCommand(instance.instanceId, `${GUEST_ENVIRONMENT}\ncd /root\n${action.command}`, {
+      const command = fillPlaceholders(action.command, (name) => targetInstance(host, lab, context, name));
+      if (!command.ok) throw new Error(command.message);
+      const result = await host.runCommand(instance.instanceId, `${GUEST_ENVIRONMENT}\ncd /root\n${command.text}`, {
         timeoutMs: action.timeoutMs ?? 60_000,
       });
       const expected = action.exitCode ?? 0;
@@ -83,6 +90,8 @@ async function play(host: LabActionHost, lab: Lab, action: Action, context: LabC
         instanceType: action.instanceType ?? lab.instanceType,
         tags: [{ key: "Name", value: action.name }],
         ...(action.hibernation ? { hibernationOptions: { configured: true } } : {}),
+        ...(action.associatePublicIpAddress !== undefined ? { associatePublicIpAddress: action.associatePublicIpAddress } : {}),
+        ...(action.securityGroups ? { securityGroupIds: action.securityGroups.map((name) => defaultVpcGroupId(host, name)) } : {}),
       });
       if (instance && action.wait !== false)
         await waitUntil(host, instance.instanceId, ready, "running with both status checks passed", timeoutMs);
@@ -155,10 +164,41 @@ async function play(host: LabActionHost, lab: Lab, action: Action, context: LabC
     case "setHostCapacity":
       await host.setHostCapacity({ memoryBudgetMib: action.memoryBudgetMib });
       return;
+    case "createSecurityGroup":
+      await host.createSecurityGroup({
+        groupName: action.name,
+        description: action.description ?? `${action.name}, made by the lab ${lab.id}`,
+      });
+      return;
+    case "authorizeIngress":
+    case "revokeIngress": {
+      const [group] = target(action.instance).securityGroups;
+      if (!group) throw new Error(`${targetInstance(host, lab, context, action.instance).who} has no security group`);
+      const source = action.sourceInstance === undefined ? undefined : target(action.sourceInstance).securityGroups[0];
+      if (action.sourceInstance !== undefined && !source) throw new Error(`${action.sourceInstance} has no security group`);
+      const permission: IpPermissionRequest = {
+        ipProtocol: action.protocol ?? "tcp",
+        fromPort: action.port,
+        toPort: action.port,
+        ...(action.cidr !== undefined ? { ipRanges: [{ cidrIp: action.cidr }] } : {}),
+        ...(source ? { userIdGroupPairs: [{ groupId: source.groupId }] } : {}),
+      };
+      if (action.action === "authorizeIngress") await host.authorizeSecurityGroupIngress(group.groupId, { ipPermissions: [permission] });
+      else await host.revokeSecurityGroupIngress(group.groupId, { ipPermissions: [permission] });
+      return;
+    }
     case "wait":
       await sleep(action.ms);
       return;
   }
+}
+
+/** The id of the default VPC's security group with this name, as the launch form's "Select existing security group" picks it. */
+function defaultVpcGroupId(host: LabActionHost, name: string): string {
+  const vpc = host.describeVpcs().find((candidate) => candidate.isDefault);
+  const group = host.describeSecurityGroups().find((candidate) => candidate.groupName === name && candidate.vpcId === vpc?.vpcId);
+  if (!group) throw new Error(`the default VPC has no security group named ${name}`);
+  return group.groupId;
 }
 
 async function waitUntil(

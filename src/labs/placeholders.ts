@@ -1,0 +1,97 @@
+/**
+ * Placeholders for facts of an instance that exist only once it runs: `{{instanceId}}` of the
+ * lab's instance, `{{backend.privateDnsName}}` of the instance named backend. A check's command
+ * or expected text, or a solution's command, can then compare what the guest says with what the
+ * hypervisor knows (the file the person wrote holds the real instance id), or reach another
+ * instance by its name. They are filled in from describeInstances just before the check runs.
+ */
+import type { Instance } from "../hypervisor/index.ts";
+import type { CommandCheck, FileCheck } from "./schema.ts";
+
+/** The fields a placeholder may name: describeInstances' own names. */
+const FIELDS = ["instanceId", "instanceType", "privateIpAddress", "publicIpAddress", "privateDnsName", "publicDnsName"] as const;
+type Field = (typeof FIELDS)[number];
+
+const WHAT: Readonly<Record<Field, string>> = {
+  instanceId: "an instance id",
+  instanceType: "an instance type",
+  privateIpAddress: "a private IPv4 address",
+  publicIpAddress: "a public IPv4 address",
+  privateDnsName: "a private DNS name",
+  publicDnsName: "a public DNS name",
+};
+
+/** Anything between double braces; whether it is a placeholder we know is decided after. */
+const BRACES = /\{\{([^{}]*)\}\}/g;
+const PLACEHOLDER = /^\s*(?:([A-Za-z0-9_-]+)\.)?([A-Za-z]+)\s*$/;
+
+/** Which instance a name means (undefined: the lab's own), and how to call it in a message. */
+export type InstanceLookup = (name: string | undefined) => { readonly instance: Instance | undefined; readonly who: string };
+
+/** Why the text's placeholders cannot be filled whatever runs, or null when they are all known. */
+export function placeholderProblem(text: string): string | null {
+  for (const match of text.matchAll(BRACES)) {
+    const parts = PLACEHOLDER.exec(match[1] ?? "");
+    if (!parts || !isField(parts[2] ?? ""))
+      return `{{${match[1]}}} is not a placeholder: write {{FIELD}} or {{NAME.FIELD}}, FIELD one of ${FIELDS.join(", ")}`;
+  }
+  return null;
+}
+
+/**
+ * The text with its placeholders filled in (each value passed through `escape`, e.g. to quote it
+ * for a regular expression), or a sentence saying which instance lacks which fact.
+ */
+export function fillPlaceholders(
+  text: string,
+  lookup: InstanceLookup,
+  escape: (value: string) => string = (value) => value,
+): { readonly ok: true; readonly text: string } | { readonly ok: false; readonly message: string } {
+  let missing: string | null = null;
+  const filled = text.replace(BRACES, (whole, inner: string) => {
+    const parts = PLACEHOLDER.exec(inner);
+    const field = parts?.[2];
+    if (!parts || field === undefined || !isField(field)) return whole;
+    const { instance, who } = lookup(parts[1]);
+    const value = instance?.[field];
+    if (!instance) missing ??= `${who} does not exist yet`;
+    else if (!value) missing ??= `${who} (${instance.instanceId}) has no ${WHAT[field].replace(/^an? /, "")}`;
+    return escape(value ?? "");
+  });
+  return missing === null ? { ok: true, text: filled } : { ok: false, message: `${missing}.` };
+}
+
+function hasPlaceholders(text: string | undefined): boolean {
+  return text !== undefined && /\{\{[^{}]*\}\}/.test(text);
+}
+
+/** Quotes a value to stand for itself in a regular expression. */
+function escapeForPattern(value: string): string {
+  return value.replace(/[\\^$.*+?()[\]{}|]/g, "\\$&");
+}
+
+function isField(name: string): name is Field {
+  return (FIELDS as readonly string[]).includes(name);
+}
+
+/** The check with its placeholders filled in from the instances' facts, or why they cannot be. */
+export function fillCheckPlaceholders<C extends CommandCheck | FileCheck>(check: C, lookup: InstanceLookup): C | string {
+  const texts = check.kind === "command" ? [check.run, check.stdout] : [check.contains];
+  if (!texts.some(hasPlaceholders)) return check;
+  const fill = (text: string | undefined, escape?: (value: string) => string) => {
+    if (text === undefined) return undefined;
+    const filled = fillPlaceholders(text, lookup, escape);
+    if (!filled.ok) throw new Error(filled.message);
+    return filled.text;
+  };
+  try {
+    if (check.kind === "command") {
+      const stdout = fill(check.stdout, escapeForPattern);
+      return { ...check, run: fill(check.run) ?? check.run, ...(stdout !== undefined ? { stdout } : {}) };
+    }
+    const contains = fill(check.contains);
+    return { ...check, ...(contains !== undefined ? { contains } : {}) };
+  } catch (error) {
+    return `The check needs a fact the hypervisor does not have yet: ${error instanceof Error ? error.message : String(error)}`;
+  }
+}
