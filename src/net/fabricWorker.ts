@@ -21,7 +21,13 @@ export class FabricWorker implements FabricApi {
 
   constructor(scheduler: Scheduler) {
     // Guests' requests through the internet gateway are this worker's own fetches: the page's origin, CORS and all.
-    this.#fabric = new Fabric({ scheduler, scheduleTurn: messageTurns(), fetch: (url, init) => fetch(url, init) });
+    this.#fabric = new Fabric({
+      scheduler,
+      scheduleTurn: messageTurns(),
+      fetch: (url, init) => fetch(url, init),
+      // Under Node there is no page, and no mixed content.
+      secureOrigin: typeof location !== "undefined" && location.protocol === "https:",
+    });
   }
 
   async configure(topology: NetworkTopology): Promise<void> {

@@ -32,6 +32,8 @@ export interface FabricOptions {
   readonly wallClock?: () => number;
   /** How guests in public subnets fetch HTTP through the internet gateway (the worker's fetch); none unless told. */
   readonly fetch?: OutboundFetch;
+  /** The page is served over HTTPS, so plain http:// cannot be fetched from it but on this computer. */
+  readonly secureOrigin?: boolean;
 }
 
 const EMPTY_TOPOLOGY: NetworkTopology = { region: "us-east-1", vpcs: [], securityGroups: [], ports: [] };
@@ -71,6 +73,7 @@ export class Fabric {
       stacks: this.#stacks,
       scheduler: this.#scheduler,
       fetch: options.fetch ?? null,
+      secureOrigin: options.secureOrigin ?? false,
     });
     this.#services = new ServiceHost({
       counters: this.#counters,

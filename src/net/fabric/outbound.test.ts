@@ -24,7 +24,12 @@ function answer(status: number, body: string, contentType = "text/plain"): Await
 }
 
 /** A fabric whose fetch() is a fake that records what it is asked and answers as told. */
-function outboundNetwork(spec: PortSpec, groups: readonly SecurityGroupConfig[], reply: (call: FetchCall) => ReturnType<OutboundFetch>) {
+function outboundNetwork(
+  spec: PortSpec,
+  groups: readonly SecurityGroupConfig[],
+  reply: (call: FetchCall) => ReturnType<OutboundFetch>,
+  secureOrigin = false,
+) {
   const scheduler = new ManualScheduler(1_000_000);
   const calls: FetchCall[] = [];
   const fetch: OutboundFetch = (url, init) => {
@@ -38,7 +43,7 @@ function outboundNetwork(spec: PortSpec, groups: readonly SecurityGroupConfig[],
     calls.push(call);
     return reply(call);
   };
-  const fabric = new Fabric({ scheduler, wallClock: () => Date.UTC(2026, 10, 30, 12) + scheduler.now(), fetch });
+  const fabric = new Fabric({ scheduler, wallClock: () => Date.UTC(2026, 10, 30, 12) + scheduler.now(), fetch, secureOrigin });
   fabric.configure(topology([spec], groups));
   const guest = new StackGuest(fabric, spec, scheduler);
   return { scheduler, fabric, guest, calls };
@@ -168,5 +173,28 @@ describe("HTTP out through the internet gateway", () => {
     expect(await get(network, address ?? "", 80, "/", 5000)).toMatchObject({ ok: false, code: "Timeout" });
     expect(network.calls).toEqual([]);
     expect(network.fabric.counters().dropped[reason]).toBeGreaterThan(0);
+  });
+
+  it("from a page served over HTTPS, fetches port 80 by https:// and this computer by http://, and says why another port cannot be", async () => {
+    const network = outboundNetwork(
+      PORTS.a,
+      [DEFAULT_GROUP, WEB_GROUP],
+      (call) => (call.url.startsWith("http://example.com") ? Promise.reject(new TypeError("Failed to fetch")) : ok()),
+      true,
+    );
+    const example = (await resolve(network, "example.com")).address ?? "";
+    const site = (await resolve(network, "site.localhost")).address ?? "";
+    expect(await get(network, example, 80, "/page")).toMatchObject({ ok: true, status: 200 });
+    expect(await get(network, site, 8080, "/hello")).toMatchObject({ ok: true, status: 200 });
+    const refused = await get(network, example, 8080, "/page");
+    expect(refused).toMatchObject({ ok: true, status: 502 });
+    expect(refused.ok && new TextDecoder().decode(refused.body)).toContain(
+      "The browser could not fetch http://example.com:8080/page: this page is served over HTTPS, so it may not fetch plain http:// from a port other than 80 (mixed content).",
+    );
+    expect(network.calls.map((call) => call.url)).toEqual([
+      "https://example.com/page",
+      "http://127.0.0.1:8080/hello",
+      "http://example.com:8080/page",
+    ]);
   });
 });

@@ -28,6 +28,8 @@ export interface InternetGatewayHost {
   readonly stacks: TcpStacks;
   readonly scheduler: Scheduler;
   readonly fetch: OutboundFetch | null;
+  /** The page is served over HTTPS (see outboundHttp.ts). */
+  readonly secureOrigin: boolean;
 }
 
 export class InternetGateway {
@@ -64,6 +66,7 @@ export class InternetGateway {
       nameOf: (address) => this.names.nameOf(address),
       fetch: this.#host.fetch,
       scheduler: this.#host.scheduler,
+      secureOrigin: this.#host.secureOrigin,
     });
     serveHttp(stack, flow.dstIp, flow.dstPort, handler);
   }

@@ -31,6 +31,11 @@ export interface OutboundHttpOptions {
   /** Null where there is none: every request then gets 502. */
   readonly fetch: OutboundFetch | null;
   readonly scheduler: Scheduler;
+  /**
+   * Whether the page is served over HTTPS: it may not fetch plain http:// (mixed content), so a
+   * site on port 80 is fetched by https:// instead, the gateway speaking TLS for the guest.
+   */
+  readonly secureOrigin?: boolean;
   /** A site that has not answered in this long gets 504; 30 s unless told. */
   readonly timeoutMs?: number;
 }
@@ -84,7 +89,7 @@ async function fetchFor(fetch: OutboundFetch, options: OutboundHttpOptions, requ
   const cancelTimeout = options.scheduler.schedule(timeoutMs, () => aborter.abort());
   const bodyless = request.method === "GET" || request.method === "HEAD";
   try {
-    const response = await fetch(fetchUrl(url), {
+    const response = await fetch(fetchUrl(url, options.secureOrigin === true), {
       method: request.method,
       headers: allowedHeaders(request.headers),
       ...(bodyless || request.body.length === 0 ? {} : { body: new Uint8Array(request.body) }),
@@ -107,6 +112,13 @@ async function fetchFor(fetch: OutboundFetch, options: OutboundHttpOptions, requ
     };
   } catch (error) {
     if (aborter.signal.aborted) return text(504, `${url} did not answer within ${Math.round(timeoutMs / 1000)} s.`);
+    if (options.secureOrigin === true && fetchUrl(url, true).startsWith("http:") && !isLocalhost(new URL(url).hostname)) {
+      return text(
+        502,
+        `The browser could not fetch ${url}: this page is served over HTTPS, so it may not fetch plain http:// from a port other than 80 (mixed content). ` +
+          `Use port 80 (fetched by https://) or a site on this computer (*.localhost).`,
+      );
+    }
     return text(
       502,
       `The browser could not fetch ${url}: it is offline, or the site does not allow requests from this page (CORS). ` +
@@ -117,11 +129,20 @@ async function fetchFor(fetch: OutboundFetch, options: OutboundHttpOptions, requ
   }
 }
 
-/** `localhost` and its subdomains are this computer, as Chromium resolves them (RFC 6761): fetched at 127.0.0.1. */
-function fetchUrl(url: string): string {
+/**
+ * What is fetched for the guest's URL: `localhost` and its subdomains are this computer, as
+ * Chromium resolves them (RFC 6761), at 127.0.0.1, which a secure page may fetch by http:// too;
+ * another site on port 80 by https:// from a secure page.
+ */
+function fetchUrl(url: string, secureOrigin: boolean): string {
   const parsed = new URL(url);
-  if (parsed.hostname === "localhost" || parsed.hostname.endsWith(".localhost")) parsed.hostname = "127.0.0.1";
+  if (isLocalhost(parsed.hostname)) parsed.hostname = "127.0.0.1";
+  else if (secureOrigin && parsed.port === "") parsed.protocol = "https:";
   return parsed.href;
+}
+
+function isLocalhost(hostname: string): boolean {
+  return hostname === "localhost" || hostname.endsWith(".localhost");
 }
 
 function allowedHeaders(headers: HttpHeaders): [string, string][] {
