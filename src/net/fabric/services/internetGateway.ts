@@ -21,6 +21,11 @@ import { InternetNames } from "./internetNames.ts";
 import { type OutboundFetch, outboundHttpHandler } from "./outboundHttp.ts";
 
 const HTTPS_PORT = 443;
+/**
+ * The name:port pairs one port's stack serves at most; past it the oldest stops listening (its
+ * connections go on), so a guest sweeping ports and names holds a bounded number of listeners.
+ */
+const MAX_SERVED = 256;
 
 export interface InternetGatewayHost {
   readonly counters: Counters;
@@ -35,8 +40,8 @@ export interface InternetGatewayHost {
 export class InternetGateway {
   readonly names = new InternetNames();
   readonly #host: InternetGatewayHost;
-  /** The name:port pairs each port's stack already serves; a stack that is replaced starts empty. */
-  readonly #serving = new WeakMap<TcpStack, Set<string>>();
+  /** Per port's stack, the name:port pairs it serves, oldest first, and how to stop each; a new stack starts empty. */
+  readonly #serving = new WeakMap<TcpStack, Map<string, () => void>>();
 
   constructor(host: InternetGatewayHost) {
     this.#host = host;
@@ -56,18 +61,23 @@ export class InternetGateway {
     const stack = this.#host.stacks.stackFor(port);
     let serving = this.#serving.get(stack);
     if (!serving) {
-      serving = new Set();
+      serving = new Map();
       this.#serving.set(stack, serving);
     }
     const key = `${flow.dstIp}:${flow.dstPort}`;
     if (serving.has(key)) return;
-    serving.add(key);
+    for (const [oldest, stop] of serving) {
+      if (serving.size < MAX_SERVED) break;
+      stop();
+      serving.delete(oldest);
+    }
     const handler = outboundHttpHandler({
       nameOf: (address) => this.names.nameOf(address),
       fetch: this.#host.fetch,
       scheduler: this.#host.scheduler,
       secureOrigin: this.#host.secureOrigin,
     });
-    serveHttp(stack, flow.dstIp, flow.dstPort, handler);
+    const served = serveHttp(stack, flow.dstIp, flow.dstPort, handler);
+    if (served.ok) serving.set(key, () => served.listener.close());
   }
 }
