@@ -57,8 +57,8 @@ test("a download that fails its SHA-256 check, or is cancelled, keeps nothing; a
   });
   await card.getByTestId("image-download").click();
   const progress = card.getByTestId("image-progress");
-  // The BIOS files came before the kernel: 93 KiB of the 3.1 MiB to download.
-  await expect(progress).toContainText(/93 KiB of 3\.1 MiB \(2%\)/);
+  // The BIOS files came before the kernel: 93 KiB of the 3.3 MiB to download.
+  await expect(progress).toContainText(/93 KiB of 3\.3 MiB \(2%\)/);
   await expect(progress.locator("progress")).toHaveAttribute("value", /^9\d{4}$/);
   await progress.getByTestId("image-cancel").click();
   await expect(card.getByTestId("image-error")).toContainText("DownloadCancelled");

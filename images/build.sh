@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds the guest images from Debian bookworm packages into public/images/.
 # Downloads and builds are cached in $TABCLOUD_IMAGE_CACHE (default ~/.cache/tabcloud-images).
-# Needs: apt-get (Debian), gcc, make, flex, bison, bc, libelf-dev, e2fsprogs, gzip, node.
+# Needs: apt-get (Debian), gcc, make, flex, bison, bc, libelf-dev, e2fsprogs, gzip, lz4, node.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -17,12 +17,12 @@ die() { printf 'images/build.sh: %s\n' "$*" >&2; exit 1; }
 
 need_tools() {
   local missing=()
-  for tool in apt-get dpkg-deb gcc make flex bison bc mke2fs debugfs e2fsck gzip sha256sum node; do
+  for tool in apt-get dpkg-deb gcc make flex bison bc mke2fs debugfs e2fsck gzip lz4 sha256sum node; do
     command -v "$tool" > /dev/null || missing+=("$tool")
   done
   [ -e /usr/include/libelf.h ] || missing+=(libelf-dev)
   [ ${#missing[@]} -eq 0 ] ||
-    die "missing tools: ${missing[*]}. On Debian: apt-get install -y build-essential flex bison bc libelf-dev e2fsprogs"
+    die "missing tools: ${missing[*]}. On Debian: apt-get install -y build-essential flex bison bc libelf-dev e2fsprogs lz4"
 }
 
 # fetch_deb NAME[:ARCH]=VERSION -> path of the cached .deb
