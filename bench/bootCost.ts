@@ -10,8 +10,8 @@ import { join } from "node:path";
 import { bootToPrompt, type Boot } from "./node.ts";
 import { median, report, round } from "./stats.ts";
 
-/** The commit before the one that gave the kernel its network. */
-const BEFORE_NIC = "e2f050f^";
+/** The commit before the one that gave the kernel its network; BOOT_BASELINE=<commit> compares with another. */
+const BASELINE = process.env.BOOT_BASELINE ?? "e2f050f^";
 const IMAGE_FILES = [
   "index.json",
   "tabcloud-linux/manifest.json",
@@ -32,7 +32,7 @@ function imagesAt(commit: string): string {
 }
 
 export async function benchBootCost(runs = 5): Promise<void> {
-  const beforeDir = imagesAt(BEFORE_NIC);
+  const beforeDir = imagesAt(BASELINE);
   const before: Boot[] = [];
   const now: Boot[] = [];
   try {
@@ -51,6 +51,7 @@ export async function benchBootCost(runs = 5): Promise<void> {
     bench: "boot-nic",
     env: "node",
     runs,
+    baseline: BASELINE,
     beforeNicMs: round(msBefore),
     withNicMs: round(msNow),
     ratio: round(msNow / msBefore, 3),
