@@ -13,12 +13,12 @@ const FIELDS = ["instanceId", "instanceType", "privateIpAddress", "publicIpAddre
 type Field = (typeof FIELDS)[number];
 
 const WHAT: Readonly<Record<Field, string>> = {
-  instanceId: "an instance id",
-  instanceType: "an instance type",
-  privateIpAddress: "a private IPv4 address",
-  publicIpAddress: "a public IPv4 address",
-  privateDnsName: "a private DNS name",
-  publicDnsName: "a public DNS name",
+  instanceId: "instance id",
+  instanceType: "instance type",
+  privateIpAddress: "private IPv4 address",
+  publicIpAddress: "public IPv4 address",
+  privateDnsName: "private DNS name",
+  publicDnsName: "public DNS name",
 };
 
 /** Anything between double braces; whether it is a placeholder we know is decided after. */
@@ -55,7 +55,7 @@ export function fillPlaceholders(
     const { instance, who } = lookup(parts[1]);
     const value = instance?.[field];
     if (!instance) missing ??= `${who} does not exist yet`;
-    else if (!value) missing ??= `${who} (${instance.instanceId}) has no ${WHAT[field].replace(/^an? /, "")}`;
+    else if (!value) missing ??= `${who} (${instance.instanceId}) has no ${WHAT[field]}`;
     return escape(value ?? "");
   });
   return missing === null ? { ok: true, text: filled } : { ok: false, message: `${missing}.` };
@@ -76,22 +76,18 @@ function isField(name: string): name is Field {
 
 /** The check with its placeholders filled in from the instances' facts, or why they cannot be. */
 export function fillCheckPlaceholders<C extends CommandCheck | FileCheck>(check: C, lookup: InstanceLookup): C | string {
-  const texts = check.kind === "command" ? [check.run, check.stdout] : [check.contains];
-  if (!texts.some(hasPlaceholders)) return check;
-  const fill = (text: string | undefined, escape?: (value: string) => string) => {
-    if (text === undefined) return undefined;
-    const filled = fillPlaceholders(text, lookup, escape);
-    if (!filled.ok) throw new Error(filled.message);
-    return filled.text;
+  const problems: string[] = [];
+  const fill = <T extends string | undefined>(text: T, escape?: (value: string) => string): T => {
+    if (!hasPlaceholders(text)) return text;
+    const filled = fillPlaceholders(text as string, lookup, escape);
+    if (filled.ok) return filled.text as T;
+    problems.push(filled.message);
+    return text;
   };
-  try {
-    if (check.kind === "command") {
-      const stdout = fill(check.stdout, escapeForPattern);
-      return { ...check, run: fill(check.run) ?? check.run, ...(stdout !== undefined ? { stdout } : {}) };
-    }
-    const contains = fill(check.contains);
-    return { ...check, ...(contains !== undefined ? { contains } : {}) };
-  } catch (error) {
-    return `The check needs a fact the hypervisor does not have yet: ${error instanceof Error ? error.message : String(error)}`;
-  }
+  const filled =
+    check.kind === "command"
+      ? { ...check, run: fill(check.run), stdout: fill(check.stdout, escapeForPattern) }
+      : { ...check, contains: fill(check.contains) };
+  const [problem] = problems;
+  return problem === undefined ? filled : `The check needs a fact the hypervisor does not have yet: ${problem}`;
 }
