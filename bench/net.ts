@@ -43,7 +43,7 @@ async function launch(hypervisor: Hypervisor): Promise<Instance> {
 }
 
 /** The round trips of a guest ping, in ms, read from each reply's time=. */
-export function pingTimesMs(output: string): number[] {
+function pingTimesMs(output: string): number[] {
   return [...output.matchAll(/time=([\d.]+) ms/g)].map((match) => Number(match[1]));
 }
 

@@ -12,9 +12,9 @@ import { benchHypervisor } from "./benchHypervisor.ts";
 
 /** Kept apart from the lab's own database and from the other benchmarks'. */
 const DATABASE = "tabcloud-bench-net";
-export const PAGE_BYTES = 10 * 1024;
+const PAGE_BYTES = 10 * 1024;
 
-export interface NetHttpFigures {
+interface NetHttpFigures {
   /** "sw" when the requests went through the service worker, "api" when straight to the hypervisor. */
   readonly path: "sw" | "api";
   readonly requestMs: number[];
