@@ -103,7 +103,6 @@ export async function runChecks(
         results.push((outputs) => {
           const output = outputs.get(index) ?? "The check was not run.";
           if (typeof output === "string") return result(false, output);
-          if (typeof filled === "string") return result(false, filled);
           return filled.kind === "command" ? judgeCommand(filled, output, result) : judgeFile(filled, output, result);
         });
         break;

@@ -7,7 +7,7 @@
  * HTTP by fetch() (outboundHttp.ts). Port 443 is refused at once: the guest has no TLS client to
  * speak HTTPS with, and a refusal says so sooner than a timeout.
  */
-import { serveHttp } from "../../http/serveHttp.ts";
+import { type HttpHandler, serveHttp } from "../../http/serveHttp.ts";
 import { IP_PROTOCOL_TCP, type Ipv4Packet } from "../../packets/ipv4.ts";
 import { TCP_ACK, TCP_SYN } from "../../security/packet.ts";
 import type { Scheduler } from "../../tcp/scheduler.ts";
@@ -40,11 +40,19 @@ export interface InternetGatewayHost {
 export class InternetGateway {
   readonly names = new InternetNames();
   readonly #host: InternetGatewayHost;
+  /** One handler answers every name and port: the connection's own address says which site it is. */
+  readonly #handler: HttpHandler;
   /** Per port's stack, the name:port pairs it serves, oldest first, and how to stop each; a new stack starts empty. */
   readonly #serving = new WeakMap<TcpStack, Map<string, () => void>>();
 
   constructor(host: InternetGatewayHost) {
     this.#host = host;
+    this.#handler = outboundHttpHandler({
+      nameOf: (address) => this.names.nameOf(address),
+      fetch: host.fetch,
+      scheduler: host.scheduler,
+      secureOrigin: host.secureOrigin,
+    });
   }
 
   /** A packet from a guest to one of the names' addresses. */
@@ -71,13 +79,7 @@ export class InternetGateway {
       stop();
       serving.delete(oldest);
     }
-    const handler = outboundHttpHandler({
-      nameOf: (address) => this.names.nameOf(address),
-      fetch: this.#host.fetch,
-      scheduler: this.#host.scheduler,
-      secureOrigin: this.#host.secureOrigin,
-    });
-    const served = serveHttp(stack, flow.dstIp, flow.dstPort, handler);
+    const served = serveHttp(stack, flow.dstIp, flow.dstPort, this.#handler);
     if (served.ok) serving.set(key, () => served.listener.close());
   }
 }
