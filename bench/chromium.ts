@@ -5,6 +5,7 @@
 import { chromium, type Browser, type Page } from "@playwright/test";
 import { chromiumArgs } from "../e2e/playwright.config.ts";
 import { startPreviewServer } from "../e2e/previewServer.ts";
+import { launchInstance } from "../e2e/terminal.ts";
 import type { RunFigures } from "../src/bench/benchPage.ts";
 import { median, percentile, report, round } from "./stats.ts";
 import { benchStorage } from "./storage.ts";
@@ -59,7 +60,7 @@ async function bootAndCpu(browser: Browser, runs: number): Promise<void> {
 async function terminalRoundTrip(browser: Browser, samples: number): Promise<void> {
   const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
   await page.goto(BASE);
-  await page.getByRole("button", { name: "Launch instance" }).click();
+  await launchInstance(page);
   await page.waitForFunction(
     () =>
       /root@i-[0-9a-f]{17}:~# /.test(
