@@ -1,10 +1,11 @@
 /**
  * npm run bench: every benchmark, one JSON line each. Build first (npm run bench does).
- *   BENCH_ONLY=node|bootcost|hibernate|cpu|sg|net|chromium|storage|aggregate|net-http limits the set (chromium includes
+ *   BENCH_ONLY=node|bootcost|bootphases|hibernate|cpu|sg|net|chromium|storage|aggregate|net-http limits the set (chromium includes
  *   the last three);
  *   BENCH_RUNS sets repetitions.
  */
 import { benchBootCost } from "./bootCost.ts";
+import { benchBootPhases } from "./bootPhases.ts";
 import { benchChromium } from "./chromium.ts";
 import { benchCpuCap, benchCpuShares, benchIdle } from "./cpu.ts";
 import { benchHibernate } from "./hibernate.ts";
@@ -17,6 +18,7 @@ const runs = Number(process.env.BENCH_RUNS ?? 3);
 
 if (!only || only === "node") await benchBootNode(runs);
 if (!only || only === "bootcost") await benchBootCost(runs);
+if (!only || only === "bootphases") await benchBootPhases(runs);
 if (!only || only === "hibernate") await benchHibernate();
 if (!only || only === "cpu") {
   await benchCpuShares();
