@@ -31,3 +31,25 @@ test("the bill grows while running, the dashboard shows the host, and a launch p
   await expect(dialog.getByRole("alert")).toContainText(`${MICRO_MIB} of ${MICRO_MIB + 100} MiB are in use`);
   await expect(page.locator("tbody tr[data-instance-id]")).toHaveCount(1);
 });
+
+test("the Dashboard shows the instance quota with its use, and a raise holds across a reload", async ({ page }) => {
+  await page.goto("./");
+  await page.getByRole("button", { name: "Dashboard" }).click();
+  const quota = page.getByTestId("instance-quota");
+  await expect(quota).toHaveText(/^0 of \d+ instances$/);
+  const value = Number((await quota.textContent())?.match(/of (\d+)/)?.[1]);
+  expect(value).toBeGreaterThanOrEqual(1);
+
+  // A value that does not raise it is not sent: the field says why, and nothing changes.
+  await page.getByLabel("Raise to").fill(String(value));
+  await page.getByRole("button", { name: "Request increase" }).click();
+  expect(await page.getByLabel("Raise to").evaluate((input: HTMLInputElement) => input.validity.rangeUnderflow)).toBe(true);
+  await expect(quota).toHaveText(`0 of ${value} instances`);
+
+  await page.getByLabel("Raise to").fill(String(value + 3));
+  await page.getByRole("button", { name: "Request increase" }).click();
+  await expect(quota).toHaveText(`0 of ${value + 3} instances`);
+  await page.reload();
+  await page.getByRole("button", { name: "Dashboard" }).click();
+  await expect(page.getByTestId("instance-quota")).toHaveText(`0 of ${value + 3} instances`);
+});

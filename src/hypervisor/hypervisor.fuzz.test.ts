@@ -16,7 +16,7 @@ import { fakeFleet, launchRunning, stopped, type FakeFleet } from "./testing/fak
 import { callOf, GENERATED_METHODS, raceOnOneInstance, Ref, resolveArgs, type ResourceKind } from "./testing/publicCalls.ts";
 
 const SEED = Number(process.env["FUZZ_SEED"] ?? 20_261_130);
-const CALLS_PER_METHOD = 55;
+const CALLS_PER_METHOD = 60;
 const MIN_CALLS = 2000;
 /** Far longer than any call over fake workers takes: a call still pending then never settles. */
 const SETTLE_MS = 5000;

@@ -10,6 +10,7 @@ import type { ImageDescription, LoadOptions } from "../images/imageRepository.ts
 import type { Persistence } from "../persistence/persistence.ts";
 import type { InstanceStats } from "../worker/api.ts";
 import type { HostBudgets, HostCapacity } from "./capacity/hostCapacity.ts";
+import type { ServiceQuota } from "./capacity/instanceQuota.ts";
 import type { Snapshot, StorageBill, Volume } from "./ebs/volumes.ts";
 import type { ConsoleOutput } from "./instances/console.ts";
 import { filterInstances } from "./instances/describe.ts";
@@ -46,7 +47,7 @@ import {
   type DescribeVolumesRequest,
   type ImportVolumeRequest,
 } from "./requests/ebs.ts";
-import { parseSetHostCapacity, parseSubscribe } from "./requests/host.ts";
+import { parseQuotaIncrease, parseSetHostCapacity, parseSubscribe } from "./requests/host.ts";
 import {
   parseCreateImage,
   parseDeregisterImage,
@@ -83,6 +84,7 @@ export type {
   DescribeInstancesRequest,
   HostCapacity,
   HypervisorEvent,
+  ServiceQuota,
   HypervisorOptions,
   ModifyInstanceAttributeRequest,
   RunInstancesRequest,
@@ -317,6 +319,16 @@ export class Hypervisor extends VpcFacade {
     await this.#m.capacity.set(parseSetHostCapacity(capacity));
     await this.#m.scheduler.reschedule();
     this.#emit({ type: "metrics-updated" });
+  }
+  /** The instance quota (Service Quotas' GetServiceQuota): its value, default, limit and what counts against it now. */
+  getServiceQuota(): ServiceQuota {
+    return this.#m.capacity.describeInstanceQuota(this.#m.registry.liveCount());
+  }
+  /** Raises the instance quota to `desiredValue` (Service Quotas' RequestServiceQuotaIncrease), granted at once. */
+  async requestServiceQuotaIncrease(request: { desiredValue: number }): Promise<ServiceQuota> {
+    await this.#m.capacity.raiseInstanceQuota(parseQuotaIncrease(request).desiredValue);
+    this.#emit({ type: "metrics-updated" });
+    return this.getServiceQuota();
   }
 
   /** Ends every instance's worker: for tests and page unload. What the guests wrote last is kept, as a reload keeps it. */

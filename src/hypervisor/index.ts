@@ -8,6 +8,7 @@ export {
   Hypervisor,
   type DescribeInstancesRequest,
   type HostCapacity,
+  type ServiceQuota,
   type HypervisorEvent,
   type RunInstancesRequest,
 } from "./hypervisor.ts";

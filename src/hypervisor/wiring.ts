@@ -46,7 +46,10 @@ export interface HypervisorOptions {
   readonly persistence: Persistence;
   /** How often a running instance's new disk writes are stored: a reload loses at most this much. */
   readonly flushIntervalMs?: number;
-  /** Most instances that may exist at once, terminated ones excluded (EC2's InstanceLimitExceeded). */
+  /**
+   * The instance quota's default (instances that may exist at once, terminated ones excluded;
+   * EC2's InstanceLimitExceeded past it); without it, what the memory budget holds of the smallest type.
+   */
   readonly instanceLimit?: number;
   /** How long a stop waits for the guest to power off before pulling the plug. */
   readonly stopTimeoutMs?: number;
@@ -136,6 +139,7 @@ export function wireModules(options: HypervisorOptions, hooks: WiringHooks): Hyp
   const capacity = new HostCapacityLedger(fleet, () => registry.all(), {
     memoryBudgetMib: options.memoryBudgetMib,
     cpuCores: options.cpuCores,
+    defaultInstanceQuota: options.instanceLimit,
   });
   const scheduler = new CpuScheduler({
     running: () => registry.running(),
@@ -213,7 +217,6 @@ export function wireModules(options: HypervisorOptions, hooks: WiringHooks): Hyp
       capacity,
       volumes,
       describeImages: () => images.describeImages(),
-      instanceLimit: options.instanceLimit ?? 8,
       network: instanceNetwork,
     },
     restore: { fleet, registry, persistence: saver, capacity, builder, transitions },

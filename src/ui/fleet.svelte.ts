@@ -8,6 +8,7 @@ import {
   DEFAULT_TERMINAL_SIZE,
   type Bill,
   type HostCapacity,
+  type ServiceQuota,
   type Hypervisor,
   type Instance,
   type InstanceType,
@@ -40,6 +41,8 @@ export class Fleet {
   storageBill: StorageBill;
   /** The host's budgets and what each instance holds of them. */
   hostCapacity: HostCapacity;
+  /** How many instances may exist at once, and how many do. */
+  instanceQuota: ServiceQuota;
   /** The terminal panel's size, so new instances boot with the right rows and columns. */
   terminalSize: TerminalSize = DEFAULT_TERMINAL_SIZE;
 
@@ -55,6 +58,7 @@ export class Fleet {
     this.instances = hypervisor.describeInstances();
     this.storageBill = $state.raw(hypervisor.getStorageBill());
     this.hostCapacity = $state.raw(hypervisor.describeHostCapacity());
+    this.instanceQuota = $state.raw(hypervisor.getServiceQuota());
     this.#readMeters();
     this.volumesAndImages = new VolumesAndImages(hypervisor);
     this.network = new NetworkState(hypervisor);
@@ -141,6 +145,12 @@ export class Fleet {
     this.hostCapacity = this.hypervisor.describeHostCapacity();
   }
 
+  /** Raises the instance quota, as one asks AWS through Service Quotas (granted at once here). */
+  async raiseInstanceQuota(desiredValue: number): Promise<void> {
+    await this.#act(() => this.hypervisor.requestServiceQuotaIncrease({ desiredValue }));
+    this.instanceQuota = this.hypervisor.getServiceQuota();
+  }
+
   dismissError(): void {
     this.error = null;
   }
@@ -161,6 +171,7 @@ export class Fleet {
     this.metrics = metrics;
     this.storageBill = this.hypervisor.getStorageBill();
     this.hostCapacity = this.hypervisor.describeHostCapacity();
+    this.instanceQuota = this.hypervisor.getServiceQuota();
   }
 
   /** Runs an action; its failure becomes the error the page shows. */

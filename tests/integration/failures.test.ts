@@ -87,7 +87,7 @@ describe("bad parameters", () => {
     [{ instanceType: "t3.enormous" }, "InvalidParameterValue", /t3\.enormous/],
     [{ imageId: "ami-00000000000000000" }, "InvalidAMIID.NotFound", /ami-00000000000000000/],
     [{ count: 0 }, "InvalidParameterValue", /Count/],
-    [{ count: 100 }, "InstanceLimitExceeded", /limit/],
+    [{ count: 300 }, "InstanceLimitExceeded", /quota/],
     [{ tags: [{ key: "aws:name", value: "x" }] }, "InvalidParameterValue", /aws:/],
     [{ terminalSize: { rows: 0, cols: 80 } }, "InvalidParameterValue", /terminal/],
   ])("runInstances(%j) fails with %s and launches nothing", async (request, code, message) => {

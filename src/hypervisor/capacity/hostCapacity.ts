@@ -5,6 +5,15 @@
  */
 import type { FleetStore } from "../../persistence/fleetStore.ts";
 import { holdsMemory, type InstanceRecord } from "../instances/record.ts";
+import { INSTANCE_TYPES } from "../instances/instanceTypes.ts";
+import {
+  checkQuotaIncrease,
+  defaultInstanceQuota,
+  INSTANCE_QUOTA_CODE,
+  INSTANCE_QUOTA_NAME,
+  MAX_INSTANCE_QUOTA,
+  type ServiceQuota,
+} from "./instanceQuota.ts";
 import { admit, instanceFootprintMib } from "./memoryBudget.ts";
 
 export interface HostCapacity {
@@ -30,17 +39,33 @@ export interface HostBudgets {
 
 const SETTINGS_KEY = "host-capacity";
 
+/** What the settings keep: the budgets, and the instance quota where a person raised it. */
+interface KeptCapacity extends HostBudgets {
+  readonly instanceQuota?: number;
+}
+
+const SMALLEST_MEMORY_MIB = Math.min(...INSTANCE_TYPES.map((type) => type.memoryMib));
+
 export class HostCapacityLedger {
   readonly #fleet: FleetStore;
   readonly #instances: () => readonly InstanceRecord[];
   #memoryBudgetMib: number;
   #cpuCores: number;
+  /** A default quota fixed by whoever made the hypervisor, instead of one from the memory budget. */
+  readonly #fixedDefaultQuota: number | undefined;
+  /** The quota a person raised it to, if they did. */
+  #raisedQuota: number | null = null;
 
-  constructor(fleet: FleetStore, instances: () => readonly InstanceRecord[], budgets: { memoryBudgetMib: number; cpuCores: number }) {
+  constructor(
+    fleet: FleetStore,
+    instances: () => readonly InstanceRecord[],
+    budgets: { memoryBudgetMib: number; cpuCores: number; defaultInstanceQuota?: number | undefined },
+  ) {
     this.#fleet = fleet;
     this.#instances = instances;
     this.#memoryBudgetMib = budgets.memoryBudgetMib;
     this.#cpuCores = budgets.cpuCores;
+    this.#fixedDefaultQuota = budgets.defaultInstanceQuota;
   }
 
   get memoryBudgetMib(): number {
@@ -54,9 +79,37 @@ export class HostCapacityLedger {
 
   /** The budgets a person set in an earlier session. */
   async load(): Promise<void> {
-    const kept = await this.#fleet.setting<HostBudgets>(SETTINGS_KEY);
+    const kept = await this.#fleet.setting<KeptCapacity>(SETTINGS_KEY);
     if (kept?.memoryBudgetMib) this.#memoryBudgetMib = kept.memoryBudgetMib;
     if (kept?.cpuCores) this.#cpuCores = kept.cpuCores;
+    if (Number.isInteger(kept?.instanceQuota)) this.#raisedQuota = kept?.instanceQuota ?? null;
+  }
+
+  /** How many instances may exist at once (EC2's InstanceLimitExceeded past it). */
+  get instanceQuota(): number {
+    return Math.max(this.#raisedQuota ?? 0, this.#defaultInstanceQuota());
+  }
+
+  describeInstanceQuota(usage: number): ServiceQuota {
+    return {
+      quotaCode: INSTANCE_QUOTA_CODE,
+      quotaName: INSTANCE_QUOTA_NAME,
+      description: "Instances that may exist at once, stopped ones included; terminated ones do not count.",
+      value: this.instanceQuota,
+      defaultValue: this.#defaultInstanceQuota(),
+      usage,
+      maxValue: MAX_INSTANCE_QUOTA,
+    };
+  }
+
+  /** Raises the instance quota at once (a tab has nobody to wait for) and keeps it across reloads. */
+  async raiseInstanceQuota(desired: number): Promise<void> {
+    this.#raisedQuota = checkQuotaIncrease(this.instanceQuota, desired);
+    await this.#save();
+  }
+
+  #defaultInstanceQuota(): number {
+    return this.#fixedDefaultQuota ?? defaultInstanceQuota(this.#memoryBudgetMib, SMALLEST_MEMORY_MIB);
   }
 
   memoryInUseMib(except: readonly InstanceRecord[] = []): number {
@@ -109,6 +162,15 @@ export class HostCapacityLedger {
     const { memoryBudgetMib, cpuCores } = budgets;
     if (memoryBudgetMib !== undefined) this.#memoryBudgetMib = Math.round(memoryBudgetMib);
     if (cpuCores !== undefined) this.#cpuCores = cpuCores;
-    await this.#fleet.putSetting(SETTINGS_KEY, { memoryBudgetMib: this.#memoryBudgetMib, cpuCores: this.#cpuCores }).catch(() => undefined);
+    await this.#save();
+  }
+
+  async #save(): Promise<void> {
+    const kept: KeptCapacity = {
+      memoryBudgetMib: this.#memoryBudgetMib,
+      cpuCores: this.#cpuCores,
+      ...(this.#raisedQuota === null ? {} : { instanceQuota: this.#raisedQuota }),
+    };
+    await this.#fleet.putSetting(SETTINGS_KEY, kept).catch(() => undefined);
   }
 }

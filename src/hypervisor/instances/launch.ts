@@ -23,8 +23,6 @@ export interface LaunchContext {
   readonly capacity: HostCapacityLedger;
   readonly volumes: VolumeRegistry;
   describeImages(): Promise<ImageDescription[]>;
-  /** Most instances that may exist at once, terminated ones excluded (EC2's InstanceLimitExceeded). */
-  readonly instanceLimit: number;
   readonly network: InstanceNetwork;
 }
 
@@ -32,10 +30,11 @@ export async function runInstances(ctx: LaunchContext, request: unknown): Promis
   const images = await ctx.describeImages();
   const spec = launchSpec(request, images);
   const live = ctx.registry.liveCount();
-  if (live + spec.count > ctx.instanceLimit) {
+  const quota = ctx.capacity.instanceQuota;
+  if (live + spec.count > quota) {
     throw new Ec2Error(
       "InstanceLimitExceeded",
-      `You have ${live} instances and asked for ${spec.count} more; the limit is ${ctx.instanceLimit}. Terminate one first.`,
+      `You have ${live} instances and asked for ${spec.count} more; the instance quota is ${quota}. Terminate one first, or raise the quota on the Dashboard.`,
     );
   }
   ctx.capacity.admitLaunch(spec.type.memoryMib, spec.count, spec.type.name);

@@ -79,6 +79,7 @@ const VALID_CALLS: Readonly<Record<string, readonly unknown[]>> = {
   parseExportVolume: [VOLUME_ID],
   parseImportVolume: [new Uint8Array(8), { name: "disk" }],
   parseSetHostCapacity: [{ memoryBudgetMib: 2048, cpuCores: 2 }],
+  parseQuotaIncrease: [{ desiredValue: 12 }],
   parseDescribeHibernation: [INSTANCE_ID],
   parseGetMetricData: [INSTANCE_ID],
   parseGetInstanceBill: [INSTANCE_ID],

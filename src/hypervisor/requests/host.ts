@@ -44,3 +44,12 @@ const SetHostCapacitySchema: RequestSchema<HostBudgets> = v.pipe(
 export function parseSetHostCapacity(capacity: unknown): HostBudgets {
   return parse(optionalRequest(SetHostCapacitySchema), capacity, "capacity");
 }
+
+const QuotaIncreaseSchema: RequestSchema<{ desiredValue: number }> = requestObject<{ desiredValue: number }>({
+  desiredValue: v.number("The desired value is a number of instances."),
+});
+
+/** The raise's shape; whether the value raises the quota is the quota's own check (capacity/instanceQuota.ts). */
+export function parseQuotaIncrease(request: unknown): { desiredValue: number } {
+  return parse(QuotaIncreaseSchema, request, "request");
+}

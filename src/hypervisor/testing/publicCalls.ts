@@ -403,6 +403,13 @@ const VALID: Readonly<Record<string, fc.Arbitrary<unknown[]>>> = {
       { requiredKeys: [] },
     ),
   ),
+  getServiceQuota: none,
+  requestServiceQuotaIncrease: tuple(
+    fc.record(
+      { desiredValue: fc.oneof(fc.integer({ min: 1, max: 300 }), fc.constantFrom<unknown>(2.5, NaN, "many")) },
+      { requiredKeys: [] },
+    ),
+  ),
   ...NETWORK_CALLS,
   // Ends the hypervisor: the run makes this call last, once.
   shutdownAll: none,
