@@ -10,6 +10,8 @@ import type { RunFigures } from "../src/bench/benchPage.ts";
 import { median, percentile, report, round } from "./stats.ts";
 import { benchStorage } from "./storage.ts";
 import { benchNetHttp } from "./netHttp.ts";
+import { terminalEchoTimes } from "./terminalEcho.ts";
+import { benchFleet } from "./fleet.ts";
 
 const PORT = 4174;
 const BASE = `http://127.0.0.1:${PORT}/`;
@@ -69,32 +71,7 @@ async function terminalRoundTrip(browser: Browser, samples: number): Promise<voi
     null,
     { timeout: 60_000 },
   );
-  await page.locator('[data-testid="terminal"]').click();
-  await page.evaluate(() => {
-    const state = { t0: 0, results: [] as number[] };
-    (window as unknown as { rtt: typeof state }).rtt = state;
-    document.addEventListener("keydown", () => (state.t0 = performance.now()), { capture: true });
-    const target = document.querySelector('[data-testid="terminal"] .xterm-rows');
-    if (!target) throw new Error("no terminal rows");
-    new MutationObserver(() => {
-      if (state.t0 === 0) return;
-      // xterm.js changes its rows inside the frame's animation callbacks; that same frame
-      // paints them, so the mutation's time is when the echo is drawn.
-      state.results.push(performance.now() - state.t0);
-      state.t0 = 0;
-    }).observe(target, { childList: true, subtree: true, characterData: true });
-  });
-  for (let i = 0; i < samples; i++) {
-    const key = i % 2 === 0 ? "x" : "Backspace";
-    const before = await page.evaluate(() => (window as unknown as { rtt: { results: number[] } }).rtt.results.length);
-    await page.keyboard.press(key);
-    await page.waitForFunction((n) => (window as unknown as { rtt: { results: number[] } }).rtt.results.length > n, before, {
-      timeout: 5_000,
-    });
-    // Irregular gaps, so key presses do not fall into step with the display's frames.
-    await page.waitForTimeout(40 + ((i * 37) % 60));
-  }
-  const results = await page.evaluate(() => (window as unknown as { rtt: { results: number[] } }).rtt.results);
+  const results = await terminalEchoTimes(page, samples);
   report({ bench: "terminal-rtt", samples: results.length, medianMs: round(median(results), 2), p95Ms: round(percentile(results, 95), 2) });
   await page.close();
 }
@@ -126,7 +103,7 @@ async function cpuAggregate(browser: Browser, rounds: number): Promise<void> {
 export async function benchChromium(options: {
   runs: number;
   rttSamples: number;
-  only?: "storage" | "aggregate" | "net-http";
+  only?: "storage" | "aggregate" | "net-http" | "fleet";
 }): Promise<void> {
   const server = await startPreviewServer(PORT);
   const browser = await chromium.launch({
@@ -142,6 +119,7 @@ export async function benchChromium(options: {
     if (options.only === undefined || options.only === "aggregate") await cpuAggregate(browser, Math.max(3, options.runs));
     if (options.only === undefined || options.only === "storage") await benchStorage(browser, benchPage);
     if (options.only === undefined || options.only === "net-http") await benchNetHttp(browser, BASE, 30);
+    if (options.only === undefined || options.only === "fleet") await benchFleet(browser, BASE);
   } finally {
     await browser.close();
     await server.stop();

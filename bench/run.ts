@@ -1,7 +1,7 @@
 /**
  * npm run bench: every benchmark, one JSON line each. Build first (npm run bench does).
- *   BENCH_ONLY=node|bootcost|bootphases|hibernate|cpu|sg|net|chromium|storage|aggregate|net-http limits the set (chromium includes
- *   the last three);
+ *   BENCH_ONLY=node|bootcost|bootphases|hibernate|cpu|sg|net|chromium|storage|aggregate|net-http|fleet limits the set
+ *   (chromium includes the last four);
  *   BENCH_RUNS sets repetitions.
  */
 import { benchBootCost } from "./bootCost.ts";
@@ -28,5 +28,6 @@ if (!only || only === "cpu") {
 if (!only || only === "sg") benchSgEval(runs);
 if (!only || only === "net") await benchNet(runs);
 if (!only || only === "chromium") await benchChromium({ runs, rttSamples: 40 });
-if (only === "storage" || only === "aggregate" || only === "net-http") await benchChromium({ runs, rttSamples: 0, only });
+if (only === "storage" || only === "aggregate" || only === "net-http" || only === "fleet")
+  await benchChromium({ runs, rttSamples: 0, only });
 process.exit(0);

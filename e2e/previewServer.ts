@@ -18,7 +18,13 @@ export async function startPreviewServer(port: number, outDir?: string): Promise
   const args = ["vite", "preview", "--host", "127.0.0.1", "--port", String(port), "--strictPort"];
   if (outDir !== undefined) args.push("--outDir", outDir);
   const child = spawn("npx", args, { stdio: "ignore", detached: true });
-  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  let hasExited = false;
+  const exited = new Promise<void>((resolve) =>
+    child.once("exit", () => {
+      hasExited = true;
+      resolve();
+    }),
+  );
   const pid = child.pid;
   if (pid === undefined) throw new Error("vite preview could not be started");
   const server: PreviewServer = {
@@ -35,6 +41,8 @@ export async function startPreviewServer(port: number, outDir?: string): Promise
   };
   const deadline = Date.now() + 30_000;
   while (Date.now() < deadline) {
+    // --strictPort makes vite give up on a port in use: whatever answers there is not this build.
+    if (hasExited) throw new Error(`vite preview could not serve on port ${port}: is another server still running there?`);
     const answered = await fetch(server.baseUrl).then(
       (response) => response.ok,
       () => false,
