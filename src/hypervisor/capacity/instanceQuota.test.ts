@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { checkQuotaIncrease, defaultInstanceQuota, MAX_INSTANCE_QUOTA } from "./instanceQuota.ts";
+import { checkQuotaIncrease, defaultInstanceQuota, MAX_INSTANCE_QUOTA, MIN_DEFAULT_INSTANCE_QUOTA } from "./instanceQuota.ts";
 import { instanceFootprintMib } from "./memoryBudget.ts";
 
 describe("instance quota", () => {
@@ -9,8 +9,9 @@ describe("instance quota", () => {
     expect(defaultInstanceQuota(footprint * 16 + footprint - 1, 64)).toBe(16);
   });
 
-  it("is at least one and at most what a tab holds", () => {
-    expect(defaultInstanceQuota(10, 64)).toBe(1);
+  it("is at least eight (stopped instances count but hold no memory) and at most what a tab holds", () => {
+    expect(defaultInstanceQuota(10, 64)).toBe(MIN_DEFAULT_INSTANCE_QUOTA);
+    expect(defaultInstanceQuota(instanceFootprintMib(64) * 2, 64)).toBe(8);
     expect(defaultInstanceQuota(1024 * 1024, 64)).toBe(MAX_INSTANCE_QUOTA);
   });
 

@@ -1,7 +1,8 @@
 /**
  * The instance quota, a service quota as EC2's are: how many instances may exist at once
  * (stopped ones included, terminated ones not). Its default is what the memory budget can hold
- * of the smallest instance type; a person may raise it, as one asks AWS for more. Pure.
+ * of the smallest instance type, and at least eight; a person may raise it, as one asks AWS for
+ * more. Pure.
  */
 import { Ec2Error } from "../../shared/errors.ts";
 import { instanceFootprintMib } from "./memoryBudget.ts";
@@ -22,13 +23,18 @@ export interface ServiceQuota {
 
 export const INSTANCE_QUOTA_CODE = "L-TABCLOUD-INSTANCES";
 export const INSTANCE_QUOTA_NAME = "Instances";
+/**
+ * The default is never below the fixed limit there was before: stopped instances count against
+ * the quota but hold no memory, so a small budget must not make stopping and starting fail.
+ */
+export const MIN_DEFAULT_INSTANCE_QUOTA = 8;
 /** A tab holds no more emulators than this, whatever the budgets say. */
 export const MAX_INSTANCE_QUOTA = 256;
 
-/** How many of the smallest instances the memory budget holds: at least one. */
+/** How many of the smallest instances the memory budget holds, and at least MIN_DEFAULT_INSTANCE_QUOTA. */
 export function defaultInstanceQuota(memoryBudgetMib: number, smallestMemoryMib: number): number {
   const fits = Math.floor(memoryBudgetMib / instanceFootprintMib(smallestMemoryMib));
-  return Math.min(MAX_INSTANCE_QUOTA, Math.max(1, fits));
+  return Math.min(MAX_INSTANCE_QUOTA, Math.max(MIN_DEFAULT_INSTANCE_QUOTA, fits));
 }
 
 /** Throws InvalidParameterValue unless `desired` raises the quota in force to a whole number it may reach. */
