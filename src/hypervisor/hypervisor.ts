@@ -16,7 +16,8 @@ import type { ConsoleOutput } from "./instances/console.ts";
 import { filterInstances } from "./instances/describe.ts";
 import { callEach } from "./listeners.ts";
 import type { Instance, InstanceStateChange } from "./instances/instance.ts";
-import { INSTANCE_TYPES, type InstanceType } from "./instances/instanceTypes.ts";
+import { DEFAULT_INSTANCE_TYPE, INSTANCE_TYPES, type InstanceType } from "./instances/instanceTypes.ts";
+import type { FastLaunchImage } from "./golden/goldenStates.ts";
 import type { TerminalSize } from "./instances/kernelCommandLine.ts";
 import { runInstances } from "./instances/launch.ts";
 import { isRunning } from "./instances/record.ts";
@@ -51,9 +52,12 @@ import { parseQuotaIncrease, parseSetHostCapacity, parseSubscribe } from "./requ
 import {
   parseCreateImage,
   parseDeregisterImage,
+  parseDisableFastLaunch,
   parseDownloadImage,
+  parseEnableFastLaunch,
   parseImportImage,
   type CreateImageRequest,
+  type EnableFastLaunchRequest,
   type ImportImageRequest,
 } from "./requests/images.ts";
 import {
@@ -127,6 +131,7 @@ export class Hypervisor extends VpcFacade {
     await this.#m.volumes.load();
     for (const { id, reason } of await this.#m.network.load())
       console.warn(`tabcloud: the network resource ${id} was not brought back: ${reason}.`);
+    await this.#m.goldens.load(new Set((await this.describeImages()).map((image) => image.imageId)));
     const unreadable = await restoreFleet(this.#m.restore);
     for (const { instanceId, reason } of unreadable) console.warn(`tabcloud: the instance ${instanceId} was not brought back: ${reason}.`);
   }
@@ -146,6 +151,22 @@ export class Hypervisor extends VpcFacade {
   }
   async deregisterImage(imageId: string): Promise<{ freedBytes: number }> {
     return this.#m.images.deregisterImage(parseDeregisterImage(imageId));
+  }
+  /** Each image's fast launch (EC2's DescribeFastLaunchImages): on or off, and its golden states with their sizes. */
+  async describeFastLaunchImages(): Promise<FastLaunchImage[]> {
+    return this.#m.images.describeFastLaunchImages();
+  }
+  /** Turns fast launch on for the image and makes its golden state for the type's memory now; resolves once it is kept. */
+  async enableFastLaunch(request: EnableFastLaunchRequest): Promise<FastLaunchImage> {
+    const { imageId, instanceType } = parseEnableFastLaunch(request);
+    const type = this.describeInstanceTypes().find((candidate) => candidate.name === (instanceType ?? DEFAULT_INSTANCE_TYPE));
+    if (!type)
+      throw new Ec2Error("InvalidParameterValue", `The instance type '${instanceType}' does not exist: see describeInstanceTypes.`);
+    return this.#m.images.enableFastLaunch(imageId, type.memoryMib);
+  }
+  /** Turns fast launch off for the image: its golden states are deleted and its launches boot from the image. */
+  async disableFastLaunch(request: { readonly imageId: string }): Promise<FastLaunchImage> {
+    return this.#m.images.disableFastLaunch(parseDisableFastLaunch(request).imageId);
   }
   async importImage(request: ImportImageRequest): Promise<ImageDescription> {
     return this.#m.images.importImage(parseImportImage(request));
@@ -335,6 +356,7 @@ export class Hypervisor extends VpcFacade {
   async shutdownAll(): Promise<void> {
     clearInterval(this.#sampling);
     clearInterval(this.#flushing);
+    this.#m.goldens.close();
     await this.#m.workers.close();
     await this.#flushRunning().catch(() => undefined);
     const records = this.#m.registry.all();

@@ -10,6 +10,10 @@ import { Ec2Error, unwrap } from "../shared/errors.ts";
 import type { Snapshot } from "./ebs/volumes.ts";
 import { requireAllowed, type InstanceFacts } from "./instances/lifecycle.ts";
 import type { CreateImageRequest, ImportImageRequest } from "./requests/images.ts";
+import type { FastLaunchImage, GoldenStates } from "./golden/goldenStates.ts";
+import { goldenIdentity } from "./golden/identity.ts";
+import { VPC_MTU } from "../net/topology.ts";
+import type { EmulatorDevices } from "../worker/api.ts";
 
 export interface ImageContext {
   readonly images: ImageRepository;
@@ -18,9 +22,14 @@ export interface ImageContext {
   createSnapshot(volumeId: string, description: string): Promise<Snapshot>;
   /** The image files the hypervisor's instances boot from: kept while any instance may boot again. */
   instanceBlobs(): ReadonlySet<string>;
+  /** The images' golden states (fast launch). */
+  readonly goldens: GoldenStates;
   /** Images changed. */
   changed(): void;
 }
+
+/** The devices of every instance with a network interface, as a golden state made ahead of time has them. */
+const VPC_INSTANCE_DEVICES: EmulatorDevices = { nic: { type: "virtio", mtu: VPC_MTU, macAddress: "02:00:00:00:00:01" } };
 
 export class ImageActions {
   readonly #ctx: ImageContext;
@@ -87,8 +96,44 @@ export class ImageActions {
     const image = (await this.describeImages()).find((candidate) => candidate.imageId === imageId);
     if (!image) throw new Ec2Error("InvalidAMIID.NotFound", `The image id '${String(imageId)}' does not exist.`);
     const freedBytes = await this.#ctx.images.deregister(imageId, this.#ctx.instanceBlobs());
+    const goldenBytes = await this.#ctx.goldens.dropImage(imageId);
     this.#ctx.changed();
-    return { freedBytes };
+    return { freedBytes: freedBytes + goldenBytes };
+  }
+
+  /** Each image's fast launch: on or off, and the golden states kept of it. */
+  async describeFastLaunchImages(): Promise<FastLaunchImage[]> {
+    return this.#ctx.goldens.describe((await this.describeImages()).map((image) => image.imageId));
+  }
+
+  /**
+   * Turns the image's fast launch on and makes its golden state for instances of this much memory
+   * now (ahead of the first launch, which then restores it). Resolves once it is kept.
+   */
+  async enableFastLaunch(imageId: string, memoryMib: number): Promise<FastLaunchImage> {
+    const image = await this.#image(imageId);
+    const goldens = this.#ctx.goldens;
+    if (!goldens.available)
+      throw new Ec2Error("UnsupportedOperation", "Fast launch is turned off on this host: every launch boots from its image.");
+    await goldens.setFastLaunch(imageId, true);
+    const identity = goldenIdentity(image, image.rootSnapshotId, memoryMib, VPC_INSTANCE_DEVICES);
+    await goldens.want(image, identity, VPC_INSTANCE_DEVICES);
+    const failure = goldens.failure(identity);
+    if (failure) throw new Ec2Error("InstanceBootFailure", `The boot snapshot of ${imageId} could not be made: ${failure}`);
+    return (await goldens.describe([imageId]))[0] as FastLaunchImage;
+  }
+
+  /** Turns the image's fast launch off: its golden states are deleted and its launches boot from the image. */
+  async disableFastLaunch(imageId: string): Promise<FastLaunchImage> {
+    await this.#image(imageId);
+    await this.#ctx.goldens.setFastLaunch(imageId, false);
+    return (await this.#ctx.goldens.describe([imageId]))[0] as FastLaunchImage;
+  }
+
+  async #image(imageId: string): Promise<ImageDescription> {
+    const image = (await this.describeImages()).find((candidate) => candidate.imageId === imageId);
+    if (!image) throw new Ec2Error("InvalidAMIID.NotFound", `The image id '${String(imageId)}' does not exist.`);
+    return image;
   }
 
   /**

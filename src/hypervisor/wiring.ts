@@ -27,6 +27,8 @@ import { WorkerPool } from "./platform/workerPool.ts";
 import { NetworkResources } from "./vpc/networkResources.ts";
 import { FabricLink } from "./fabricLink.ts";
 import { InstanceNetwork } from "./instances/network.ts";
+import { GoldenStates } from "./golden/goldenStates.ts";
+import { makeGolden } from "./golden/goldenMaker.ts";
 
 export type HypervisorEvent =
   | { readonly type: "instance-changed"; readonly instance: Instance }
@@ -65,6 +67,12 @@ export interface HypervisorOptions {
   readonly keepSpareWorker?: boolean;
   /** Give guests their data volume as a plain in-memory disk whose writes are not kept: the volume-io benchmark's yardstick. */
   readonly dataVolumesInMemory?: boolean;
+  /**
+   * Launch fresh instances from their image's golden state and make one at an image's first
+   * launch (default true). Off, every launch cold-boots and no second emulator ever boots
+   * beside the instances (benchmarks of cold boots and of CPU shares).
+   */
+  readonly fastLaunch?: boolean;
 }
 
 /** What the modules tell the facade. */
@@ -93,6 +101,7 @@ export interface HypervisorModules {
   readonly network: NetworkResources;
   readonly instanceNetwork: InstanceNetwork;
   readonly fabric: FabricLink;
+  readonly goldens: GoldenStates;
 }
 
 export function wireModules(options: HypervisorOptions, hooks: WiringHooks): HypervisorModules {
@@ -158,6 +167,24 @@ export function wireModules(options: HypervisorOptions, hooks: WiringHooks): Hyp
   });
   const transitions = new Transitions({ registry, disks, volumes, fleet, reschedule, stopTimeoutMs: options.stopTimeoutMs ?? 10_000 });
   const instanceConsole = new InstanceConsole(registry);
+  const goldens = new GoldenStates({
+    enabled: options.fastLaunch !== false,
+    store: persistence.goldenStates,
+    settings: fleet,
+    make: (image, identity, devices, signal) =>
+      makeGolden(
+        {
+          images: options.images,
+          spawn: () => options.workerHost.spawn("golden"),
+          snapshotBlocks: (snapshotId) => persistence.volumes.snapshotBlocks(snapshotId),
+        },
+        image,
+        identity,
+        devices,
+        signal,
+      ),
+    changed: storageChanged,
+  });
   const builder = new InstanceBuilder({
     registry,
     images: options.images,
@@ -175,6 +202,7 @@ export function wireModules(options: HypervisorOptions, hooks: WiringHooks): Hyp
     imagesChanged: storageChanged,
     dataVolumesInMemory: options.dataVolumesInMemory ?? false,
     plugNetwork: (record) => instanceNetwork?.plug(record) ?? Promise.resolve(null),
+    goldens,
   });
   const ebs = new EbsActions({
     volumes,
@@ -195,6 +223,7 @@ export function wireModules(options: HypervisorOptions, hooks: WiringHooks): Hyp
     },
     createSnapshot: (volumeId, description) => ebs.createSnapshot(volumeId, description),
     instanceBlobs: () => bootBlobsOf(registry.all()),
+    goldens,
     changed: storageChanged,
   });
   return {
@@ -223,6 +252,7 @@ export function wireModules(options: HypervisorOptions, hooks: WiringHooks): Hyp
     network,
     instanceNetwork,
     fabric,
+    goldens,
   };
 }
 

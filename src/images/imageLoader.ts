@@ -5,6 +5,7 @@
 import { Ec2Error, fail, ok, toCloudError, type Result } from "../shared/errors.ts";
 import { IMAGE_FILE_ROLES, parseManifest, type ImageFile, type ImageFileRole, type ImageManifest } from "./manifest.ts";
 import { sha256Hex } from "./sha256.ts";
+import type { ImageBytes } from "../shared/sharedBytes.ts";
 
 /** Fetches a file served next to a manifest. The browser passes fetch; Node reads the disk. */
 export type ImageFetcher = (url: string, init?: { readonly signal?: AbortSignal }) => Promise<Response>;
@@ -16,7 +17,7 @@ export interface ImageLoadProgress {
 
 export interface LoadedImage {
   readonly manifest: ImageManifest;
-  readonly files: Readonly<Record<ImageFileRole, ArrayBuffer>>;
+  readonly files: Readonly<Record<ImageFileRole, ImageBytes>>;
 }
 
 export async function loadManifest(manifestUrl: string, fetcher: ImageFetcher): Promise<Result<ImageManifest>> {

@@ -11,6 +11,7 @@ import { fetchImageFile, loadManifest, type ImageFetcher, type ImageLoadProgress
 import { IMAGE_FILE_ROLES, parseCatalog, parseManifest, type ImageFileRole, type ImageManifest } from "./manifest.ts";
 import { unusedBlobs } from "./unusedBlobs.ts";
 import { parseVolumeTemplates, type VolumeTemplate } from "./volumeTemplates.ts";
+import { shareable, type ImageBytes } from "../shared/sharedBytes.ts";
 
 /** An image as describeImages shows it. */
 export interface ImageDescription extends ImageManifest {
@@ -52,7 +53,7 @@ export class ImageRepository {
   readonly #cache: ImageCache;
   #catalog: Promise<Result<Map<string, CatalogEntry>>> | null = null;
   /** Files already read this session, by SHA-256: every launch shares them. */
-  readonly #bytes = new Map<string, ArrayBuffer>();
+  readonly #bytes = new Map<string, ImageBytes>();
   /** Downloads under way, by image id: a second caller joins the first, sees its progress and may cancel it. */
   readonly #downloads = new Map<
     string,
@@ -140,7 +141,7 @@ export class ImageRepository {
 
   /** Some of a manifest's files from this browser (an instance still boots after its image is deregistered). */
   async files(manifest: ImageManifest, roles: readonly ImageFileRole[]): Promise<Result<LoadedImage>> {
-    const files: Partial<Record<ImageFileRole, ArrayBuffer>> = {};
+    const files: Partial<Record<ImageFileRole, ImageBytes>> = {};
     for (const role of roles) {
       const bytes = await this.blob(manifest.files[role].sha256);
       if (!bytes) {
@@ -151,23 +152,25 @@ export class ImageRepository {
       }
       files[role] = bytes;
     }
-    return ok({ manifest, files: files as Record<ImageFileRole, ArrayBuffer> });
+    return ok({ manifest, files: files as Record<ImageFileRole, ImageBytes> });
   }
 
-  /** A stored file by SHA-256, kept in memory once read. */
-  async blob(sha256: string): Promise<ArrayBuffer | undefined> {
+  /** A stored file by SHA-256, kept in memory once read (shared with the workers where the page may; see sharedBytes.ts). */
+  async blob(sha256: string): Promise<ImageBytes | undefined> {
     const known = this.#bytes.get(sha256);
     if (known) return known;
     const stored = await this.#cache.blob(sha256);
-    if (stored) this.#bytes.set(sha256, stored);
-    return stored;
+    if (!stored) return undefined;
+    const kept = shareable(stored);
+    this.#bytes.set(sha256, kept);
+    return kept;
   }
 
   /**
    * A formatted empty volume's blocks (a block set), from this browser or downloaded once and
    * kept. Null when no template of that file system and size is offered.
    */
-  async volumeTemplate(filesystem: "ext4", sizeMib: number): Promise<Result<{ template: VolumeTemplate; bytes: ArrayBuffer } | null>> {
+  async volumeTemplate(filesystem: "ext4", sizeMib: number): Promise<Result<{ template: VolumeTemplate; bytes: ImageBytes } | null>> {
     const catalogUrl = new URL("volumes/index.json", this.#catalogUrl).href;
     let templates;
     try {
@@ -185,14 +188,15 @@ export class ImageRepository {
     const bytes = await fetchImageFile(catalogUrl, template.file, this.#fetcher, () => undefined);
     if (!bytes.ok) return bytes;
     await this.#cache.putBlobs([{ sha256: template.file.sha256, sizeBytes: template.file.sizeBytes, bytes: bytes.value }]);
-    this.#bytes.set(template.file.sha256, bytes.value);
-    return ok({ template, bytes: bytes.value });
+    const kept = shareable(bytes.value);
+    this.#bytes.set(template.file.sha256, kept);
+    return ok({ template, bytes: kept });
   }
 
   /** Keeps an image made in this browser (createImage, an import) with any new files. */
   async register(image: HeldImage, blobs: readonly StoredBlob[]): Promise<void> {
     await this.#cache.putImage(image, blobs);
-    for (const blob of blobs) this.#bytes.set(blob.sha256, blob.bytes);
+    for (const blob of blobs) this.#bytes.set(blob.sha256, shareable(blob.bytes));
   }
 
   /**

@@ -52,6 +52,8 @@ describe("the database schema", () => {
     expect(current.version).toBe(DATABASE_VERSION);
     expect([...current.objectStoreNames].sort()).toEqual([
       "blobs",
+      "goldenStateBytes",
+      "goldenStates",
       "hibernations",
       "images",
       "instances",

@@ -8,7 +8,7 @@ import { openDB, type DBSchema, type IDBPDatabase, type IDBPTransaction, type St
 import { Ec2Error } from "../shared/errors.ts";
 
 const DATABASE_NAME = "tabcloud";
-export const DATABASE_VERSION = 4;
+export const DATABASE_VERSION = 5;
 
 /** A verified image file, stored once however many images use it (its key is its SHA-256). */
 export interface StoredBlob {
@@ -98,6 +98,25 @@ export interface StoredHibernation {
   readonly devices: unknown;
 }
 
+/**
+ * A golden state's record: what it is of (its identity, the hypervisor's layout, validated when
+ * read back), its size and checksum, and its boot's console messages. The state's bytes are kept
+ * apart (goldenStateBytes), so listing them reads no state.
+ */
+export interface StoredGoldenState {
+  readonly key: string;
+  readonly imageId: string;
+  readonly identity: unknown;
+  /** The devices the state was saved with (the hypervisor's layout, as for hibernations). */
+  readonly devices: unknown;
+  readonly sizeBytes: number;
+  readonly rawBytes: number;
+  /** SHA-256 of the stored (compressed) bytes, checked before every restore. */
+  readonly sha256: string;
+  readonly createdAt: string;
+  readonly bootConsole: string;
+}
+
 interface TabcloudSchema extends DBSchema {
   blobs: { key: string; value: StoredBlob };
   images: { key: string; value: StoredImage };
@@ -115,6 +134,9 @@ interface TabcloudSchema extends DBSchema {
   settings: { key: string; value: unknown };
   labProgress: { key: string; value: StoredLabProgress };
   network: { key: string; value: StoredNetworkResource };
+  goldenStates: { key: string; value: StoredGoldenState };
+  /** A golden state's gzip-compressed emulator state, keyed like its record. */
+  goldenStateBytes: { key: string; value: ArrayBuffer };
 }
 
 export type TabcloudDatabase = IDBPDatabase<TabcloudSchema>;
@@ -133,7 +155,7 @@ type UpgradeTransaction = IDBPTransaction<TabcloudSchema, StoreName[], "versionc
  * Each step upgrades from the version before it. Version 1 held only the image cache (blobs
  * and images); version 2 adds volumes, snapshots, instances, hibernations and settings, and
  * says where each image came from; version 3 adds progress through the labs; version 4 adds the
- * network's resources.
+ * network's resources; version 5 adds golden states (a fresh boot's saved state, for fast launch).
  */
 const UPGRADES: readonly ((db: TabcloudDatabase, transaction: UpgradeTransaction) => Promise<void> | void)[] = [
   (db) => {
@@ -166,6 +188,10 @@ const UPGRADES: readonly ((db: TabcloudDatabase, transaction: UpgradeTransaction
   },
   (db) => {
     db.createObjectStore("network", { keyPath: "id" });
+  },
+  (db) => {
+    db.createObjectStore("goldenStates", { keyPath: "key" });
+    db.createObjectStore("goldenStateBytes");
   },
 ];
 

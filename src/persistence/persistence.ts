@@ -1,6 +1,7 @@
 /** Everything the lab keeps, opened once: the database and one store per concern. */
 import { openTabcloudDatabase, type OpenOptions } from "./database.ts";
 import { FleetStore } from "./fleetStore.ts";
+import { GoldenStateStore } from "./goldenStateStore.ts";
 import { ImageCache } from "./imageCache.ts";
 import { LabProgressStore } from "./labProgressStore.ts";
 import { NetworkStore } from "./networkStore.ts";
@@ -12,6 +13,7 @@ export interface Persistence {
   readonly fleet: FleetStore;
   readonly labProgress: LabProgressStore;
   readonly network: NetworkStore;
+  readonly goldenStates: GoldenStateStore;
   close(): Promise<void>;
 }
 
@@ -23,6 +25,7 @@ export async function openPersistence(options: OpenOptions & { readonly onClose?
     fleet: new FleetStore(db),
     labProgress: new LabProgressStore(db),
     network: new NetworkStore(db),
+    goldenStates: new GoldenStateStore(db),
     async close() {
       db.close();
       await options.onClose?.();

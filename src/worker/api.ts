@@ -7,6 +7,7 @@ import type { ExecResult } from "../guest/agentClient.ts";
 import type { CloudError, Result } from "../shared/errors.ts";
 import type { WrittenBlocks } from "../disk/blockOverlay.ts";
 import type { FrameBatch, FramePort } from "../net/fabricApi.ts";
+import type { ImageBytes } from "../shared/sharedBytes.ts";
 
 /**
  * The worker's end of the instance's channel: a browser MessagePort, or Node's worker_threads
@@ -22,9 +23,10 @@ export interface BootSpec {
   readonly memoryMib: number;
   /** The whole kernel command line, instance parameters included. */
   readonly kernelCommandLine: string;
-  readonly bios: ArrayBuffer;
-  readonly vgaBios: ArrayBuffer;
-  readonly kernel: ArrayBuffer;
+  /** The image's files; shared with the page (no copy) where it may share memory. */
+  readonly bios: ImageBytes;
+  readonly vgaBios: ImageBytes;
+  readonly kernel: ImageBytes;
   /** The root volume (the guest's /dev/sda). */
   readonly rootVolume: VolumeSpec;
   /** A second volume, attached as the guest's /dev/sdb. */
@@ -38,6 +40,11 @@ export interface BootSpec {
    * before they were recorded, which had v86's default ne2k. A state resumes only on the same devices.
    */
   readonly hibernationDevices?: EmulatorDevices;
+  /**
+   * The saved state is an image's golden state (a fresh boot's, taken in another emulator), not
+   * this instance's: its NIC may have had another MAC, which the host re-personalises after the resume.
+   */
+  readonly golden?: boolean;
   /** Plugs the instance into the VPC: a virtio-net NIC with this MAC, its frames on the port. Without it the NIC is unplugged. */
   readonly network?: NetworkSpec;
 }
@@ -67,7 +74,8 @@ export interface EmulatorDevices {
 
 /** A disk: what it reads as where nothing was written (an image's bytes, never changed, or zeros), and the blocks written on top. */
 export interface VolumeSpec {
-  readonly base: ArrayBuffer | null;
+  /** Shared, never written: every instance of the image reads the one copy (see shared/sharedBytes.ts). */
+  readonly base: ImageBytes | null;
   readonly sizeBytes: number;
   readonly writtenBlocks: WrittenBlocks;
   /**

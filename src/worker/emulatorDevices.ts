@@ -43,8 +43,13 @@ export function describeNic(nic: NicDevice): string {
   return nic.type === "ne2k" ? "an unplugged ne2k NIC" : `a virtio-net NIC with MAC ${nic.macAddress} and MTU ${nic.mtu}`;
 }
 
-/** Why a state saved on `saved` cannot resume on `now`, or null when it can. */
-export function resumeRefusal(saved: EmulatorDevices, now: EmulatorDevices): string | null {
-  if (sameDevices(saved, now)) return null;
+/**
+ * Why a state saved on `saved` cannot resume on `now`, or null when it can. A golden state may
+ * resume on a NIC with another MAC: the guest is given the new one after the resume.
+ */
+export function resumeRefusal(saved: EmulatorDevices, now: EmulatorDevices, options: { readonly anyMac?: boolean } = {}): string | null {
+  const withoutMac = (devices: EmulatorDevices): EmulatorDevices =>
+    devices.nic.type === "virtio" ? { nic: { ...devices.nic, macAddress: "any" } } : devices;
+  if (options.anyMac ? sameDevices(withoutMac(saved), withoutMac(now)) : sameDevices(saved, now)) return null;
   return `The saved state was taken with ${describeNic(saved.nic)} and cannot resume on ${describeNic(now.nic)}.`;
 }

@@ -28,6 +28,7 @@ import { netDeviceOption, setNicMac, virtioNicBus } from "./v86Nic.ts";
 import { InstructionCounter } from "./instructionCounter.ts";
 import { V86Disk } from "./v86Disk.ts";
 import { BlockOverlay, type WrittenBlocks } from "../disk/blockOverlay.ts";
+import { privateCopy } from "../shared/sharedBytes.ts";
 
 function overlayFor(volume: VolumeSpec): V86Disk {
   return new V86Disk(new BlockOverlay(volume.base ? new Uint8Array(volume.base) : volume.sizeBytes, volume.writtenBlocks));
@@ -167,9 +168,10 @@ export class InstanceWorker implements InstanceWorkerApi {
         wasm_fn: async (imports) => (await WebAssembly.instantiate(module, imports)).exports,
         memory_size: spec.memoryMib * 1024 * 1024,
         vga_memory_size: VGA_MEMORY_BYTES,
-        bios: { buffer: spec.bios },
-        vga_bios: { buffer: spec.vgaBios },
-        bzimage: { buffer: spec.kernel },
+        // v86 loads these into guest memory once; it expects plain buffers.
+        bios: { buffer: privateCopy(spec.bios) },
+        vga_bios: { buffer: privateCopy(spec.vgaBios) },
+        bzimage: { buffer: privateCopy(spec.kernel) },
         cmdline: spec.kernelCommandLine,
         // v86 takes any object with get/set/load as a drive (see v86Disk.ts); its types do not say so.
         hda: this.#disk as unknown as NonNullable<V86Options["hda"]>,
@@ -432,7 +434,7 @@ export class InstanceWorker implements InstanceWorkerApi {
     const invalid = spec.network ? invalidNic(spec.network) : null;
     if (invalid) return { code: "InvalidParameterValue", message: invalid };
     if (!spec.hibernation) return null;
-    const refusal = resumeRefusal(spec.hibernationDevices ?? LEGACY_DEVICES, devicesFor(spec.network));
+    const refusal = resumeRefusal(spec.hibernationDevices ?? LEGACY_DEVICES, devicesFor(spec.network), { anyMac: spec.golden === true });
     return refusal ? { code: "IncorrectInstanceState", message: refusal } : null;
   }
 }

@@ -3,6 +3,7 @@
  * what may be deleted when), with their blocks in the volume store. Instances' own rules
  * (attach only while stopped) are the hypervisor's; this module keeps the volumes consistent.
  */
+import type { ImageBytes } from "../../shared/sharedBytes.ts";
 import { Ec2Error } from "../../shared/errors.ts";
 import { copyBlocks, OVERLAY_BLOCK_BYTES, type WrittenBlocks } from "../../disk/blockOverlay.ts";
 import type { StoredSnapshot, StoredVolume, VolumeBase } from "../../persistence/database.ts";
@@ -226,7 +227,7 @@ export class VolumeRegistry {
   }
 
   /** The whole volume as a raw disk image: its base with every written block laid over it. */
-  async export(volumeId: string, base: ArrayBuffer | null): Promise<Uint8Array> {
+  async export(volumeId: string, base: ImageBytes | null): Promise<Uint8Array> {
     const { stored } = this.#entry(volumeId);
     const bytes = new Uint8Array(stored.sizeBytes);
     if (base) bytes.set(new Uint8Array(base, 0, Math.min(base.byteLength, stored.sizeBytes)));

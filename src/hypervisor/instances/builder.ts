@@ -5,10 +5,11 @@
  */
 import { transfer } from "comlink";
 import type { ImageRepository, LoadOptions } from "../../images/imageRepository.ts";
+import type { ImageBytes } from "../../shared/sharedBytes.ts";
 import type { ImageFileRole } from "../../images/manifest.ts";
 import type { FleetStore } from "../../persistence/fleetStore.ts";
 import { Ec2Error, toCloudError, unwrap } from "../../shared/errors.ts";
-import type { BootSpec, ChannelPort, InstanceChannelMessage, NetworkSpec, VolumeSpec } from "../../worker/api.ts";
+import type { BootSpec, ChannelPort, EmulatorDevices, InstanceChannelMessage, NetworkSpec, VolumeSpec } from "../../worker/api.ts";
 import type { DiskFlusher } from "../ebs/diskFlush.ts";
 import { DATA_DEVICE, type VolumeRegistry } from "../ebs/volumes.ts";
 import type { WorkerPool } from "../platform/workerPool.ts";
@@ -19,6 +20,16 @@ import { instanceKernelCommandLine } from "./kernelCommandLine.ts";
 import type { HostChannelPort, InstanceRecord } from "./record.ts";
 import type { InstanceRegistry } from "./registry.ts";
 import type { Transitions } from "./transitions.ts";
+import type { GoldenState, GoldenStates } from "../golden/goldenStates.ts";
+import {
+  goldenConsoleNote,
+  goldenConsolePreface,
+  goldenIdentityForBoot,
+  personalise,
+  PERSONALISE_DEADLINE_MS,
+} from "../golden/goldenLaunch.ts";
+import { devicesFor } from "../../worker/emulatorDevices.ts";
+import type { GoldenIdentity } from "../golden/identity.ts";
 
 /** The files an instance boots from besides its root volume. */
 const BOOT_ROLES: readonly ImageFileRole[] = ["bios", "vgaBios", "kernel"];
@@ -41,12 +52,21 @@ export interface BuilderContext {
   readonly dataVolumesInMemory: boolean;
   /** Puts the instance on its network: its port on the fabric for the NIC, or null when it has no interface. */
   plugNetwork(record: InstanceRecord): Promise<NetworkSpec | null>;
+  /** Fresh instances start from these when one fits (and the image's fast launch is on). */
+  readonly goldens: GoldenStates;
 }
 
 interface BootDisks {
-  readonly boot: Record<ImageFileRole, ArrayBuffer>;
+  readonly boot: Record<ImageFileRole, ImageBytes>;
   readonly root: VolumeSpec | null;
   readonly data: VolumeSpec | null;
+  /** The snapshot the root volume was created from (an image made here), or null. */
+  readonly rootSnapshotId: string | null;
+}
+
+export interface BootOptions {
+  /** false: boot from the image even if a golden state fits (a restored one did not become the instance). */
+  readonly golden?: boolean;
 }
 
 export class InstanceBuilder {
@@ -56,8 +76,11 @@ export class InstanceBuilder {
     this.#ctx = context;
   }
 
-  /** Boots (or resumes) the instance; ends running, or failed with the reason, unless overtaken. */
-  async boot(record: InstanceRecord, generation: number): Promise<void> {
+  /**
+   * Boots (or resumes) the instance, or restores its image's golden state when it is fresh and
+   * one fits; ends running, or failed with the reason, unless overtaken.
+   */
+  async boot(record: InstanceRecord, generation: number, options: BootOptions = {}): Promise<void> {
     const { registry, transitions } = this.#ctx;
     const { instanceId } = record.instance;
     const runtime = record.runtime;
@@ -78,6 +101,12 @@ export class InstanceBuilder {
       return;
     }
     if (record.instance.launchProgress) registry.update(record, { launchProgress: null });
+    const lookup = options.golden === false ? null : this.#golden(record, disks, network);
+    const golden = lookup ? await lookup : null;
+    if (!current()) {
+      network?.port.close();
+      return;
+    }
 
     const worker = this.#ctx.workers.take(instanceId);
     // After a guest's reboot the stopped emulator stood in until now (see restart); it goes as the fresh one arrives.
@@ -92,8 +121,13 @@ export class InstanceBuilder {
     const port = channel.port1 as unknown as HostChannelPort;
     runtime.channel = port;
     port.onmessage = (event) => this.#onChannelMessage(record, event.data);
-    const spec = this.#bootSpec(record, disks, channel.port2 as unknown as ChannelPort, network);
-    const resuming = runtime.hibernation !== null;
+    const spec = this.#bootSpec(record, disks, channel.port2 as unknown as ChannelPort, network, golden);
+    const resuming = runtime.hibernation !== null && !golden;
+    if (golden)
+      this.#ctx.console.received(
+        record,
+        new TextEncoder().encode(goldenConsolePreface(record.config.image.imageId, golden.createdAt, golden.bootConsole)),
+      );
     let booted;
     try {
       const ports = network ? [channel.port2, network.port as unknown as typeof channel.port2] : [channel.port2];
@@ -102,9 +136,23 @@ export class InstanceBuilder {
       booted = { ok: false as const, error: toCloudError(error, "InstanceBootFailure") };
     }
     if (!current()) return;
+    if (!booted.ok && golden)
+      return this.#bootInstead(record, generation, `The boot snapshot could not be restored (${booted.error.message}).`);
     if (!booted.ok) {
       if (record.instance.state.name === "running") return transitions.onWorkerLost(record, booted.error);
       return transitions.failBoot(record, booted.error);
+    }
+    if (golden) {
+      const personalised = await personalise(worker.api, record, network?.macAddress ?? null);
+      if (!current()) return;
+      if (!personalised.ok) {
+        const seconds = PERSONALISE_DEADLINE_MS / 1000;
+        return this.#bootInstead(
+          record,
+          generation,
+          `The guest restored from the boot snapshot did not take this instance's identity within ${seconds} s (${personalised.error.message}).`,
+        );
+      }
     }
     record.config.hasRun = true;
     record.config.meter.startRun(registry.typeOf(record).pricePerHourUsd, Date.now());
@@ -119,7 +167,9 @@ export class InstanceBuilder {
       // Resumed or booted, the guest is alive only once its agent has said so.
       statusChecks: { system: "ok", instance: "initializing" },
     });
-    if (resuming) this.#ctx.agents.resumed(record, generation);
+    // A golden state's agent is up and has just answered: the instance check goes straight on (user data first).
+    if (golden) this.#ctx.agents.ready(record);
+    else if (resuming) this.#ctx.agents.resumed(record, generation);
     else this.#ctx.agents.watch(record, generation);
     await this.#ctx.started();
   }
@@ -138,7 +188,13 @@ export class InstanceBuilder {
     await this.boot(record, generation);
   }
 
-  #bootSpec(record: InstanceRecord, disks: BootDisks, channel: ChannelPort, network: NetworkSpec | null): BootSpec {
+  #bootSpec(
+    record: InstanceRecord,
+    disks: BootDisks,
+    channel: ChannelPort,
+    network: NetworkSpec | null,
+    golden: GoldenState | null,
+  ): BootSpec {
     const { instanceId } = record.instance;
     const { image } = record.config;
     const files = disks.boot;
@@ -160,7 +216,54 @@ export class InstanceBuilder {
       channel,
       ...(network ? { network } : {}),
       ...(hibernation ? { hibernation: hibernation.state, hibernationDevices: hibernation.devices } : {}),
+      ...(golden ? { hibernation: golden.state, hibernationDevices: golden.devices, golden: true } : {}),
     };
+  }
+
+  /**
+   * The golden state this boot restores, or null: it is a fresh instance's first boot and its
+   * image has one that fits. When none fits, the one this boot would have used is made once the
+   * guest is up (see #onChannelMessage), for the next launch.
+   */
+  #golden(record: InstanceRecord, disks: BootDisks, network: NetworkSpec | null): Promise<GoldenState | null> | null {
+    const goldens = this.#ctx.goldens;
+    const devices = devicesFor(network ?? undefined);
+    record.runtime.goldenWanted = null;
+    if (!goldens.isEnabled(record.config.image.imageId)) return null;
+    const identity = goldenIdentityForBoot(record, disks.rootSnapshotId, devices, disks.data !== null);
+    return identity ? this.#findGolden(record, goldens, identity, devices) : null;
+  }
+
+  async #findGolden(
+    record: InstanceRecord,
+    goldens: GoldenStates,
+    identity: GoldenIdentity,
+    devices: EmulatorDevices,
+  ): Promise<GoldenState | null> {
+    // Storage that cannot be read (closed under a shutting-down host) means no golden state, never a failed launch.
+    const lookup = await goldens.find(identity).catch(() => ({ kind: "none" }) as const);
+    if (lookup.kind === "found") return lookup.golden;
+    if (lookup.kind === "refused")
+      this.#note(
+        record,
+        `The boot snapshot of ${identity.imageId} was not used: ${lookup.reason}. It was removed; this instance boots from its image.`,
+      );
+    record.runtime.goldenWanted = { identity, devices };
+    return null;
+  }
+
+  /** A restored golden state did not become the instance: it goes, and the instance boots from its image as if there had been none. */
+  async #bootInstead(record: InstanceRecord, generation: number, reason: string): Promise<void> {
+    this.#note(record, `${reason} Booting from the image instead.`);
+    await this.#ctx.transitions.releaseWorker(record);
+    // Nothing the restored guest wrote was stored (the instance never ran): its root volume is fresh again.
+    record.runtime.instanceStoreBlocks = new Map();
+    if (record.runtime.generation !== generation) return;
+    await this.boot(record, generation, { golden: false });
+  }
+
+  #note(record: InstanceRecord, text: string): void {
+    this.#ctx.console.received(record, new TextEncoder().encode(goldenConsoleNote(text)));
   }
 
   /**
@@ -198,6 +301,7 @@ export class InstanceBuilder {
     const dataSpec = await spec(data);
     return {
       boot: unwrap(boot).files,
+      rootSnapshotId: root?.snapshotId ? root.snapshotId : null,
       root: await spec(root),
       data: dataSpec && this.#ctx.dataVolumesInMemory ? { ...dataSpec, inMemory: true } : dataSpec,
     };
@@ -208,9 +312,14 @@ export class InstanceBuilder {
       case "console":
         this.#ctx.console.received(record, message.data);
         break;
-      case "agent-ready":
+      case "agent-ready": {
         this.#ctx.agents.ready(record);
+        // A fresh instance booted because its image had no golden state: now that it is up, one is made for the next launch.
+        const wanted = record.runtime.goldenWanted;
+        record.runtime.goldenWanted = null;
+        if (wanted) void this.#ctx.goldens.want(record.config.image, wanted.identity, wanted.devices);
         break;
+      }
       case "guest-shutdown":
         this.#ctx.transitions.onGuestShutdown(record);
         break;

@@ -9,7 +9,8 @@ import type { CreditAccount } from "../capacity/cpuCredits.ts";
 import type { InstanceMeter } from "../metering/meter.ts";
 import type { CounterReading, MetricSample } from "../metering/monitoring.ts";
 import type { InstanceWorkerHandle } from "../platform/workerHost.ts";
-import type { InstanceChannelMessage } from "../../worker/api.ts";
+import type { EmulatorDevices, InstanceChannelMessage } from "../../worker/api.ts";
+import type { GoldenIdentity } from "../golden/identity.ts";
 import { ConsoleLog } from "./consoleLog.ts";
 import type { Instance } from "./instance.ts";
 import type { TerminalSize } from "./kernelCommandLine.ts";
@@ -74,6 +75,8 @@ export interface InstanceRuntime {
   cpuSharePct: number;
   /** Where the instance's window starts in each scheduling period, in percent of the period. */
   cpuTurnOffsetPct: number;
+  /** The golden state this cold boot of a fresh volume would have restored: made once the guest is up. */
+  goldenWanted: { readonly identity: GoldenIdentity; readonly devices: EmulatorDevices } | null;
 }
 
 export interface InstanceRecord {
@@ -121,6 +124,7 @@ export function newRuntime(): InstanceRuntime {
     lastReading: null,
     cpuSharePct: 100,
     cpuTurnOffsetPct: 0,
+    goldenWanted: null,
   };
 }
 

@@ -28,22 +28,34 @@ const DevicesRecordSchema = v.object({
   ]),
 });
 
+/** The devices a state was saved with, as kept beside it (versioned). */
+export function devicesRecord(devices: EmulatorDevices): unknown {
+  return { version: DEVICES_RECORD_VERSION, nic: devices.nic };
+}
+
+/** The devices as kept, or null when the record cannot be read (a later version's, or damaged). */
+export function readDevicesRecord(record: unknown): EmulatorDevices | null {
+  const parsed = v.safeParse(DevicesRecordSchema, record);
+  if (!parsed.success) return null;
+  const { nic } = parsed.output;
+  return { nic: nic.type === "ne2k" ? { type: "ne2k" } : nic };
+}
+
 export function keptState(saved: SavedState): StoredHibernation {
-  return { state: saved.state, devices: { version: DEVICES_RECORD_VERSION, nic: saved.devices.nic } };
+  return { state: saved.state, devices: devicesRecord(saved.devices) };
 }
 
 /** The saved state as kept, or why its device record cannot be read (a later version's, or damaged). */
 export function readSavedState(kept: StoredHibernation): Result<SavedState> {
   if (kept.devices === null || kept.devices === undefined) return ok({ state: kept.state, devices: LEGACY_DEVICES });
-  const parsed = v.safeParse(DevicesRecordSchema, kept.devices);
-  if (!parsed.success) {
+  const devices = readDevicesRecord(kept.devices);
+  if (!devices) {
     return fail(
       "IncorrectInstanceState",
       "The saved state's record of its devices cannot be read; the instance boots afresh from its volume.",
     );
   }
-  const { nic } = parsed.output;
-  return ok({ state: kept.state, devices: { nic: nic.type === "ne2k" ? { type: "ne2k" } : nic } });
+  return ok({ state: kept.state, devices });
 }
 
 /**

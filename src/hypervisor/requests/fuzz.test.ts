@@ -75,6 +75,8 @@ const VALID_CALLS: Readonly<Record<string, readonly unknown[]>> = {
   parseDeleteSnapshot: [SNAPSHOT_ID],
   parseCreateImage: [INSTANCE_ID, { name: "web v2", description: "with nginx" }],
   parseDeregisterImage: [IMAGE_ID],
+  parseEnableFastLaunch: [{ imageId: IMAGE_ID, instanceType: "t3.nano" }],
+  parseDisableFastLaunch: [{ imageId: IMAGE_ID }],
   parseImportImage: [{ name: "mine", kernel: new Uint8Array(8), rootDisk: new Uint8Array(8), kernelCommandLine: "quiet" }],
   parseExportVolume: [VOLUME_ID],
   parseImportVolume: [new Uint8Array(8), { name: "disk" }],

@@ -1,6 +1,6 @@
 /**
  * The requests of EC2's image actions: downloading an image into this browser, CreateImage,
- * ImportImage and DeregisterImage.
+ * ImportImage, DeregisterImage and fast launch.
  */
 import * as v from "valibot";
 import type { LoadOptions } from "../../images/imageRepository.ts";
@@ -10,6 +10,7 @@ import {
   ImageIdSchema,
   ImageNameSchema,
   InstanceIdSchema,
+  InstanceTypeNameSchema,
   listenerSchema,
   optionalRequest,
   requestObject,
@@ -40,6 +41,25 @@ export function parseImageId(imageId: unknown): string {
 }
 
 export const parseDeregisterImage = parseImageId;
+
+export interface EnableFastLaunchRequest {
+  readonly imageId: string;
+  /** The instance type whose memory the golden state is made for (default: the launch's default type). */
+  readonly instanceType?: string;
+}
+
+const EnableFastLaunchSchema = requestObject<EnableFastLaunchRequest>({
+  imageId: ImageIdSchema,
+  instanceType: v.optional(InstanceTypeNameSchema),
+});
+
+export function parseEnableFastLaunch(request: unknown): EnableFastLaunchRequest {
+  return parse(EnableFastLaunchSchema, request, "request");
+}
+
+export function parseDisableFastLaunch(request: unknown): { readonly imageId: string } {
+  return parse(requestObject<{ readonly imageId: string }>({ imageId: ImageIdSchema }), request, "request");
+}
 
 const LoadOptionsSchema = requestObject<LoadOptions>({
   onProgress: v.optional(listenerSchema<Parameters<NonNullable<LoadOptions["onProgress"]>>[0]>()),

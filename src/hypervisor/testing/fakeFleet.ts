@@ -28,6 +28,8 @@ export async function fakeFleet(options: Omit<NodeHypervisorOptions, "workerHost
   const host = new FakeWorkerHost();
   const hypervisor = await createNodeHypervisor({
     keepSpareWorker: false,
+    // No golden state is made beside the instances a test launches (fake workers boot no guest to save).
+    fastLaunch: false,
     // Sampling and flushing are driven by the tests that are about them, not by the clock.
     sampleIntervalMs: 60_000,
     flushIntervalMs: 60_000,

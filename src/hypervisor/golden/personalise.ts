@@ -1,0 +1,72 @@
+/**
+ * The shell scripts the host runs through the guest agent around a golden state: one in the
+ * golden boot, just before the state is saved (the disk clean and the page cache empty, so the
+ * state is small and holds no stale file data), and one in every instance restored from it,
+ * which makes the clone this instance before anyone can use it. Pure.
+ */
+import { bytesToBase64 } from "../../guest/base64.ts";
+import type { TerminalSize } from "../instances/kernelCommandLine.ts";
+
+/** Run in the golden boot before its state is saved. */
+export const SETTLE_BEFORE_SAVE = "sync && echo 3 > /proc/sys/vm/drop_caches";
+
+export interface Personality {
+  /** The instance id: the guest's host name, which the prompt shows. */
+  readonly hostname: string;
+  /** The host's clock, in ms since the epoch: the clone's clock stopped when the state was saved. */
+  readonly nowMs: number;
+  /**
+   * Random bytes from the host, written (as base64 text, all of their randomness kept) into the
+   * guest's pool: clones of one state would otherwise draw the same random numbers.
+   */
+  readonly seed: Uint8Array;
+  readonly terminal: TerminalSize;
+  /** The instance's network interface's MAC, or null when it has none. */
+  readonly macAddress: string | null;
+}
+
+/** How long the script waits for a DHCP lease, in tenths of a second. */
+const LEASE_WAIT_TENTHS = 30;
+
+const HOSTNAME = /^[A-Za-z0-9][A-Za-z0-9.-]{0,62}$/;
+const MAC = /^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/;
+
+/** The script that makes a restored golden state this instance; throws on an identity a shell could misread. */
+export function personaliseScript(personality: Personality): string {
+  const { hostname, nowMs, seed, terminal, macAddress } = personality;
+  const mac = macAddress?.toLowerCase() ?? null;
+  if (!HOSTNAME.test(hostname)) throw new RangeError(`"${hostname}" cannot be a host name.`);
+  if (mac !== null && !MAC.test(mac)) throw new RangeError(`"${macAddress}" is not a MAC address.`);
+  if (!Number.isInteger(terminal.rows) || !Number.isInteger(terminal.cols))
+    throw new RangeError("The terminal size must be whole numbers.");
+  const lines = [
+    `hostname ${hostname}`,
+    `echo "${terminal.rows} ${terminal.cols}" > /run/tabcloud/winsize`,
+    // The console's shell was started in the golden boot (its prompt and $HOSTNAME are the golden
+    // boot's): hang it up first, so init's respawn of a fresh login (which reads the new host name
+    // and size) overlaps the rest. It is the session leader on ttyS0 (tty number 4:64), found with
+    // the shell's own read, not a process per entry of /proc.
+    "for stat in /proc/[0-9]*/stat; do",
+    '  read -r pid comm state ppid pgrp session tty rest 2> /dev/null < "$stat" || continue',
+    '  [ "$tty" = 1088 ] && [ "$pid" = "$session" ] && kill -HUP "$pid"',
+    "done",
+    `date -s @${Math.floor(nowMs / 1000)} > /dev/null`,
+    `echo ${bytesToBase64(seed)} > /dev/urandom`,
+  ];
+  if (mac !== null) {
+    // The golden boot's NIC had another MAC and (with no network behind it) no lease: eth0 takes
+    // the interface's MAC and asks the VPC's DHCP server afresh, as rcS does at boot.
+    lines.push(
+      "if ip link show dev eth0 > /dev/null 2>&1; then",
+      "  [ -r /run/udhcpc.eth0.pid ] && kill $(cat /run/udhcpc.eth0.pid) 2> /dev/null",
+      "  rm -f /run/tabcloud/network",
+      "  ip -4 addr flush dev eth0",
+      `  ip link set dev eth0 address ${mac}`,
+      "  setsid udhcpc -f -i eth0 -s /usr/share/udhcpc/default.script -O mtu -t 3 -T 1 -A 10 -p /run/udhcpc.eth0.pid < /dev/null > /dev/null 2>&1 &",
+      `  n=0; while [ ! -s /run/tabcloud/network ] && [ $n -lt ${LEASE_WAIT_TENTHS} ]; do usleep 100000; n=$((n + 1)); done`,
+      "fi",
+    );
+  }
+  lines.push("hostname");
+  return lines.join("\n");
+}
