@@ -12,6 +12,7 @@ import { benchStorage } from "./storage.ts";
 import { benchNetHttp } from "./netHttp.ts";
 import { terminalEchoTimes } from "./terminalEcho.ts";
 import { benchFleet } from "./fleet.ts";
+import { benchLaunchGolden } from "./launchGolden.ts";
 
 const PORT = 4174;
 const BASE = `http://127.0.0.1:${PORT}/`;
@@ -103,7 +104,7 @@ async function cpuAggregate(browser: Browser, rounds: number): Promise<void> {
 export async function benchChromium(options: {
   runs: number;
   rttSamples: number;
-  only?: "storage" | "aggregate" | "net-http" | "fleet";
+  only?: "storage" | "aggregate" | "net-http" | "fleet" | "launch";
 }): Promise<void> {
   const server = await startPreviewServer(PORT);
   const browser = await chromium.launch({
@@ -119,6 +120,7 @@ export async function benchChromium(options: {
     if (options.only === undefined || options.only === "aggregate") await cpuAggregate(browser, Math.max(3, options.runs));
     if (options.only === undefined || options.only === "storage") await benchStorage(browser, benchPage);
     if (options.only === undefined || options.only === "net-http") await benchNetHttp(browser, BASE, 30);
+    if (options.only === undefined || options.only === "launch") await benchLaunchGolden(browser, benchPage, 5);
     if (options.only === undefined || options.only === "fleet") await benchFleet(browser, BASE);
   } finally {
     await browser.close();

@@ -1,6 +1,6 @@
 /**
  * npm run bench: every benchmark, one JSON line each. Build first (npm run bench does).
- *   BENCH_ONLY=node|bootcost|bootphases|hibernate|cpu|sg|net|chromium|storage|aggregate|net-http|fleet limits the set
+ *   BENCH_ONLY=node|bootcost|bootphases|hibernate|cpu|sg|net|chromium|storage|aggregate|net-http|fleet|launch limits the set
  *   (chromium includes the last four);
  *   BENCH_RUNS sets repetitions.
  */
@@ -28,6 +28,6 @@ if (!only || only === "cpu") {
 if (!only || only === "sg") benchSgEval(runs);
 if (!only || only === "net") await benchNet(runs);
 if (!only || only === "chromium") await benchChromium({ runs, rttSamples: 40 });
-if (only === "storage" || only === "aggregate" || only === "net-http" || only === "fleet")
+if (only === "storage" || only === "aggregate" || only === "net-http" || only === "fleet" || only === "launch")
   await benchChromium({ runs, rttSamples: 0, only });
 process.exit(0);

@@ -13,6 +13,7 @@ import { openPersistence } from "../persistence/persistence.ts";
 import { storageBench } from "./storageBench.ts";
 import { benchHypervisor } from "./benchHypervisor.ts";
 import { netBench } from "./netBench.ts";
+import { launchBench } from "./launchBench.ts";
 
 /** The benchmarks keep their instances and images apart from the lab's own. */
 const BENCH_DATABASE = "tabcloud-bench";
@@ -186,8 +187,9 @@ declare global {
       aggregate(count: number, windowMs: number, cpuCores?: number): Promise<{ oneMips: number; manyMips: number; ratio: number }>;
       storage: typeof storageBench;
       net: typeof netBench;
+      launch: typeof launchBench;
     };
   }
 }
 
-window.tabcloudBench = { inWorker, onPage, consoleEcho, aggregate, storage: storageBench, net: netBench };
+window.tabcloudBench = { inWorker, onPage, consoleEcho, aggregate, storage: storageBench, net: netBench, launch: launchBench };

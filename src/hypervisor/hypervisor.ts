@@ -357,6 +357,7 @@ export class Hypervisor extends VpcFacade {
     clearInterval(this.#sampling);
     clearInterval(this.#flushing);
     this.#m.goldens.close();
+    await this.#m.goldenSpares.close();
     await this.#m.workers.close();
     await this.#flushRunning().catch(() => undefined);
     const records = this.#m.registry.all();

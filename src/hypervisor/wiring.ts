@@ -29,6 +29,7 @@ import { FabricLink } from "./fabricLink.ts";
 import { InstanceNetwork } from "./instances/network.ts";
 import { GoldenStates } from "./golden/goldenStates.ts";
 import { makeGolden } from "./golden/goldenMaker.ts";
+import { GoldenSpares } from "./golden/goldenSpare.ts";
 
 export type HypervisorEvent =
   | { readonly type: "instance-changed"; readonly instance: Instance }
@@ -102,6 +103,7 @@ export interface HypervisorModules {
   readonly instanceNetwork: InstanceNetwork;
   readonly fabric: FabricLink;
   readonly goldens: GoldenStates;
+  readonly goldenSpares: GoldenSpares;
 }
 
 export function wireModules(options: HypervisorOptions, hooks: WiringHooks): HypervisorModules {
@@ -167,6 +169,10 @@ export function wireModules(options: HypervisorOptions, hooks: WiringHooks): Hyp
   });
   const transitions = new Transitions({ registry, disks, volumes, fleet, reschedule, stopTimeoutMs: options.stopTimeoutMs ?? 10_000 });
   const instanceConsole = new InstanceConsole(registry);
+  const goldenSpares = new GoldenSpares(
+    { images: options.images, spawn: () => options.workerHost.spawn("spare") },
+    options.fastLaunch !== false && options.keepSpareWorker !== false,
+  );
   const goldens = new GoldenStates({
     enabled: options.fastLaunch !== false,
     store: persistence.goldenStates,
@@ -184,6 +190,8 @@ export function wireModules(options: HypervisorOptions, hooks: WiringHooks): Hyp
         signal,
       ),
     changed: storageChanged,
+    stored: (image, identity) =>
+      void goldens.find(identity).then((found) => found.kind === "found" && goldenSpares.prepare(image, found.golden)),
   });
   const builder = new InstanceBuilder({
     registry,
@@ -203,6 +211,7 @@ export function wireModules(options: HypervisorOptions, hooks: WiringHooks): Hyp
     dataVolumesInMemory: options.dataVolumesInMemory ?? false,
     plugNetwork: (record) => instanceNetwork?.plug(record) ?? Promise.resolve(null),
     goldens,
+    goldenSpares,
   });
   const ebs = new EbsActions({
     volumes,
@@ -253,6 +262,7 @@ export function wireModules(options: HypervisorOptions, hooks: WiringHooks): Hyp
     instanceNetwork,
     fabric,
     goldens,
+    goldenSpares,
   };
 }
 

@@ -49,6 +49,15 @@ export interface BootSpec {
   readonly network?: NetworkSpec;
 }
 
+/** What an emulator restored ahead of need (and paused) is given when an instance takes it. */
+export interface AdoptSpec {
+  readonly instanceId: string;
+  /** Replaces the channel it was restored with; transferred with the call. */
+  readonly channel: ChannelPort;
+  /** The instance's NIC: its MAC and frame port (the NIC type and MTU must be the restored state's). */
+  readonly network?: NetworkSpec;
+}
+
 /** The worker's end of the instance's frame channel: it sends the guest's frames and hears the fabric's. */
 export interface NicPort extends FramePort {
   onmessage: ((event: { readonly data: FrameBatch }) => void) | null;
@@ -138,6 +147,10 @@ export interface InstanceWorkerApi {
   prepare(): Promise<void>;
   /** Starts the emulator; resolves once it runs (the guest then boots on its own). */
   boot(spec: BootSpec): Promise<Result<void>>;
+  /** Holds the running emulator still: one restored ahead of need waits, paused, for its instance. */
+  pause(): Promise<void>;
+  /** Hands a paused emulator to an instance (its channels, its NIC's MAC) and runs it. */
+  adopt(spec: AdoptSpec): Promise<Result<void>>;
   /** Types into the guest's serial console, as UTF-8; input of any size is queued and arrives whole, as fast as the guest reads it. */
   sendConsoleInput(data: string): Promise<void>;
   /** Asks the guest agent whether it is alive. */

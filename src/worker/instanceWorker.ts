@@ -8,6 +8,7 @@ import { AgentClient, type ExecResult } from "../guest/agentClient.ts";
 import type { ShutdownKind } from "../guest/protocol.ts";
 import { fail, ok, toCloudError, type CloudError, type Result } from "../shared/errors.ts";
 import type {
+  AdoptSpec,
   BootSpec,
   ChannelPort,
   DirtyBlocks,
@@ -150,10 +151,10 @@ export class InstanceWorker implements InstanceWorkerApi {
     this.#devices = devices;
     try {
       const module = await this.#wasm();
-      const console = new ByteBatcher((data) => post(channel, { type: "console", data }, [data.buffer]));
+      const console = new ByteBatcher((data) => this.#post({ type: "console", data }, [data.buffer]));
       this.#console = console;
       const agent = new AgentClient((line) => this.#emulator?.serial_send_bytes(1, new TextEncoder().encode(line)), {
-        ready: (agentVersion) => post(channel, { type: "agent-ready", agentVersion }),
+        ready: (agentVersion) => this.#post({ type: "agent-ready", agentVersion }),
         shutdown: (kind) => this.#onGuestShutdown(kind),
       });
       this.#agent = agent;
@@ -217,6 +218,34 @@ export class InstanceWorker implements InstanceWorkerApi {
       spec.network?.port.close();
       return { ok: false, error: cloudError };
     }
+  }
+
+  async pause(): Promise<void> {
+    if (this.#emulator?.is_running() && !this.#poweredOff) await this.#emulator.stop();
+  }
+
+  async adopt(spec: AdoptSpec): Promise<Result<void>> {
+    const emulator = this.#emulator;
+    const refused = (message: string): Result<void> => {
+      spec.network?.port.close();
+      spec.channel.close();
+      return fail("IncorrectInstanceState", message);
+    };
+    if (!emulator || this.#poweredOff || emulator.is_running()) return refused("This worker holds no paused emulator to hand over.");
+    const devices = devicesFor(spec.network);
+    const refusal = (spec.network ? invalidNic(spec.network) : null) ?? resumeRefusal(this.#devices, devices, { anyMac: true });
+    if (refusal) return refused(refusal);
+    this.#channel?.close();
+    this.#channel = spec.channel;
+    if (spec.network) {
+      setNicMac(emulator, spec.network.macAddress);
+      this.#nic?.rebind(spec.network.port);
+    }
+    this.#devices = devices;
+    this.#counter.restart(emulator.get_instruction_counter());
+    await emulator.run();
+    this.#startedAt = performance.now();
+    return ok(undefined);
   }
 
   /** Compiles the emulator ahead of a boot, so a warm worker boots (or resumes) sooner. */
@@ -326,6 +355,10 @@ export class InstanceWorker implements InstanceWorkerApi {
     if (emulator) await emulator.destroy().catch(() => undefined);
     this.#channel?.close();
     this.#channel = null;
+  }
+
+  #post(message: InstanceChannelMessage, transfer: ArrayBuffer[] = []): void {
+    if (this.#channel) post(this.#channel, message, transfer);
   }
 
   #waitForLoad(emulator: V86): Promise<void> {

@@ -16,6 +16,12 @@ export class InstructionCounter {
     return this.#total;
   }
 
+  /** Counts from zero again, from this raw reading on (an emulator handed to a new instance). */
+  restart(raw: number): void {
+    this.#last = raw >>> 0;
+    this.#total = 0;
+  }
+
   get total(): number {
     return this.#total;
   }

@@ -39,7 +39,7 @@ export const MAX_HELD_FRAMES = 512;
 const MAX_OWN_BUFFER_SLACK_BYTES = 16;
 
 export class NicChannel {
-  readonly #port: NicPort;
+  #port: NicPort;
   readonly #bus: NicBus;
   #outgoing: Uint8Array[] = [];
   #held: Uint8Array[] = [];
@@ -54,6 +54,19 @@ export class NicChannel {
     bus.onFrame((frame) => {
       if (!this.#closed) this.#outgoing.push(frame);
     });
+    port.onmessage = (event) => this.#deliver(event.data);
+  }
+
+  /**
+   * Connects the NIC to another frame channel (an emulator restored ahead of need is handed to
+   * its instance): frames meant for the old one are dropped, as on a cable moved to another switch.
+   */
+  rebind(port: NicPort): void {
+    this.#port.onmessage = null;
+    this.#port.close();
+    this.#outgoing = [];
+    this.#held = [];
+    this.#port = port;
     port.onmessage = (event) => this.#deliver(event.data);
   }
 

@@ -110,7 +110,8 @@ describe("a guest on the VPC switch", () => {
   const run = async (command: string) => (await hypervisor.runCommand(instance.instanceId, command)).stdout;
 
   beforeAll(async () => {
-    hypervisor = await createNodeHypervisor({ workerHost: new FabricWorkerHost(fabric) });
+    // Every worker it spawns is plugged into the one port: no golden boot may take it.
+    hypervisor = await createNodeHypervisor({ workerHost: new FabricWorkerHost(fabric), fastLaunch: false });
     [instance] = (await hypervisor.runInstances({ terminalSize: { rows: 30, cols: 160 } })) as [Instance];
     console = new ConsoleReader(hypervisor, instance.instanceId);
     await console.waitFor(PROMPT, 60_000).catch((error: unknown) => {

@@ -114,7 +114,8 @@ describe("a launch from the image's golden state", () => {
       const [record] = await storage.goldenStates.records();
       if (!record) throw new Error("no golden state to damage");
       const bytes = new Uint8Array((await storage.goldenStates.bytes(record.key)) as ArrayBuffer);
-      bytes[bytes.length >> 1] ^= 0xff;
+      const middle = bytes.length >> 1;
+      bytes[middle] = (bytes[middle] ?? 0) ^ 0xff;
       await storage.goldenStates.put(record, bytes.buffer);
       const id = await launch(hypervisor);
       const console = hypervisor.getConsoleOutput(id).output;

@@ -19,7 +19,7 @@ import { SETTLE_BEFORE_SAVE } from "./personalise.ts";
 /** The golden boot's host name: every instance restored from it is given its own. */
 export const GOLDEN_HOSTNAME = "tabcloud";
 /** A locally administered MAC for the golden boot's NIC; each instance's guest is given its interface's. */
-const GOLDEN_MAC = "02:00:00:00:00:01";
+export const GOLDEN_MAC = "02:00:00:00:00:01";
 const AGENT_READY_TIMEOUT_MS = 60_000;
 const SETTLE_TIMEOUT_SEC = 30;
 

@@ -69,6 +69,8 @@ export interface GoldenStatesContext {
   make(image: ImageManifest, identity: GoldenIdentity, devices: EmulatorDevices, signal: AbortSignal): Promise<MadeGolden>;
   /** A golden state was stored or removed. */
   changed(): void;
+  /** A golden state was made and stored. */
+  stored?(image: ImageManifest, identity: GoldenIdentity): void;
 }
 
 const IdentitySchema = v.object({
@@ -189,6 +191,7 @@ export class GoldenStates {
         await this.#ctx.store.put(record, made.state);
         this.#failures.delete(key);
         this.#ctx.changed();
+        this.#ctx.stored?.(image, identity);
       } catch (error) {
         // A launch that finds none cold-boots, as before; it says why there was none.
         this.#failures.set(key, toCloudError(error).message);

@@ -13,7 +13,7 @@ import type { EmulatorDevices } from "../../worker/api.ts";
  * version, but a newer build may still read an older state wrongly: states are kept per build.
  * goldenIdentity.test.ts checks it against the installed v86.
  */
-export const EMULATOR_BUILD = "v86@0.5.462";
+export const EMULATOR_BUILD = "v86@0.5.462+g5f9a90f";
 /** The agent protocol the host speaks (src/guest/protocol.ts); re-personalising needs it. */
 export const AGENT_PROTOCOL = 1;
 

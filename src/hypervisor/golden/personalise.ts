@@ -25,9 +25,6 @@ export interface Personality {
   readonly macAddress: string | null;
 }
 
-/** How long the script waits for a DHCP lease, in tenths of a second. */
-const LEASE_WAIT_TENTHS = 30;
-
 const HOSTNAME = /^[A-Za-z0-9][A-Za-z0-9.-]{0,62}$/;
 const MAC = /^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/;
 
@@ -39,34 +36,33 @@ export function personaliseScript(personality: Personality): string {
   if (mac !== null && !MAC.test(mac)) throw new RangeError(`"${macAddress}" is not a MAC address.`);
   if (!Number.isInteger(terminal.rows) || !Number.isInteger(terminal.cols))
     throw new RangeError("The terminal size must be whole numbers.");
+  // Shell builtins where they do the job: every program started in the guest costs a fork and
+  // an exec, the slowest things an emulated guest does.
   const lines = [
-    `hostname ${hostname}`,
+    `echo ${hostname} > /proc/sys/kernel/hostname`,
     `echo "${terminal.rows} ${terminal.cols}" > /run/tabcloud/winsize`,
     // The console's shell was started in the golden boot (its prompt and $HOSTNAME are the golden
     // boot's): hang it up first, so init's respawn of a fresh login (which reads the new host name
-    // and size) overlaps the rest. It is the session leader on ttyS0 (tty number 4:64), found with
-    // the shell's own read, not a process per entry of /proc.
-    "for stat in /proc/[0-9]*/stat; do",
-    '  read -r pid comm state ppid pgrp session tty rest 2> /dev/null < "$stat" || continue',
-    '  [ "$tty" = 1088 ] && [ "$pid" = "$session" ] && kill -HUP "$pid"',
-    "done",
+    // and size) overlaps the rest. It is the process reading the console (ttyS0); init, whose loop
+    // may be sleeping, is woken with SIGHUP (which re-reads an unchanged inittab) to respawn it at once.
+    'for fd in /proc/[0-9]*/fd/0; do [ "$fd" -ef /dev/ttyS0 ] && fd=${fd#/proc/} && kill -HUP ${fd%%/*}; done',
+    "kill -HUP 1",
     `date -s @${Math.floor(nowMs / 1000)} > /dev/null`,
     `echo ${bytesToBase64(seed)} > /dev/urandom`,
   ];
   if (mac !== null) {
     // The golden boot's NIC had another MAC and (with no network behind it) no lease: eth0 takes
-    // the interface's MAC and asks the VPC's DHCP server afresh, as rcS does at boot.
+    // the interface's MAC and asks the VPC's DHCP server afresh, in the background as rcS does at
+    // boot (udhcpc clears the interface's address as it starts; the lease comes in milliseconds).
     lines.push(
-      "if ip link show dev eth0 > /dev/null 2>&1; then",
-      "  [ -r /run/udhcpc.eth0.pid ] && kill $(cat /run/udhcpc.eth0.pid) 2> /dev/null",
+      "if [ -e /sys/class/net/eth0 ]; then",
+      "  read -r pid 2> /dev/null < /run/udhcpc.eth0.pid && kill $pid 2> /dev/null",
       "  rm -f /run/tabcloud/network",
-      "  ip -4 addr flush dev eth0",
       `  ip link set dev eth0 address ${mac}`,
       "  setsid udhcpc -f -i eth0 -s /usr/share/udhcpc/default.script -O mtu -t 3 -T 1 -A 10 -p /run/udhcpc.eth0.pid < /dev/null > /dev/null 2>&1 &",
-      `  n=0; while [ ! -s /run/tabcloud/network ] && [ $n -lt ${LEASE_WAIT_TENTHS} ]; do usleep 100000; n=$((n + 1)); done`,
       "fi",
     );
   }
-  lines.push("hostname");
+  lines.push("read -r name < /proc/sys/kernel/hostname; echo $name");
   return lines.join("\n");
 }

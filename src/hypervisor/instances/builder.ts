@@ -29,7 +29,8 @@ import {
   PERSONALISE_DEADLINE_MS,
 } from "../golden/goldenLaunch.ts";
 import { devicesFor } from "../../worker/emulatorDevices.ts";
-import type { GoldenIdentity } from "../golden/identity.ts";
+import { goldenKey, type GoldenIdentity } from "../golden/identity.ts";
+import type { GoldenSpares } from "../golden/goldenSpare.ts";
 
 /** The files an instance boots from besides its root volume. */
 const BOOT_ROLES: readonly ImageFileRole[] = ["bios", "vgaBios", "kernel"];
@@ -54,6 +55,8 @@ export interface BuilderContext {
   plugNetwork(record: InstanceRecord): Promise<NetworkSpec | null>;
   /** Fresh instances start from these when one fits (and the image's fast launch is on). */
   readonly goldens: GoldenStates;
+  /** A golden state restored ahead of need, for the next launch of its identity. */
+  readonly goldenSpares: GoldenSpares;
 }
 
 interface BootDisks {
@@ -108,7 +111,9 @@ export class InstanceBuilder {
       return;
     }
 
-    const worker = this.#ctx.workers.take(instanceId);
+    // A golden state already restored (and warmed) in a spare worker is taken as it is.
+    const adopted = golden ? this.#ctx.goldenSpares.take(goldenKey(golden.identity)) : null;
+    const worker = adopted ?? this.#ctx.workers.take(instanceId);
     // After a guest's reboot the stopped emulator stood in until now (see restart); it goes as the fresh one arrives.
     const replaced = runtime.worker;
     if (replaced) void this.#ctx.transitions.releaseWorker(record);
@@ -131,7 +136,9 @@ export class InstanceBuilder {
     let booted;
     try {
       const ports = network ? [channel.port2, network.port as unknown as typeof channel.port2] : [channel.port2];
-      booted = await worker.api.boot(transfer(spec, ports));
+      booted = adopted
+        ? await worker.api.adopt(transfer({ instanceId, channel: spec.channel, ...(network ? { network } : {}) }, ports))
+        : await worker.api.boot(transfer(spec, ports));
     } catch (error) {
       booted = { ok: false as const, error: toCloudError(error, "InstanceBootFailure") };
     }
@@ -143,6 +150,8 @@ export class InstanceBuilder {
       return transitions.failBoot(record, booted.error);
     }
     if (golden) {
+      // The next launch of the image finds it restored already.
+      this.#ctx.goldenSpares.prepare(record.config.image, golden);
       const personalised = await personalise(worker.api, record, network?.macAddress ?? null);
       if (!current()) return;
       if (!personalised.ok) {

@@ -9,6 +9,10 @@ import { defaultCpuCores } from "../capacity/cpuAllocation.ts";
 export interface BrowserHypervisorOptions {
   /** See HypervisorOptions.dataVolumesInMemory (the volume-io benchmark). */
   readonly dataVolumesInMemory?: boolean;
+  /** See HypervisorOptions.fastLaunch (off for benchmarks of cold boots and CPU). */
+  readonly fastLaunch?: boolean;
+  /** See HypervisorOptions.keepSpareWorker. */
+  readonly keepSpareWorker?: boolean;
 }
 
 /**
@@ -30,6 +34,8 @@ export async function createBrowserHypervisor(
     memoryBudgetMib: defaultMemoryBudgetMib(deviceMemoryGib),
     cpuCores: defaultCpuCores(navigator.hardwareConcurrency || 1),
     ...(options.dataVolumesInMemory ? { dataVolumesInMemory: true } : {}),
+    ...(options.fastLaunch === false ? { fastLaunch: false } : {}),
+    ...(options.keepSpareWorker === false ? { keepSpareWorker: false } : {}),
   });
   await hypervisor.restore();
   return hypervisor;

@@ -224,6 +224,12 @@ export class FakeWorker {
     };
     return {
       prepare: async () => record("prepare"),
+      pause: async () => record("pause"),
+      adopt: async (spec) => {
+        await record("adopt", spec);
+        if (this.bootSpec) this.bootSpec = { ...this.bootSpec, instanceId: spec.instanceId, channel: spec.channel };
+        return { ok: true, value: undefined };
+      },
       boot: async (spec) => {
         await record("boot", spec);
         this.bootSpec = spec;

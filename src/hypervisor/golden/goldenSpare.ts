@@ -1,0 +1,128 @@
+/**
+ * A golden state restored ahead of need: a worker of its own restores the latest golden state
+ * launched (or made), runs a few of the commands re-personalising will run (so the emulator has
+ * compiled the guest code they take), and pauses. The next launch of the same identity takes this
+ * emulator instead of restoring one, and only re-personalises it. One is kept at a time; it holds
+ * its guest memory while it waits.
+ */
+import { transfer } from "comlink";
+import type { ImageRepository } from "../../images/imageRepository.ts";
+import type { ImageManifest } from "../../images/manifest.ts";
+import { unwrap } from "../../shared/errors.ts";
+import type { BootSpec, ChannelPort, InstanceChannelMessage, NetworkSpec } from "../../worker/api.ts";
+import { DEFAULT_TERMINAL_SIZE, instanceKernelCommandLine } from "../instances/kernelCommandLine.ts";
+import type { HostChannelPort } from "../instances/record.ts";
+import type { InstanceWorkerHandle } from "../platform/workerHost.ts";
+import { GOLDEN_HOSTNAME, GOLDEN_MAC } from "./goldenMaker.ts";
+import type { GoldenState } from "./goldenStates.ts";
+import { goldenKey } from "./identity.ts";
+
+/** The programs re-personalising runs, run once with no effect. */
+const WARM_UP = "hostname > /dev/null; date > /dev/null; ip link show > /dev/null 2>&1; usleep 1; echo warm";
+const WARM_UP_TIMEOUT_MS = 20_000;
+
+export interface GoldenSpareContext {
+  readonly images: ImageRepository;
+  spawn(): InstanceWorkerHandle;
+}
+
+interface Spare {
+  readonly key: string;
+  readonly handle: InstanceWorkerHandle;
+  readonly ports: readonly { close(): void }[];
+  ready: boolean;
+}
+
+export class GoldenSpares {
+  readonly #ctx: GoldenSpareContext;
+  readonly #enabled: boolean;
+  #spare: Spare | null = null;
+  #closed = false;
+
+  constructor(context: GoldenSpareContext, enabled: boolean) {
+    this.#ctx = context;
+    this.#enabled = enabled;
+  }
+
+  /** Restores this golden state in a spare worker, unless one holds it already (or is restoring it). */
+  prepare(image: ImageManifest, golden: GoldenState): void {
+    const key = goldenKey(golden.identity);
+    if (!this.#enabled || this.#closed || this.#spare?.key === key) return;
+    this.#discard();
+    const channel = new MessageChannel();
+    const nic = golden.devices.nic.type === "virtio" ? new MessageChannel() : null;
+    // What the paused guest says before an instance takes it is nobody's.
+    (channel.port1 as unknown as HostChannelPort).onmessage = (_event: { readonly data: InstanceChannelMessage }) => undefined;
+    const spare: Spare = { key, handle: this.#ctx.spawn(), ports: [channel.port1, ...(nic ? [nic.port1] : [])], ready: false };
+    this.#spare = spare;
+    spare.handle.onCrash(() => this.#spare === spare && this.#discard());
+    void this.#restore(spare, image, golden, channel, nic).then(
+      (ready) => {
+        if (this.#spare !== spare) return;
+        if (ready) spare.ready = true;
+        else this.#discard();
+      },
+      () => this.#spare === spare && this.#discard(),
+    );
+  }
+
+  /** The paused emulator restored from this golden state, if one is ready: the caller adopts it (and terminates it when done). */
+  take(key: string): InstanceWorkerHandle | null {
+    const spare = this.#spare;
+    if (!spare || spare.key !== key || !spare.ready) return null;
+    this.#spare = null;
+    for (const port of spare.ports) port.close();
+    return spare.handle;
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    const spare = this.#spare;
+    this.#spare = null;
+    for (const port of spare?.ports ?? []) port.close();
+    await spare?.handle.terminate().catch(() => undefined);
+  }
+
+  #discard(): void {
+    const spare = this.#spare;
+    this.#spare = null;
+    for (const port of spare?.ports ?? []) port.close();
+    void spare?.handle.terminate().catch(() => undefined);
+  }
+
+  async #restore(
+    spare: Spare,
+    image: ImageManifest,
+    golden: GoldenState,
+    channel: InstanceType<typeof MessageChannel>,
+    nicChannel: InstanceType<typeof MessageChannel> | null,
+  ): Promise<boolean> {
+    const files = unwrap(await this.#ctx.images.files(image, ["bios", "vgaBios", "kernel", "rootVolume"])).files;
+    const nic = golden.devices.nic;
+    const network: NetworkSpec | undefined =
+      nicChannel && nic.type === "virtio"
+        ? { port: nicChannel.port2 as unknown as NetworkSpec["port"], macAddress: GOLDEN_MAC, mtu: nic.mtu }
+        : undefined;
+    const spec: BootSpec = {
+      instanceId: GOLDEN_HOSTNAME,
+      memoryMib: golden.identity.memoryMib,
+      kernelCommandLine: instanceKernelCommandLine(image.kernelCommandLine, GOLDEN_HOSTNAME, DEFAULT_TERMINAL_SIZE),
+      bios: files.bios,
+      vgaBios: files.vgaBios,
+      kernel: files.kernel,
+      rootVolume: { base: files.rootVolume, sizeBytes: image.rootVolumeSizeBytes, writtenBlocks: new Map() },
+      channel: channel.port2 as unknown as ChannelPort,
+      ...(network ? { network } : {}),
+      hibernation: golden.state.slice(0),
+      hibernationDevices: golden.devices,
+      golden: true,
+    };
+    const api = spare.handle.api;
+    const ports = nicChannel ? [channel.port2, nicChannel.port2] : [channel.port2];
+    if (!(await api.boot(transfer(spec, ports))).ok || this.#spare !== spare) return false;
+    const warmed = await api.exec(WARM_UP, WARM_UP_TIMEOUT_MS);
+    if (!warmed.ok || this.#spare !== spare) return false;
+    await api.pause();
+    return true;
+  }
+}
