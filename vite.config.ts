@@ -6,6 +6,13 @@ import { FlakyReporter } from "./tests/flakyReporter.ts";
 
 const repo = fileURLToPath(new URL(".", import.meta.url));
 
+/**
+ * Cross-origin isolation, on every response: only an isolated page may use SharedArrayBuffer, which
+ * lets instances' workers share an image's disk instead of each receiving a copy (shared/sharedBytes.ts).
+ * The service worker (src/sw.ts) adds the same headers to what it answers; README: Hosting the lab.
+ */
+const crossOriginIsolation = { "Cross-Origin-Opener-Policy": "same-origin", "Cross-Origin-Embedder-Policy": "require-corp" };
+
 export default defineConfig({
   // The page's entry (index.html) lives in src/, so the repository's top level stays small.
   root: "src",
@@ -40,8 +47,8 @@ export default defineConfig({
     chunkSizeWarningLimit: 1024,
     rollupOptions: { input: { main: `${repo}src/index.html`, bench: `${repo}src/bench.html` } },
   },
-  preview: { port: 4173, strictPort: true },
-  server: { port: 5173 },
+  preview: { port: 4173, strictPort: true, headers: crossOriginIsolation },
+  server: { port: 5173, headers: crossOriginIsolation },
   test: {
     // A test that passes only on a retry is named in the output, as Playwright names its flaky tests.
     reporters: ["default", new FlakyReporter()],
