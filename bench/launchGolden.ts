@@ -17,6 +17,7 @@ export async function benchLaunchGolden(browser: Browser, benchPage: (browser: B
       launchToPromptMs: round(median(figures.launchToPromptMs)),
       coldWorker: !spareWorker,
       launches: figures.launchToPromptMs.map((ms) => round(ms)),
+      launchToRunningMs: round(median(figures.launchToRunningMs)),
       fromGoldenState: figures.fromGoldenState,
       coldBootToPromptMs: round(figures.coldBootToPromptMs),
     });

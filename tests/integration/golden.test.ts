@@ -66,7 +66,10 @@ describe("a launch from the image's golden state", () => {
     expect(await run(hypervisor, id, "hostname")).toBe(id);
     expect(await run(hypervisor, id, "cat /root/first-instance.txt 2>&1 || echo absent")).toMatch(/absent$/);
     const [described] = hypervisor.describeInstances({ instanceIds: [id] });
-    expect(await run(hypervisor, id, "ip -4 -o addr show dev eth0 | awk '{print $4}'")).toBe(`${described?.privateIpAddress}/20`);
+    // The lease comes in the background, as at a cold boot.
+    const address =
+      "for i in $(seq 50); do ip -4 -o addr show dev eth0 | grep -q inet && break; usleep 200000; done; ip -4 -o addr show dev eth0";
+    expect(await run(hypervisor, id, `${address} | awk '{print $4}'`)).toBe(`${described?.privateIpAddress}/20`);
   });
 
   it("shows the new instance's prompt on its console", async () => {

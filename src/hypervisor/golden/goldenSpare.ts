@@ -28,6 +28,8 @@ export interface GoldenSpareContext {
 
 interface Spare {
   readonly key: string;
+  /** What it was restored from (read and checked when it was restored). */
+  readonly golden: GoldenState;
   readonly handle: InstanceWorkerHandle;
   readonly ports: readonly { close(): void }[];
   ready: boolean;
@@ -53,7 +55,7 @@ export class GoldenSpares {
     const nic = golden.devices.nic.type === "virtio" ? new MessageChannel() : null;
     // What the paused guest says before an instance takes it is nobody's.
     (channel.port1 as unknown as HostChannelPort).onmessage = (_event: { readonly data: InstanceChannelMessage }) => undefined;
-    const spare: Spare = { key, handle: this.#ctx.spawn(), ports: [channel.port1, ...(nic ? [nic.port1] : [])], ready: false };
+    const spare: Spare = { key, golden, handle: this.#ctx.spawn(), ports: [channel.port1, ...(nic ? [nic.port1] : [])], ready: false };
     this.#spare = spare;
     spare.handle.onCrash(() => this.#spare === spare && this.#discard());
     void this.#restore(spare, image, golden, channel, nic).then(
@@ -64,6 +66,12 @@ export class GoldenSpares {
       },
       () => this.#spare === spare && this.#discard(),
     );
+  }
+
+  /** The golden state a ready spare holds for this identity, or null: a launch that finds one need not read it again. */
+  ready(key: string): GoldenState | null {
+    const spare = this.#spare;
+    return spare?.key === key && spare.ready ? spare.golden : null;
   }
 
   /** The paused emulator restored from this golden state, if one is ready: the caller adopts it (and terminates it when done). */

@@ -240,7 +240,10 @@ export class InstanceBuilder {
     record.runtime.goldenWanted = null;
     if (!goldens.isEnabled(record.config.image.imageId)) return null;
     const identity = goldenIdentityForBoot(record, disks.rootSnapshotId, devices, disks.data !== null);
-    return identity ? this.#findGolden(record, goldens, identity, devices) : null;
+    if (!identity) return null;
+    // A spare holding it restored already was checked when it read it.
+    const held = this.#ctx.goldenSpares.ready(goldenKey(identity));
+    return held ? Promise.resolve(held) : this.#findGolden(record, goldens, identity, devices);
   }
 
   async #findGolden(
