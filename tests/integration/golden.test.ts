@@ -112,6 +112,9 @@ describe("a launch from the image's golden state", () => {
   });
 
   it("is refused and removed when its stored bytes are damaged, and the launch boots instead", async () => {
+    // A spare restored earlier holds a checked copy in memory: a host without one reads the stored bytes.
+    await hypervisor.shutdownAll();
+    hypervisor = await createNodeHypervisor({ databaseName, keepSpareWorker: false });
     const storage = await openPersistence({ name: databaseName });
     try {
       const [record] = await storage.goldenStates.records();
@@ -128,6 +131,11 @@ describe("a launch from the image's golden state", () => {
       // Removed at once; the boot that replaced it makes a sound one for the next launch.
       const kept = await storage.goldenStates.record(record.key);
       expect(kept === undefined || kept.sha256 !== record.sha256).toBe(true);
+      const remade = await until("a sound golden state again", async () => {
+        const again = await storage.goldenStates.record(record.key);
+        return again && again.sha256 !== record.sha256 ? again : null;
+      });
+      expect(remade.sizeBytes).toBeGreaterThan(0);
     } finally {
       await storage.close();
     }

@@ -70,6 +70,8 @@ export async function makeGolden(
         }
       };
     });
+    // Awaited only once the emulator runs: a failure before then must not go unhandled.
+    ready.catch(() => undefined);
     const network: NetworkSpec | undefined =
       nic && devices.nic.type === "virtio"
         ? { port: nic.port2 as unknown as NetworkSpec["port"], macAddress: GOLDEN_MAC, mtu: devices.nic.mtu }
