@@ -23,6 +23,7 @@ export { instanceFootprintMib } from "./capacity/memoryBudget.ts";
 export { newInstanceId } from "./resourceIds.ts";
 export type { WorkerHost } from "./platform/workerHost.ts";
 export type { ImageDescription } from "../images/imageRepository.ts";
+export type { FastLaunchImage, GoldenStateSummary } from "./golden/goldenStates.ts";
 export { VOLUME_TEMPLATE_SIZES_MIB } from "../images/volumeTemplates.ts";
 
 /**

@@ -1,11 +1,16 @@
 /**
  * The console's view of EBS and the images: volumes, snapshots and images as reactive state, image
- * downloads under way with their progress, and the actions on them the console offers. Every
- * action returns a Result, so the view that asked shows its error where the person is looking
- * (in the dialog, beside the image) rather than in a banner elsewhere.
+ * downloads under way with their progress, each image's fast launch (its boot snapshots), and the
+ * actions on them the console offers. Every action returns a Result, so the view that asked shows
+ * its error where the person is looking (in the dialog, beside the image) rather than in a banner
+ * elsewhere.
  */
-import type { Hypervisor, HypervisorEvent, ImageDescription, Snapshot, Volume } from "../hypervisor/index.ts";
-import { ok, toCloudError, type CloudError, type Result } from "../shared/errors.ts";
+import type { FastLaunchImage, Hypervisor, HypervisorEvent, ImageDescription, Snapshot, Volume } from "../hypervisor/index.ts";
+import { fail, ok, toCloudError, type CloudError, type Result } from "../shared/errors.ts";
+import type { FastLaunchAction } from "./fastLaunch.ts";
+
+/** How often an image's fast launch is read again while a boot snapshot of it is being made (a failed make sends no event). */
+const MAKING_POLL_MS = 1_000;
 
 export interface DownloadProgress {
   readonly loadedBytes: number;
@@ -31,10 +36,20 @@ export class VolumesAndImages {
   downloads = $state<Record<string, DownloadProgress>>({});
   /** How each image's last download ended when it failed or was cancelled, by image id. */
   downloadErrors = $state<Record<string, CloudError>>({});
+  /** Each image's fast launch (on or off, its boot snapshots), by image id. */
+  fastLaunch = $state.raw<Record<string, FastLaunchImage>>({});
+  /** Fast launch being turned on or off from the console, by image id. */
+  fastLaunchActions = $state<Record<string, FastLaunchAction>>({});
+  /** How turning an image's fast launch on or off last failed, by image id. */
+  fastLaunchErrors = $state<Record<string, CloudError>>({});
   /** How to cancel each download under way, by image id (not shown, so not reactive). */
   readonly #controllers: Record<string, AbortController> = {};
   /** Reads of the image list started; only the latest one's answer is kept. */
   #imageReads = 0;
+  /** Reads of the fast launch list started; only the latest one's answer is kept. */
+  #fastLaunchReads = 0;
+  /** The next read while a boot snapshot is being made. */
+  #makingPoll: ReturnType<typeof setTimeout> | undefined;
   readonly #unsubscribe: () => void;
 
   constructor(hypervisor: Hypervisor) {
@@ -47,6 +62,7 @@ export class VolumesAndImages {
   /** Stops following the hypervisor and cancels the downloads under way. */
   dispose(): void {
     this.#unsubscribe();
+    clearTimeout(this.#makingPoll);
     for (const controller of Object.values(this.#controllers)) controller.abort();
   }
 
@@ -63,6 +79,36 @@ export class VolumesAndImages {
       this.imagesError = toCloudError(error);
     }
     this.imagesLoaded = true;
+  }
+
+  /** Rereads each image's fast launch; while a boot snapshot is being made, again every second until it is done. */
+  async refreshFastLaunch(): Promise<void> {
+    const read = ++this.#fastLaunchReads;
+    clearTimeout(this.#makingPoll);
+    let images: FastLaunchImage[];
+    try {
+      images = await this.#hypervisor.describeFastLaunchImages();
+    } catch {
+      // The image list's own read says why images cannot be read; fast launch shows what it last knew.
+      return;
+    }
+    if (read !== this.#fastLaunchReads) return;
+    this.fastLaunch = Object.fromEntries(images.map((image) => [image.imageId, image]));
+    if (images.some((image) => image.making)) this.#makingPoll = setTimeout(() => void this.refreshFastLaunch(), MAKING_POLL_MS);
+  }
+
+  /** Turns the image's fast launch on and makes its boot snapshot for the default instance type; resolves once it is kept. */
+  enableFastLaunch(imageId: string): Promise<Result<FastLaunchImage>> {
+    return this.#fastLaunchAction(imageId, "enabling", () => this.#hypervisor.enableFastLaunch({ imageId }));
+  }
+
+  /** Turns the image's fast launch off, deleting its boot snapshots. */
+  disableFastLaunch(imageId: string): Promise<Result<FastLaunchImage>> {
+    return this.#fastLaunchAction(imageId, "disabling", () => this.#hypervisor.disableFastLaunch({ imageId }));
+  }
+
+  dismissFastLaunchError(imageId: string): void {
+    delete this.fastLaunchErrors[imageId];
   }
 
   /** Downloads an image's files into this browser, with progress; a second call while one runs does nothing. */
@@ -183,6 +229,23 @@ export class VolumesAndImages {
     this.snapshots = this.#hypervisor.describeSnapshots();
     this.version++;
     void this.refreshImages();
+    void this.refreshFastLaunch();
+  }
+
+  async #fastLaunchAction(
+    imageId: string,
+    action: FastLaunchAction,
+    run: () => Promise<FastLaunchImage>,
+  ): Promise<Result<FastLaunchImage>> {
+    if (this.fastLaunchActions[imageId])
+      return fail("IncorrectState", "Fast launch of this image is being changed: wait until that is done.");
+    this.fastLaunchActions[imageId] = action;
+    delete this.fastLaunchErrors[imageId];
+    const result = await this.#attempt(run);
+    delete this.fastLaunchActions[imageId];
+    if (!result.ok) this.fastLaunchErrors[imageId] = result.error;
+    await Promise.all([this.refreshFastLaunch(), this.refreshImages()]);
+    return result;
   }
 
   #readVolumes(): void {
