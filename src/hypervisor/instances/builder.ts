@@ -150,8 +150,6 @@ export class InstanceBuilder {
       return transitions.failBoot(record, booted.error);
     }
     if (golden) {
-      // The next launch of the image finds it restored already.
-      this.#ctx.goldenSpares.prepare(record.config.image, golden);
       const personalised = await personalise(worker.api, record, network?.macAddress ?? null);
       if (!current()) return;
       if (!personalised.ok) {
@@ -181,6 +179,9 @@ export class InstanceBuilder {
     else if (resuming) this.#ctx.agents.resumed(record, generation);
     else this.#ctx.agents.watch(record, generation);
     await this.#ctx.started();
+    // The next launch of the image finds it restored already; restored now, not earlier, so it
+    // does not take the CPU from this instance while it becomes itself.
+    if (golden) this.#ctx.goldenSpares.prepare(record.config.image, golden);
   }
 
   /**
