@@ -61,8 +61,8 @@ export async function launchBench(options: { readonly spareWorker: boolean; read
     const running: number[] = [];
     let fromGoldenState = 0;
     for (let i = 0; i < options.launches; i++) {
-      // The host idle again (and a spare worker warm, where there is one) before each launch.
-      await settle(2000);
+      // The host idle again, and the spare (a worker, or a golden state restored ahead of need) ready, before each launch.
+      await settle(options.spareWorker ? 6000 : 2000);
       const launched = await launchToPrompt(hypervisor);
       times.push(launched.ms);
       running.push(launched.runningMs);
