@@ -6,7 +6,7 @@
  */
 export type ImageBytes = ArrayBuffer | SharedArrayBuffer;
 
-export function canShareMemory(): boolean {
+function canShareMemory(): boolean {
   return typeof SharedArrayBuffer === "function" && (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated !== false;
 }
 

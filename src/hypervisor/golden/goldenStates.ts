@@ -53,7 +53,7 @@ export interface FastLaunchImage {
 }
 
 /** Where the images whose fast launch was turned off are remembered. */
-export interface FastLaunchSettings {
+interface FastLaunchSettings {
   setting<T>(key: string): Promise<T | undefined>;
   putSetting(key: string, value: unknown): Promise<void>;
 }

@@ -15,7 +15,7 @@ import type { EmulatorDevices } from "../../worker/api.ts";
  */
 export const EMULATOR_BUILD = "v86@0.5.462+g5f9a90f";
 /** The agent protocol the host speaks (src/guest/protocol.ts); re-personalising needs it. */
-export const AGENT_PROTOCOL = 1;
+const AGENT_PROTOCOL = 1;
 
 export interface GoldenIdentity {
   readonly imageId: string;
@@ -29,7 +29,7 @@ export interface GoldenIdentity {
   readonly agentProtocol: number;
 }
 
-export function nicIdentity(devices: EmulatorDevices): string {
+function nicIdentity(devices: EmulatorDevices): string {
   return devices.nic.type === "virtio" ? `virtio mtu=${devices.nic.mtu}` : "none";
 }
 
