@@ -13,6 +13,7 @@ import { benchNetHttp } from "./netHttp.ts";
 import { terminalEchoTimes } from "./terminalEcho.ts";
 import { benchFleet } from "./fleet.ts";
 import { benchLaunchGolden } from "./launchGolden.ts";
+import { benchMemoryOverheadChromium, MEMORY_BENCH_CHROMIUM_ARGS } from "./memoryOverhead.ts";
 
 const PORT = 4174;
 const BASE = `http://127.0.0.1:${PORT}/`;
@@ -104,12 +105,13 @@ async function cpuAggregate(browser: Browser, rounds: number): Promise<void> {
 export async function benchChromium(options: {
   runs: number;
   rttSamples: number;
-  only?: "storage" | "aggregate" | "net-http" | "fleet" | "launch";
+  only?: "storage" | "aggregate" | "net-http" | "fleet" | "launch" | "memory";
 }): Promise<void> {
   const server = await startPreviewServer(PORT);
   const browser = await chromium.launch({
     executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
-    args: chromiumArgs,
+    // The memory benchmark's flags change nothing the others measure.
+    args: [...chromiumArgs, ...MEMORY_BENCH_CHROMIUM_ARGS],
     headless: true,
   });
   try {
@@ -121,6 +123,7 @@ export async function benchChromium(options: {
     if (options.only === undefined || options.only === "storage") await benchStorage(browser, benchPage);
     if (options.only === undefined || options.only === "net-http") await benchNetHttp(browser, BASE, 30);
     if (options.only === undefined || options.only === "launch") await benchLaunchGolden(browser, benchPage, 5);
+    if (options.only === undefined || options.only === "memory") await benchMemoryOverheadChromium(browser, benchPage);
     if (options.only === undefined || options.only === "fleet") await benchFleet(browser, BASE);
   } finally {
     await browser.close();

@@ -1,7 +1,8 @@
 /**
  * npm run bench: every benchmark, one JSON line each. Build first (npm run bench does).
- *   BENCH_ONLY=node|bootcost|bootphases|hibernate|cpu|sg|net|chromium|storage|aggregate|net-http|fleet|launch limits the set
- *   (chromium includes the last four);
+ *   BENCH_ONLY=node|bootcost|bootphases|hibernate|cpu|sg|net|chromium|storage|aggregate|net-http|fleet|launch|memory limits the set
+ *   (chromium includes storage, aggregate, net-http, launch, fleet and memory's Chromium half; memory is memory-overhead
+ *   under Node and in Chromium);
  *   BENCH_RUNS sets repetitions.
  */
 import { benchBootCost } from "./bootCost.ts";
@@ -9,6 +10,7 @@ import { benchBootPhases } from "./bootPhases.ts";
 import { benchChromium } from "./chromium.ts";
 import { benchCpuCap, benchCpuShares, benchIdle } from "./cpu.ts";
 import { benchHibernate } from "./hibernate.ts";
+import { benchMemoryOverheadNode } from "./memoryOverhead.ts";
 import { benchNet } from "./net.ts";
 import { benchBootNode } from "./node.ts";
 import { benchSgEval } from "./sgEval.ts";
@@ -27,7 +29,8 @@ if (!only || only === "cpu") {
 }
 if (!only || only === "sg") benchSgEval(runs);
 if (!only || only === "net") await benchNet(runs);
+if (!only || only === "memory") await benchMemoryOverheadNode();
 if (!only || only === "chromium") await benchChromium({ runs, rttSamples: 40 });
-if (only === "storage" || only === "aggregate" || only === "net-http" || only === "fleet" || only === "launch")
+if (only === "storage" || only === "aggregate" || only === "net-http" || only === "fleet" || only === "launch" || only === "memory")
   await benchChromium({ runs, rttSamples: 0, only });
 process.exit(0);

@@ -14,6 +14,7 @@ import { storageBench } from "./storageBench.ts";
 import { benchHypervisor } from "./benchHypervisor.ts";
 import { netBench } from "./netBench.ts";
 import { launchBench } from "./launchBench.ts";
+import { memoryBench } from "./memoryBench.ts";
 
 /** The benchmarks keep their instances and images apart from the lab's own. */
 const BENCH_DATABASE = "tabcloud-bench";
@@ -188,8 +189,18 @@ declare global {
       storage: typeof storageBench;
       net: typeof netBench;
       launch: typeof launchBench;
+      memory: typeof memoryBench;
     };
   }
 }
 
-window.tabcloudBench = { inWorker, onPage, consoleEcho, aggregate, storage: storageBench, net: netBench, launch: launchBench };
+window.tabcloudBench = {
+  inWorker,
+  onPage,
+  consoleEcho,
+  aggregate,
+  storage: storageBench,
+  net: netBench,
+  launch: launchBench,
+  memory: memoryBench,
+};
