@@ -7,7 +7,7 @@ import { inState, testPersistence } from "../testing/records.ts";
 import { HostCapacityLedger } from "./hostCapacity.ts";
 import { EMULATOR_OVERHEAD_MIB } from "./memoryBudget.ts";
 
-/** t3.micro: 128 MiB of guest memory, 228 MiB with its emulator. */
+/** t3.micro: 128 MiB of guest memory, and its emulator. */
 const MICRO_FOOTPRINT_MIB = 128 + EMULATOR_OVERHEAD_MIB;
 
 let persistence: Persistence;
@@ -53,7 +53,11 @@ describe("admitting launches", () => {
     expect(() => ledger(3 * MICRO_FOOTPRINT_MIB - 1).admitLaunch(128, 2, "t3.micro")).toThrow(
       expect.objectContaining({
         code: "InsufficientInstanceCapacity",
-        message: expect.stringMatching(/for 2 t3\.micro .* 228 of 683 MiB are in use, 455 MiB free/),
+        message: expect.stringMatching(
+          new RegExp(
+            `for 2 t3\\.micro .* ${MICRO_FOOTPRINT_MIB} of ${3 * MICRO_FOOTPRINT_MIB - 1} MiB are in use, ${2 * MICRO_FOOTPRINT_MIB - 1} MiB free`,
+          ),
+        ),
       }),
     );
   });

@@ -4,6 +4,7 @@
  * modules where the answer lies in the record (the CPU credit account).
  */
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { instanceFootprintMib } from "../capacity/memoryBudget.ts";
 import type { ModifyInstanceAttributeRequest } from "../hypervisor.ts";
 import {
   describeOne,
@@ -104,9 +105,9 @@ describe("through the hypervisor", () => {
 
 describe("starts that must all fit", () => {
   let fleet: FakeFleet;
-  // Room for one t3.micro (128 MiB + 100 MiB of emulator) at a time, not two.
+  // Room for one t3.micro (128 MiB and its emulator) at a time, not two.
   beforeEach(async () => {
-    fleet = await fakeFleet({ memoryBudgetMib: 400 });
+    fleet = await fakeFleet({ memoryBudgetMib: 2 * instanceFootprintMib(128) - 1 });
   });
   afterEach(() => fleet.close());
 

@@ -5,6 +5,7 @@
  */
 import { afterEach, describe, expect, it } from "vitest";
 import { OVERLAY_BLOCK_BYTES } from "../../disk/blockOverlay.ts";
+import { instanceFootprintMib } from "../capacity/memoryBudget.ts";
 import type { RunInstancesRequest } from "../hypervisor.ts";
 import {
   agentOk,
@@ -76,7 +77,7 @@ describe("runInstances", () => {
 
   it.each<[string, RunInstancesRequest, Parameters<typeof fakeFleet>[0], string]>([
     ["more instances than the limit", { count: 3 }, { instanceLimit: 2 }, "InstanceLimitExceeded"],
-    ["more memory than the host has", { count: 2 }, { memoryBudgetMib: 400 }, "InsufficientInstanceCapacity"],
+    ["more memory than the host has", { count: 2 }, { memoryBudgetMib: 2 * instanceFootprintMib(128) - 1 }, "InsufficientInstanceCapacity"],
     ["a type too small for the image", { instanceType: "t3.nano" }, {}, "InvalidParameterValue"],
     ["an image that does not exist", { imageId: "ami-0123456789abcdef0" }, {}, "InvalidAMIID.NotFound"],
     ["a dry run", { dryRun: true }, {}, "DryRunOperation"],

@@ -6,6 +6,7 @@
 import { indexedDB } from "fake-indexeddb";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { OVERLAY_BLOCK_BYTES } from "../../disk/blockOverlay.ts";
+import { instanceFootprintMib } from "../capacity/memoryBudget.ts";
 import type { StoredInstance } from "../../persistence/database.ts";
 import { openPersistence } from "../../persistence/persistence.ts";
 import { newResourceId } from "../resourceIds.ts";
@@ -112,8 +113,8 @@ describe("a reload", () => {
     const first = await tab();
     const [one, two] = [await launchRunning(first), await launchRunning(first)];
     await close(first);
-    // Room for one t3.micro (128 MiB and 100 MiB of emulator), not two.
-    const second = await tab({ memoryBudgetMib: 400 });
+    // Room for one t3.micro (128 MiB and its emulator), not two.
+    const second = await tab({ memoryBudgetMib: 2 * instanceFootprintMib(128) - 1 });
     const states = [one, two].map((instance) => describeOne(second.hypervisor, instance?.instanceId ?? ""));
     expect(states.map((instance) => instance.state.name).sort()).toEqual(["pending", "stopped"]);
     expect(states.find((instance) => instance.state.name === "stopped")?.stateReason?.code).toBe("Server.InsufficientInstanceCapacity");
