@@ -98,10 +98,18 @@ build_rootfs() {
   # The image's own files first: an applet link never replaces one of them (and copying onto
   # a link would write through it into busybox itself).
   cp -a "$image_dir/rootfs/." "$root/"
-  local applet
-  for applet in $("$root/bin/busybox" --list-full); do
+  local applet listed applets="$image_dir/busybox.applets"
+  if listed=$("$root/bin/busybox" --list-full 2> /dev/null); then
+    diff <(printf '%s\n' "$listed" | LC_ALL=C sort) <(grep -v '^#' "$applets") > /dev/null ||
+      die "$(basename "$applets") does not match busybox --list-full: update it with the busybox in packages.lock"
+  else
+    log "busybox: this host cannot run i386 programs; linking the applets in $(basename "$applets")"
+  fi
+  while IFS= read -r applet; do
+    case "$applet" in '#'* | '') continue ;; esac
     [ -e "$root/$applet" ] || [ -L "$root/$applet" ] || ln -s /bin/busybox "$root/$applet"
-  done
+  done < "$applets"
+  [ -L "$root/sbin/init" ] || die "the root volume has no /sbin/init"
   chmod 1777 "$root/tmp"
   chmod 0700 "$root/root"
   chmod 0600 "$root/etc/shadow"

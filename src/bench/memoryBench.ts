@@ -7,6 +7,7 @@
  * isolated).
  */
 import { createBrowserHypervisor } from "../hypervisor/browser.ts";
+import { measureUserAgentMemory } from "../shared/userAgentMemory.ts";
 import { openPersistence } from "../persistence/persistence.ts";
 import type { ImageCache } from "../persistence/imageCache.ts";
 import { guestMemoryMib, importPaddedImage, runMemoryScenario, type MemoryPhase } from "./memoryScenario.ts";
@@ -34,7 +35,7 @@ export interface MemoryBenchOptions {
 }
 
 /** The page's own measurement of one phase: null where the browser does not offer it or did not answer in time. */
-interface UserAgentMemory {
+interface PhaseMemory {
   readonly bytes: number | null;
   /** The same total split by the scope that holds it (Window, DedicatedWorkerGlobalScope, ...). */
   readonly bytesByScope: Record<string, number>;
@@ -47,12 +48,7 @@ export interface MemoryFigures {
   readonly rootDiskKeptIn: "indexeddb" | "page-memory";
   readonly guestMemoryMib: number;
   readonly imageId: string;
-  readonly userAgent: Record<MemoryPhase, UserAgentMemory>;
-}
-
-interface MemoryMeasurement {
-  readonly bytes: number;
-  readonly breakdown: readonly { readonly bytes: number; readonly attribution: readonly { readonly scope: string }[] }[];
+  readonly userAgent: Record<MemoryPhase, PhaseMemory>;
 }
 
 declare global {
@@ -62,19 +58,10 @@ declare global {
   }
 }
 
-async function userAgentMemory(): Promise<UserAgentMemory> {
+async function userAgentMemory(): Promise<PhaseMemory> {
   const start = performance.now();
-  const measure = (performance as Performance & { measureUserAgentSpecificMemory?: () => Promise<MemoryMeasurement> })
-    .measureUserAgentSpecificMemory;
-  if (!crossOriginIsolated || !measure) return { bytes: null, bytesByScope: {}, measureMs: 0 };
-  const timeout = new Promise<null>((resolve) => setTimeout(() => resolve(null), USER_AGENT_MEASUREMENT_TIMEOUT_MS));
-  const result = await Promise.race([measure.call(performance), timeout]);
-  const bytesByScope: Record<string, number> = {};
-  for (const entry of result?.breakdown ?? []) {
-    const scope = entry.attribution.map((attribution) => attribution.scope).join("+") || "none";
-    bytesByScope[scope] = (bytesByScope[scope] ?? 0) + entry.bytes;
-  }
-  return { bytes: result?.bytes ?? null, bytesByScope, measureMs: performance.now() - start };
+  const measured = await measureUserAgentMemory(USER_AGENT_MEASUREMENT_TIMEOUT_MS);
+  return { bytes: measured?.bytes ?? null, bytesByScope: measured?.bytesByScope ?? {}, measureMs: performance.now() - start };
 }
 
 /**

@@ -4,7 +4,7 @@
  * function that writes a line to that port.
  */
 import { fail, ok, type Result } from "../shared/errors.ts";
-import { encodeRequest, FrameParser, type AgentMessage, type ShutdownKind } from "./protocol.ts";
+import { encodeRequest, FrameParser, type AgentMessage, type GuestIdentity, type ShutdownKind } from "./protocol.ts";
 
 export interface ExecResult {
   readonly exitCode: number;
@@ -95,6 +95,12 @@ export class AgentClient {
 
   async setTerminalSize(rows: number, cols: number, timeoutMs = 5_000): Promise<Result<void>> {
     const reply = await this.#request((seq) => ({ verb: "winsize", seq, rows, cols }), timeoutMs);
+    return reply.ok ? this.#expectOk(reply.value) : reply;
+  }
+
+  /** Makes a guest restored from its image's boot snapshot this instance (agent version 2 and later). */
+  async personalise(identity: GuestIdentity, timeoutMs: number): Promise<Result<void>> {
+    const reply = await this.#request((seq) => ({ verb: "personalise", seq, identity }), timeoutMs);
     return reply.ok ? this.#expectOk(reply.value) : reply;
   }
 

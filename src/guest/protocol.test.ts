@@ -15,6 +15,14 @@ describe("encodeRequest", () => {
   it("encodes the other verbs", () => {
     expect(encodeRequest({ verb: "winsize", seq: 2, rows: 40, cols: 132 })).toBe("TC1 2 winsize 40 132\n");
     expect(encodeRequest({ verb: "poweroff", seq: 3 })).toBe("TC1 3 poweroff\n");
+    const identity = { hostname: "i-0abc", epochSec: 1_767_225_600, rows: 30, cols: 100, seed: new Uint8Array([1, 2, 3]) };
+    expect(encodeRequest({ verb: "personalise", seq: 4, identity: { ...identity, macAddress: "02:1a:2b:3c:4d:5e" } })).toBe(
+      "TC1 4 personalise i-0abc 1767225600 30 100 AQID 02:1a:2b:3c:4d:5e\n",
+    );
+    // No NIC: the agent's "-" for an empty field, so the frame keeps its arity.
+    expect(encodeRequest({ verb: "personalise", seq: 5, identity: { ...identity, macAddress: null } })).toBe(
+      "TC1 5 personalise i-0abc 1767225600 30 100 AQID -\n",
+    );
     expect(encodeRequest({ verb: "reboot", seq: 5 })).toBe("TC1 5 reboot\n");
     expect(encodeRequest({ verb: "ping", seq: 4 })).toBe("TC1 4 ping\n");
   });

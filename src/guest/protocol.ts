@@ -18,7 +18,28 @@ export type AgentRequest =
   | { readonly verb: "winsize"; readonly seq: number; readonly rows: number; readonly cols: number }
   | { readonly verb: "poweroff"; readonly seq: number }
   | { readonly verb: "reboot"; readonly seq: number }
-  | { readonly verb: "ping"; readonly seq: number };
+  | { readonly verb: "ping"; readonly seq: number }
+  | { readonly verb: "personalise"; readonly seq: number; readonly identity: GuestIdentity };
+
+/**
+ * Who a guest restored from its image's boot snapshot becomes (agent version 2 and later): it
+ * takes all of it in one request and then lets its console's shell go on to a login.
+ */
+export interface GuestIdentity {
+  /** Checked by the host: letters, digits, dots and hyphens. */
+  readonly hostname: string;
+  /** The host's clock, in whole seconds since the epoch. */
+  readonly epochSec: number;
+  readonly rows: number;
+  readonly cols: number;
+  /** Random bytes from the host, mixed into the guest's pool. */
+  readonly seed: Uint8Array;
+  /** The MAC its NIC takes (lower case), or null when it has none. */
+  readonly macAddress: string | null;
+}
+
+/** The first agent version that takes a personalise request. */
+export const PERSONALISE_AGENT_VERSION = 2;
 
 export type ShutdownKind = "poweroff" | "reboot";
 
@@ -54,6 +75,10 @@ export function encodeRequest(request: AgentRequest): string {
     case "reboot":
     case "ping":
       return `${head}\n`;
+    case "personalise": {
+      const { hostname, epochSec, rows, cols, seed, macAddress } = request.identity;
+      return `${head} ${hostname} ${epochSec} ${rows} ${cols} ${bytesToBase64(seed)} ${macAddress ?? "-"}\n`;
+    }
   }
 }
 

@@ -115,6 +115,8 @@ export interface StoredGoldenState {
   readonly sha256: string;
   readonly createdAt: string;
   readonly bootConsole: string;
+  /** The guest agent's version in the saved state: how the clone is told who it is (absent: 1). */
+  readonly agentVersion?: number;
 }
 
 interface TabcloudSchema extends DBSchema {

@@ -4,6 +4,7 @@
  * Nothing here imports v86.
  */
 import type { ExecResult } from "../guest/agentClient.ts";
+import type { GuestIdentity } from "../guest/protocol.ts";
 import type { CloudError, Result } from "../shared/errors.ts";
 import type { WrittenBlocks } from "../disk/blockOverlay.ts";
 import type { FrameBatch, FramePort } from "../net/fabricApi.ts";
@@ -157,6 +158,8 @@ export interface InstanceWorkerApi {
   ping(): Promise<Result<void>>;
   /** Runs a shell command in the guest through the agent. */
   exec(command: string, timeoutMs: number): Promise<Result<ExecResult>>;
+  /** Makes a guest restored from its image's boot snapshot this instance, through its agent (version 2 and later). */
+  personalise(identity: GuestIdentity, timeoutMs: number): Promise<Result<void>>;
   /** Tells the guest its console's size, so full-screen programs draw correctly. */
   setTerminalSize(rows: number, cols: number): Promise<Result<void>>;
   /**

@@ -5,7 +5,7 @@
 import { transfer } from "comlink";
 import { V86, type V86Options } from "v86";
 import { AgentClient, type ExecResult } from "../guest/agentClient.ts";
-import type { ShutdownKind } from "../guest/protocol.ts";
+import type { GuestIdentity, ShutdownKind } from "../guest/protocol.ts";
 import { fail, ok, toCloudError, type CloudError, type Result } from "../shared/errors.ts";
 import type {
   AdoptSpec,
@@ -270,6 +270,11 @@ export class InstanceWorker implements InstanceWorkerApi {
   async exec(command: string, timeoutMs: number): Promise<Result<ExecResult>> {
     if (!this.#agent || this.#poweredOff) return fail("IncorrectInstanceState", "The instance is not running.");
     return this.#agent.exec(command, timeoutMs);
+  }
+
+  async personalise(identity: GuestIdentity, timeoutMs: number): Promise<Result<void>> {
+    if (!this.#agent || this.#poweredOff) return fail("IncorrectInstanceState", "The instance is not running.");
+    return this.#agent.personalise(identity, timeoutMs);
   }
 
   async ping(): Promise<Result<void>> {

@@ -72,9 +72,11 @@ describe("a launch from the image's golden state", () => {
     expect(await run(hypervisor, id, `${address} | awk '{print $4}'`)).toBe(`${described?.privateIpAddress}/20`);
   });
 
-  it("shows the new instance's prompt on its console", async () => {
+  it("shows the new instance's prompt on its console, and never the golden boot's", async () => {
     const [id] = clones as [string];
     await until("the new prompt", async () => (hypervisor.getConsoleOutput(id).output.includes(`root@${id}`) ? true : null), 10_000);
+    // The golden boot's shell waited at its gate when the state was saved: its first prompt is the clone's.
+    expect(hypervisor.getConsoleOutput(id).output).not.toContain("root@tabcloud");
   });
 
   it("gives each clone its own random numbers and a clock that is now", async () => {

@@ -1,7 +1,10 @@
 import { describe, expect, it } from "vitest";
 import type { EmulatorDevices } from "../../worker/api.ts";
 import { testRecord } from "../testing/records.ts";
-import { goldenConsolePreface, goldenIdentityForBoot } from "./goldenLaunch.ts";
+import type { Remote } from "comlink";
+import type { GuestIdentity } from "../../guest/protocol.ts";
+import type { InstanceWorkerApi } from "../../worker/api.ts";
+import { goldenConsolePreface, goldenIdentityForBoot, personalise } from "./goldenLaunch.ts";
 
 const devices: EmulatorDevices = { nic: { type: "virtio", mtu: 1500, macAddress: "02:00:00:00:00:01" } };
 
@@ -25,5 +28,38 @@ describe("which boots start from a golden state", () => {
       /^\[tabcloud\] This instance started from the boot snapshot of ami-0123456789abcdef0 \(saved 2026-12-01T10:00:00.000Z\)/,
     );
     expect(text.endsWith("Linux booted\r\n")).toBe(true);
+  });
+});
+
+describe("telling a restored guest who it is", () => {
+  function worker(hostname: string) {
+    const calls: { identities: GuestIdentity[]; scripts: string[] } = { identities: [], scripts: [] };
+    const api = {
+      personalise: async (identity: GuestIdentity) => (calls.identities.push(identity), { ok: true as const, value: undefined }),
+      exec: async (script: string) => (calls.scripts.push(script), { ok: true as const, value: { exitCode: 0, stdout: `${hostname}\n`, stderr: "" } }),
+    };
+    return { api: api as unknown as Remote<InstanceWorkerApi>, calls };
+  }
+
+  it("asks an agent of version 2 in one request, with a fresh seed and the interface's MAC", async () => {
+    const record = testRecord({}, { hasRun: false });
+    const { api, calls } = worker(record.instance.instanceId);
+    expect((await personalise(api, record, "02:1A:2B:3C:4D:5E", 2)).ok).toBe(true);
+    expect((await personalise(api, record, null, 2)).ok).toBe(true);
+    expect(calls.scripts).toEqual([]);
+    const [first, second] = calls.identities;
+    expect(first).toMatchObject({ hostname: record.instance.instanceId, macAddress: "02:1a:2b:3c:4d:5e" });
+    expect(second?.macAddress).toBeNull();
+    expect(first?.seed).not.toEqual(second?.seed);
+  });
+
+  it("runs the script on an older agent, and checks it answered as this instance", async () => {
+    const record = testRecord({}, { hasRun: false });
+    const { api, calls } = worker(record.instance.instanceId);
+    expect((await personalise(api, record, null, 1)).ok).toBe(true);
+    expect(calls.identities).toEqual([]);
+    expect(calls.scripts[0]).toContain(`echo ${record.instance.instanceId} > /proc/sys/kernel/hostname`);
+    const wrong = worker("tabcloud");
+    expect((await personalise(wrong.api, record, null, 1)).ok).toBe(false);
   });
 });

@@ -8,7 +8,8 @@ import { fail, ok, type Result } from "../../shared/errors.ts";
 import type { EmulatorDevices, InstanceWorkerApi } from "../../worker/api.ts";
 import type { InstanceRecord } from "../instances/record.ts";
 import { goldenIdentity, type GoldenIdentity } from "./identity.ts";
-import { personaliseScript } from "./personalise.ts";
+import { PERSONALISE_AGENT_VERSION } from "../../guest/protocol.ts";
+import { guestIdentity, personaliseScript, type Personality } from "./personalise.ts";
 
 /** A restored guest that has not become the instance by then is cold-booted instead. */
 export const PERSONALISE_DEADLINE_MS = 5_000;
@@ -43,21 +44,30 @@ export function goldenConsoleNote(reason: string): string {
   return `\r\n[tabcloud] ${reason}\r\n`;
 }
 
-/** Makes the restored guest this instance; fails with why if it does not answer in time or answers wrongly. */
+/**
+ * Makes the restored guest this instance; fails with why if it does not answer in time or answers
+ * wrongly. An agent from version 2 takes it in one request (and its console's shell, held at a
+ * gate in the golden boot, then logs in as this instance); an older one runs a script.
+ */
 export async function personalise(
   worker: Remote<InstanceWorkerApi>,
   record: InstanceRecord,
   macAddress: string | null,
+  agentVersion: number,
 ): Promise<Result<void>> {
   const hostname = record.instance.instanceId;
-  const script = personaliseScript({
+  const personality: Personality = {
     hostname,
     nowMs: Date.now(),
     seed: crypto.getRandomValues(new Uint8Array(SEED_BYTES)),
     terminal: record.config.terminalSize,
     macAddress,
-  });
-  const answer = await worker.exec(script, PERSONALISE_DEADLINE_MS).catch((error: unknown) => fail("GuestAgentError", String(error)));
+  };
+  const broken = (error: unknown) => fail("GuestAgentError", String(error));
+  if (agentVersion >= PERSONALISE_AGENT_VERSION) {
+    return worker.personalise(guestIdentity(personality), PERSONALISE_DEADLINE_MS).catch(broken);
+  }
+  const answer = await worker.exec(personaliseScript(personality), PERSONALISE_DEADLINE_MS).catch(broken);
   if (!answer.ok) return answer;
   const { exitCode, stdout, stderr } = answer.value;
   if (exitCode !== 0 || stdout.trim() !== hostname) {

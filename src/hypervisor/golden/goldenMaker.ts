@@ -9,17 +9,13 @@ import type { WrittenBlocks } from "../../disk/blockOverlay.ts";
 import type { ImageRepository } from "../../images/imageRepository.ts";
 import type { ImageManifest } from "../../images/manifest.ts";
 import { Ec2Error, unwrap } from "../../shared/errors.ts";
-import type { BootSpec, ChannelPort, EmulatorDevices, InstanceChannelMessage, NetworkSpec } from "../../worker/api.ts";
-import { DEFAULT_TERMINAL_SIZE, instanceKernelCommandLine } from "../instances/kernelCommandLine.ts";
+import type { EmulatorDevices, InstanceChannelMessage } from "../../worker/api.ts";
 import type { HostChannelPort } from "../instances/record.ts";
 import type { InstanceWorkerHandle } from "../platform/workerHost.ts";
+import { goldenBootSpec } from "./goldenBoot.ts";
 import type { GoldenIdentity } from "./identity.ts";
 import { SETTLE_BEFORE_SAVE } from "./personalise.ts";
 
-/** The golden boot's host name: every instance restored from it is given its own. */
-export const GOLDEN_HOSTNAME = "tabcloud";
-/** A locally administered MAC for the golden boot's NIC; each instance's guest is given its interface's. */
-export const GOLDEN_MAC = "02:00:00:00:00:01";
 const AGENT_READY_TIMEOUT_MS = 60_000;
 const SETTLE_TIMEOUT_SEC = 30;
 
@@ -37,6 +33,7 @@ export interface MadeGolden {
   readonly rawBytes: number;
   readonly devices: EmulatorDevices;
   readonly bootConsole: string;
+  readonly agentVersion: number;
 }
 
 export async function makeGolden(
@@ -46,7 +43,6 @@ export async function makeGolden(
   devices: EmulatorDevices,
   signal: AbortSignal,
 ): Promise<MadeGolden> {
-  const files = unwrap(await ctx.images.files(image, ["bios", "vgaBios", "kernel", "rootVolume"])).files;
   const writtenBlocks = identity.rootSnapshotId ? await ctx.snapshotBlocks(identity.rootSnapshotId) : new Map<number, Uint8Array>();
   const channel = new MessageChannel();
   const nic = devices.nic.type === "virtio" ? new MessageChannel() : null;
@@ -58,7 +54,7 @@ export async function makeGolden(
     const host = channel.port1 as unknown as HostChannelPort;
     let bootConsole = "";
     const decoder = new TextDecoder();
-    const ready = new Promise<void>((resolve, reject) => {
+    const ready = new Promise<number>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error("its guest agent did not answer")), AGENT_READY_TIMEOUT_MS);
       worker.onCrash((reason) => reject(new Error(`its worker stopped: ${reason}`)));
       signal.addEventListener("abort", () => reject(new Error("the hypervisor shut down")));
@@ -66,34 +62,27 @@ export async function makeGolden(
         if (data.type === "console") bootConsole += decoder.decode(data.data, { stream: true });
         if (data.type === "agent-ready") {
           clearTimeout(timer);
-          resolve();
+          resolve(data.agentVersion);
         }
       };
     });
     // Awaited only once the emulator runs: a failure before then must not go unhandled.
     ready.catch(() => undefined);
-    const network: NetworkSpec | undefined =
-      nic && devices.nic.type === "virtio"
-        ? { port: nic.port2 as unknown as NetworkSpec["port"], macAddress: GOLDEN_MAC, mtu: devices.nic.mtu }
-        : undefined;
-    const spec: BootSpec = {
-      instanceId: GOLDEN_HOSTNAME,
+    const { spec, ports } = await goldenBootSpec({
+      images: ctx.images,
+      image,
       memoryMib: identity.memoryMib,
-      kernelCommandLine: instanceKernelCommandLine(image.kernelCommandLine, GOLDEN_HOSTNAME, DEFAULT_TERMINAL_SIZE),
-      bios: files.bios,
-      vgaBios: files.vgaBios,
-      kernel: files.kernel,
-      rootVolume: { base: files.rootVolume, sizeBytes: image.rootVolumeSizeBytes, writtenBlocks },
-      channel: channel.port2 as unknown as ChannelPort,
-      ...(network ? { network } : {}),
-    };
-    const ports = nic ? [channel.port2, nic.port2] : [channel.port2];
+      devices,
+      writtenBlocks,
+      channel,
+      nic,
+    });
     unwrap(await worker.api.boot(transfer(spec, ports)));
-    await ready;
+    const agentVersion = await ready;
     const settled = unwrap(await worker.api.exec(SETTLE_BEFORE_SAVE, SETTLE_TIMEOUT_SEC * 1000));
     if (settled.exitCode !== 0) throw new Ec2Error("InstanceBootFailure", `The guest could not settle its disk: ${settled.stderr.trim()}`);
     const saved = unwrap(await worker.api.hibernate());
-    return { state: saved.state, rawBytes: saved.rawBytes, devices: saved.devices, bootConsole };
+    return { state: saved.state, rawBytes: saved.rawBytes, devices: saved.devices, bootConsole, agentVersion };
   } finally {
     signal.removeEventListener("abort", abandon);
     channel.port1.close();

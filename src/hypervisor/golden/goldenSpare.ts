@@ -8,17 +8,15 @@
 import { transfer } from "comlink";
 import type { ImageRepository } from "../../images/imageRepository.ts";
 import type { ImageManifest } from "../../images/manifest.ts";
-import { unwrap } from "../../shared/errors.ts";
-import type { BootSpec, ChannelPort, InstanceChannelMessage, NetworkSpec } from "../../worker/api.ts";
-import { DEFAULT_TERMINAL_SIZE, instanceKernelCommandLine } from "../instances/kernelCommandLine.ts";
+import type { BootSpec, InstanceChannelMessage } from "../../worker/api.ts";
 import type { HostChannelPort } from "../instances/record.ts";
 import type { InstanceWorkerHandle } from "../platform/workerHost.ts";
-import { GOLDEN_HOSTNAME, GOLDEN_MAC } from "./goldenMaker.ts";
+import { goldenBootSpec } from "./goldenBoot.ts";
 import type { GoldenState } from "./goldenStates.ts";
 import { goldenKey } from "./identity.ts";
 
 /** The programs re-personalising runs, run once with no effect. */
-const WARM_UP = "hostname > /dev/null; date > /dev/null; ip link show > /dev/null 2>&1; usleep 1; echo warm";
+const WARM_UP = "hostname > /dev/null; date > /dev/null; stty -a < /dev/null > /dev/null 2>&1; ip link show > /dev/null 2>&1; usleep 1; echo warm";
 const WARM_UP_TIMEOUT_MS = 20_000;
 
 export interface GoldenSpareContext {
@@ -105,29 +103,18 @@ export class GoldenSpares {
     channel: InstanceType<typeof MessageChannel>,
     nicChannel: InstanceType<typeof MessageChannel> | null,
   ): Promise<boolean> {
-    const files = unwrap(await this.#ctx.images.files(image, ["bios", "vgaBios", "kernel", "rootVolume"])).files;
-    const nic = golden.devices.nic;
-    const network: NetworkSpec | undefined =
-      nicChannel && nic.type === "virtio"
-        ? { port: nicChannel.port2 as unknown as NetworkSpec["port"], macAddress: GOLDEN_MAC, mtu: nic.mtu }
-        : undefined;
-    const spec: BootSpec = {
-      instanceId: GOLDEN_HOSTNAME,
+    const boot = await goldenBootSpec({
+      images: this.#ctx.images,
+      image,
       memoryMib: golden.identity.memoryMib,
-      kernelCommandLine: instanceKernelCommandLine(image.kernelCommandLine, GOLDEN_HOSTNAME, DEFAULT_TERMINAL_SIZE),
-      bios: files.bios,
-      vgaBios: files.vgaBios,
-      kernel: files.kernel,
-      rootVolume: { base: files.rootVolume, sizeBytes: image.rootVolumeSizeBytes, writtenBlocks: new Map() },
-      channel: channel.port2 as unknown as ChannelPort,
-      ...(network ? { network } : {}),
-      hibernation: golden.state.slice(0),
-      hibernationDevices: golden.devices,
-      golden: true,
-    };
+      devices: golden.devices,
+      writtenBlocks: new Map(),
+      channel,
+      nic: nicChannel,
+    });
+    const spec: BootSpec = { ...boot.spec, hibernation: golden.state.slice(0), hibernationDevices: golden.devices, golden: true };
     const api = spare.handle.api;
-    const ports = nicChannel ? [channel.port2, nicChannel.port2] : [channel.port2];
-    if (!(await api.boot(transfer(spec, ports))).ok || this.#spare !== spare) return false;
+    if (!(await api.boot(transfer(spec, boot.ports))).ok || this.#spare !== spare) return false;
     const warmed = await api.exec(WARM_UP, WARM_UP_TIMEOUT_MS);
     if (!warmed.ok || this.#spare !== spare) return false;
     await api.pause();

@@ -20,7 +20,7 @@ describe("the golden states kept in this browser", () => {
   beforeEach(async () => {
     storage = await testPersistence();
     makes = 0;
-    make = async () => ({ state: new Uint8Array([1, 2, 3, 4]).buffer, rawBytes: 40, devices, bootConsole: "booted\r\n" });
+    make = async () => ({ state: new Uint8Array([1, 2, 3, 4]).buffer, rawBytes: 40, devices, bootConsole: "booted\r\n", agentVersion: 2 });
     goldens = new GoldenStates({
       enabled: true,
       store: storage.goldenStates,
@@ -39,6 +39,8 @@ describe("the golden states kept in this browser", () => {
     const found = await goldens.find(identity);
     expect(found.kind).toBe("found");
     if (found.kind === "found") expect(found.golden.bootConsole).toBe("booted\r\n");
+    // How the clone is told who it is depends on the agent saved in it.
+    if (found.kind === "found") expect(found.golden.agentVersion).toBe(2);
     expect(await goldens.list()).toEqual([expect.objectContaining({ imageId: image.imageId, memoryMib: 128, sizeBytes: 4, rawBytes: 40 })]);
   });
 

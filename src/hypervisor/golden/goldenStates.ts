@@ -23,6 +23,8 @@ export interface GoldenState {
   readonly devices: EmulatorDevices;
   readonly bootConsole: string;
   readonly createdAt: string;
+  /** The guest agent's version in the state: 2 and later take who the clone is in one request. */
+  readonly agentVersion: number;
 }
 
 /** What the Images page shows of one. */
@@ -163,7 +165,15 @@ export class GoldenStates {
     if (!state || state.byteLength !== record.sizeBytes || (await sha256Hex(state)) !== record.sha256) {
       return refuse("its stored bytes do not match their checksum (the copy in this browser is damaged)");
     }
-    return { kind: "found", golden: { identity: kept, state, devices, bootConsole: record.bootConsole, createdAt: record.createdAt } };
+    return { kind: "found", golden: {
+        identity: kept,
+        state,
+        devices,
+        bootConsole: record.bootConsole,
+        createdAt: record.createdAt,
+        agentVersion: record.agentVersion ?? 1,
+      },
+    };
   }
 
   /** Makes the golden state in the background unless it is kept or being made already. */
@@ -187,6 +197,7 @@ export class GoldenStates {
           sha256: await sha256Hex(made.state),
           createdAt: new Date().toISOString(),
           bootConsole: made.bootConsole,
+          agentVersion: made.agentVersion,
         };
         await this.#ctx.store.put(record, made.state);
         this.#failures.delete(key);

@@ -1,10 +1,12 @@
 /**
- * The shell scripts the host runs through the guest agent around a golden state: one in the
- * golden boot, just before the state is saved (the disk clean and the page cache empty, so the
- * state is small and holds no stale file data), and one in every instance restored from it,
- * which makes the clone this instance before anyone can use it. Pure.
+ * What the host tells the guest agent around a golden state: in the golden boot, just before the
+ * state is saved, a script that leaves the disk clean and the page cache empty (so the state is
+ * small and holds no stale file data); in every instance restored from it, who the clone is,
+ * before anyone can use it: one personalise request to an agent that takes it (version 2), a
+ * script for older agents. Pure.
  */
 import { bytesToBase64 } from "../../guest/base64.ts";
+import type { GuestIdentity } from "../../guest/protocol.ts";
 import type { TerminalSize } from "../instances/kernelCommandLine.ts";
 
 /** Run in the golden boot before its state is saved. */
@@ -28,26 +30,36 @@ export interface Personality {
 const HOSTNAME = /^[A-Za-z0-9][A-Za-z0-9.-]{0,62}$/;
 const MAC = /^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/;
 
-/** The script that makes a restored golden state this instance; throws on an identity a shell could misread. */
-export function personaliseScript(personality: Personality): string {
+/** The identity a restored golden state takes; throws on one a shell could misread. */
+export function guestIdentity(personality: Personality): GuestIdentity {
   const { hostname, nowMs, seed, terminal, macAddress } = personality;
   const mac = macAddress?.toLowerCase() ?? null;
   if (!HOSTNAME.test(hostname)) throw new RangeError(`"${hostname}" cannot be a host name.`);
   if (mac !== null && !MAC.test(mac)) throw new RangeError(`"${macAddress}" is not a MAC address.`);
   if (!Number.isInteger(terminal.rows) || !Number.isInteger(terminal.cols))
     throw new RangeError("The terminal size must be whole numbers.");
+  return { hostname, epochSec: Math.floor(nowMs / 1000), rows: terminal.rows, cols: terminal.cols, seed, macAddress: mac };
+}
+
+/**
+ * The script that makes a restored golden state this instance, for agents before version 2
+ * (whose console's shell was already at a prompt when the state was saved); throws on an
+ * identity a shell could misread.
+ */
+export function personaliseScript(personality: Personality): string {
+  const { hostname, epochSec, rows, cols, seed, macAddress: mac } = guestIdentity(personality);
   // Shell builtins where they do the job: every program started in the guest costs a fork and
   // an exec, the slowest things an emulated guest does.
   const lines = [
     `echo ${hostname} > /proc/sys/kernel/hostname`,
-    `echo "${terminal.rows} ${terminal.cols}" > /run/tabcloud/winsize`,
+    `echo "${rows} ${cols}" > /run/tabcloud/winsize`,
     // The console's shell was started in the golden boot (its prompt and $HOSTNAME are the golden
     // boot's): hang it up first, so init's respawn of a fresh login (which reads the new host name
     // and size) overlaps the rest. It is the process reading the console (ttyS0); init, whose loop
     // may be sleeping, is woken with SIGHUP (which re-reads an unchanged inittab) to respawn it at once.
     'for fd in /proc/[0-9]*/fd/0; do [ "$fd" -ef /dev/ttyS0 ] && fd=${fd#/proc/} && kill -HUP ${fd%%/*}; done',
     "kill -HUP 1",
-    `date -s @${Math.floor(nowMs / 1000)} > /dev/null`,
+    `date -s @${epochSec} > /dev/null`,
     `echo ${bytesToBase64(seed)} > /dev/urandom`,
   ];
   if (mac !== null) {

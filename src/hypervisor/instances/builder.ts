@@ -150,7 +150,7 @@ export class InstanceBuilder {
       return transitions.failBoot(record, booted.error);
     }
     if (golden) {
-      const personalised = await personalise(worker.api, record, network?.macAddress ?? null);
+      const personalised = await personalise(worker.api, record, network?.macAddress ?? null, golden.agentVersion);
       if (!current()) return;
       if (!personalised.ok) {
         const seconds = PERSONALISE_DEADLINE_MS / 1000;

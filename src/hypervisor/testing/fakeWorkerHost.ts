@@ -7,6 +7,7 @@
  */
 import type { Remote } from "comlink";
 import type { ExecResult } from "../../guest/agentClient.ts";
+import type { GuestIdentity } from "../../guest/protocol.ts";
 import type { CloudError, Result } from "../../shared/errors.ts";
 import type { WrittenBlocks } from "../../disk/blockOverlay.ts";
 import type {
@@ -74,6 +75,7 @@ export interface WorkerScript {
   powerOff(options: { readonly timeoutMs: number; readonly force: boolean }): Result<ShutdownOutcome>;
   hibernate(): Result<Hibernation>;
   exec(command: string, timeoutMs: number): Result<ExecResult>;
+  personalise(identity: GuestIdentity): Result<void>;
   ping(): Result<void>;
   stats(): InstanceStats;
   /** Whatever the worker holds as written since the last take is added to it (see FakeWorker.write). */
@@ -98,6 +100,7 @@ function defaultScript(): WorkerScript {
       value: { state: new Uint8Array(SAVED_STATE_BYTES).fill(7).buffer, rawBytes: 1024, saveMs: 1, devices: LEGACY_DEVICES },
     }),
     exec: (command) => ({ ok: true, value: { exitCode: 0, stdout: `ran: ${command}\n`, stderr: "" } }),
+    personalise: () => ({ ok: true, value: undefined }),
     ping: () => ({ ok: true, value: undefined }),
     stats: () => ({ instructions: 0, runTimeMs: 0, cpuTimeMs: 0, cpuSharePct: 100, running: true, agentGarbageLines: 0 }),
     takeDirtyBlocks: () => ({ ok: true, value: { root: new Map(), data: null } }),
@@ -244,6 +247,10 @@ export class FakeWorker {
       exec: async (command, timeoutMs) => {
         await record("exec", command, timeoutMs);
         return this.#answer("exec")(command, timeoutMs);
+      },
+      personalise: async (identity, timeoutMs) => {
+        await record("personalise", identity, timeoutMs);
+        return this.#answer("personalise")(identity);
       },
       setTerminalSize: async (rows, cols) => {
         await record("setTerminalSize", rows, cols);
