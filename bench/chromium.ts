@@ -6,8 +6,9 @@ import { chromium, type Browser, type Page } from "@playwright/test";
 import { chromiumArgs } from "../e2e/playwright.config.ts";
 import { startPreviewServer } from "../e2e/previewServer.ts";
 import { launchInstance } from "../e2e/terminal.ts";
-import type { RunFigures } from "../src/bench/benchPage.ts";
+import type { RunFigures, WorkerRunFigures } from "../src/bench/benchPage.ts";
 import { median, percentile, report, round } from "./stats.ts";
+import { reportBootPhases } from "./bootPhases.ts";
 import { benchStorage } from "./storage.ts";
 import { benchNetHttp } from "./netHttp.ts";
 import { terminalEchoTimes } from "./terminalEcho.ts";
@@ -26,7 +27,7 @@ async function benchPage(browser: Browser): Promise<Page> {
 }
 
 async function bootAndCpu(browser: Browser, runs: number): Promise<void> {
-  const worker: RunFigures[] = [];
+  const worker: WorkerRunFigures[] = [];
   const onPage: RunFigures[] = [];
   // Alternate, each in a fresh page, so neither side gets a warmer machine.
   for (let run = 0; run < runs; run++) {
@@ -45,7 +46,9 @@ async function bootAndCpu(browser: Browser, runs: number): Promise<void> {
     bootToPromptMs: round(median(worker.map((f) => f.bootToPromptMs))),
     instructions: Math.round(median(worker.map((f) => f.instructions))),
     pageBootToPromptMs: round(median(onPage.map((f) => f.bootToPromptMs))),
+    firstLaunchToPromptMs: round(median(worker.map((f) => f.firstLaunchToPromptMs))),
   });
+  reportBootPhases("chromium", worker.map((f) => f.phases));
   const workerMs = median(worker.map((f) => f.workloadMs));
   const pageMs = median(onPage.map((f) => f.workloadMs));
   report({

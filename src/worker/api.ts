@@ -148,6 +148,12 @@ export interface InstanceWorkerApi {
   prepare(): Promise<void>;
   /** Starts the emulator; resolves once it runs (the guest then boots on its own). */
   boot(spec: BootSpec): Promise<Result<void>>;
+  /**
+   * The emulator, compiled once by the page for all its workers (a WebAssembly.Module is shared
+   * between threads, compiled code and all): a worker given it compiles nothing. One that boots
+   * before it arrives compiles its own.
+   */
+  useEmulator(module: WebAssembly.Module): Promise<void>;
   /** Holds the running emulator still: one restored ahead of need waits, paused, for its instance. */
   pause(): Promise<void>;
   /** Hands a paused emulator to an instance (its channels, its NIC's MAC) and runs it. */

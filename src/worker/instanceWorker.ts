@@ -253,6 +253,10 @@ export class InstanceWorker implements InstanceWorkerApi {
     await this.#wasm();
   }
 
+  async useEmulator(module: WebAssembly.Module): Promise<void> {
+    this.#wasmModule ??= Promise.resolve(module);
+  }
+
   #wasmModule: Promise<WebAssembly.Module> | null = null;
 
   #wasm(): Promise<WebAssembly.Module> {

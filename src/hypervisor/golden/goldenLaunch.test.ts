@@ -36,7 +36,10 @@ describe("telling a restored guest who it is", () => {
     const calls: { identities: GuestIdentity[]; scripts: string[] } = { identities: [], scripts: [] };
     const api = {
       personalise: async (identity: GuestIdentity) => (calls.identities.push(identity), { ok: true as const, value: undefined }),
-      exec: async (script: string) => (calls.scripts.push(script), { ok: true as const, value: { exitCode: 0, stdout: `${hostname}\n`, stderr: "" } }),
+      exec: async (script: string) => (
+        calls.scripts.push(script),
+        { ok: true as const, value: { exitCode: 0, stdout: `${hostname}\n`, stderr: "" } }
+      ),
     };
     return { api: api as unknown as Remote<InstanceWorkerApi>, calls };
   }

@@ -16,7 +16,8 @@ import type { GoldenState } from "./goldenStates.ts";
 import { goldenKey } from "./identity.ts";
 
 /** The programs re-personalising runs, run once with no effect. */
-const WARM_UP = "hostname > /dev/null; date > /dev/null; stty -a < /dev/null > /dev/null 2>&1; ip link show > /dev/null 2>&1; usleep 1; echo warm";
+const WARM_UP =
+  "hostname > /dev/null; date > /dev/null; stty -a < /dev/null > /dev/null 2>&1; ip link show > /dev/null 2>&1; usleep 1; echo warm";
 const WARM_UP_TIMEOUT_MS = 20_000;
 
 export interface GoldenSpareContext {

@@ -165,7 +165,9 @@ export class GoldenStates {
     if (!state || state.byteLength !== record.sizeBytes || (await sha256Hex(state)) !== record.sha256) {
       return refuse("its stored bytes do not match their checksum (the copy in this browser is damaged)");
     }
-    return { kind: "found", golden: {
+    return {
+      kind: "found",
+      golden: {
         identity: kept,
         state,
         devices,

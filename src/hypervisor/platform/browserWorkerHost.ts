@@ -1,13 +1,28 @@
 import { wrap } from "comlink";
+import emulatorWasmUrl from "v86/build/v86.wasm?url";
 import type { FabricApi } from "../../net/fabricApi.ts";
 import type { InstanceWorkerApi } from "../../worker/api.ts";
 import type { FabricHandle, InstanceWorkerHandle, WorkerHost } from "./workerHost.ts";
 
-/** One dedicated module worker per instance, and one for the VPC fabric. */
+/**
+ * One dedicated module worker per instance, and one for the VPC fabric. The emulator is compiled
+ * once, here, and handed to every instance worker: each would otherwise compile it again, and
+ * the browser optimise it again on background threads, for every launch.
+ */
 export class BrowserWorkerHost implements WorkerHost {
+  #emulator: Promise<WebAssembly.Module | null> | null = null;
+
   spawn(instanceId: string): InstanceWorkerHandle {
     const worker = new Worker(new URL("../../worker/browserEntry.ts", import.meta.url), { type: "module", name: instanceId });
-    return { api: wrap<InstanceWorkerApi>(worker), ...lifeOf(worker, "the instance's worker") };
+    const api = wrap<InstanceWorkerApi>(worker);
+    void this.#compiledEmulator().then((module) => module && api.useEmulator(module).catch(() => undefined));
+    return { api, ...lifeOf(worker, "the instance's worker") };
+  }
+
+  /** Null if the page cannot compile it: each worker then compiles its own, and says why if it cannot either. */
+  #compiledEmulator(): Promise<WebAssembly.Module | null> {
+    this.#emulator ??= WebAssembly.compileStreaming(fetch(emulatorWasmUrl)).catch(() => null);
+    return this.#emulator;
   }
 
   spawnFabric(): FabricHandle {

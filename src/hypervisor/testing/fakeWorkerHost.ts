@@ -227,6 +227,7 @@ export class FakeWorker {
     };
     return {
       prepare: async () => record("prepare"),
+      useEmulator: async () => record("useEmulator"),
       pause: async () => record("pause"),
       adopt: async (spec) => {
         await record("adopt", spec);
