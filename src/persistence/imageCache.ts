@@ -38,10 +38,15 @@ export class ImageCache {
     return (await this.#db.get("blobs", sha256))?.bytes;
   }
 
-  /** Which of these blobs are stored. */
+  /**
+   * Which of these blobs are stored. Counted, not looked up: Chromium reads a record's value to
+   * answer getKey, and a blob is a whole root disk (0.3 s for four of them, where counting takes
+   * 3 ms), which every launch paid.
+   */
   async present(sha256s: readonly string[]): Promise<Set<string>> {
-    const keys = await Promise.all(sha256s.map((sha) => this.#db.getKey("blobs", sha)));
-    return new Set(keys.filter((key): key is string => key !== undefined));
+    const store = this.#db.transaction("blobs").store;
+    const counted = await Promise.all(sha256s.map(async (sha) => ((await store.count(sha)) > 0 ? sha : null)));
+    return new Set(counted.filter((sha) => sha !== null));
   }
 
   /** Stores files that belong to no image (formatted volume templates). */
