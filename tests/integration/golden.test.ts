@@ -114,7 +114,7 @@ describe("a launch from the image's golden state", () => {
   });
 
   it("is refused and removed when its stored bytes are damaged, and the launch boots instead", async () => {
-    // A spare restored earlier holds a checked copy in memory: a host without one reads the stored bytes.
+    // A spare restored earlier, and the state last launched from, are checked copies in memory: a new host reads the stored bytes.
     await hypervisor.shutdownAll();
     hypervisor = await createNodeHypervisor({ databaseName, keepSpareWorker: false });
     const storage = await openPersistence({ name: databaseName });

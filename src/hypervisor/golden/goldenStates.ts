@@ -100,6 +100,12 @@ export class GoldenStates {
   readonly #failures = new Map<string, string>();
   /** Images whose fast launch was turned off. */
   #disabled = new Set<string>();
+  /**
+   * The golden state last found, checked: the next launch of the same identity restores it
+   * without reading and checking it again (0.1 to 0.25 s in Chromium). One at a time, dropped
+   * with its record.
+   */
+  #recent: { readonly key: string; readonly golden: GoldenState } | null = null;
   readonly #closing = new AbortController();
 
   constructor(context: GoldenStatesContext) {
@@ -151,6 +157,7 @@ export class GoldenStates {
   async find(identity: GoldenIdentity): Promise<GoldenLookup> {
     if (!this.isEnabled(identity.imageId) || this.#closing.signal.aborted) return { kind: "none" };
     const key = goldenKey(identity);
+    if (this.#recent?.key === key) return { kind: "found", golden: this.#recent.golden };
     const { store } = this.#ctx;
     const record = await store.record(key).catch(() => undefined);
     if (!record) return { kind: "none" };
@@ -165,17 +172,16 @@ export class GoldenStates {
     if (!state || state.byteLength !== record.sizeBytes || (await sha256Hex(state)) !== record.sha256) {
       return refuse("its stored bytes do not match their checksum (the copy in this browser is damaged)");
     }
-    return {
-      kind: "found",
-      golden: {
-        identity: kept,
-        state,
-        devices,
-        bootConsole: record.bootConsole,
-        createdAt: record.createdAt,
-        agentVersion: record.agentVersion ?? 1,
-      },
+    const golden: GoldenState = {
+      identity: kept,
+      state,
+      devices,
+      bootConsole: record.bootConsole,
+      createdAt: record.createdAt,
+      agentVersion: record.agentVersion ?? 1,
     };
+    this.#recent = { key, golden };
+    return { kind: "found", golden };
   }
 
   /** Makes the golden state in the background unless it is kept or being made already. */
@@ -255,6 +261,7 @@ export class GoldenStates {
   }
 
   async #remove(key: string): Promise<void> {
+    if (this.#recent?.key === key) this.#recent = null;
     await this.#ctx.store.delete(key);
     this.#ctx.changed();
   }

@@ -67,6 +67,12 @@ interface BootDisks {
   readonly rootSnapshotId: string | null;
 }
 
+/**
+ * How long a launch from a golden state has the host to itself before the next spare is restored
+ * (restoring one takes a core for about half a second): its login shows in a few hundred ms.
+ */
+const SPARE_AFTER_LAUNCH_MS = 1500;
+
 export interface BootOptions {
   /** false: boot from the image even if a golden state fits (a restored one did not become the instance). */
   readonly golden?: boolean;
@@ -179,9 +185,9 @@ export class InstanceBuilder {
     else if (resuming) this.#ctx.agents.resumed(record, generation);
     else this.#ctx.agents.watch(record, generation);
     await this.#ctx.started();
-    // The next launch of the image finds it restored already; restored now, not earlier, so it
-    // does not take the CPU from this instance while it becomes itself.
-    if (golden) this.#ctx.goldenSpares.prepare(record.config.image, golden);
+    // The next launch of the image finds it restored already; restored a moment from now, so it
+    // does not take the host's CPU from this instance while its login and user data run.
+    if (golden) setTimeout(() => this.#ctx.goldenSpares.prepare(record.config.image, golden), SPARE_AFTER_LAUNCH_MS);
   }
 
   /**
