@@ -15,11 +15,17 @@ export class FleetStore {
     return this.#db.getAll("instances");
   }
 
-  async putInstance(stored: StoredInstance): Promise<void> {
+  /** Stores these records in one transaction. */
+  async putInstances(stored: readonly StoredInstance[]): Promise<void> {
+    if (stored.length === 0) return;
     try {
-      await this.#db.put("instances", stored);
+      const tx = this.#db.transaction("instances", "readwrite");
+      await Promise.all([...stored.map((record) => tx.store.put(record)), tx.done]);
     } catch (error) {
-      throw storageError(error, `save the instance ${stored.instance.instanceId}`);
+      throw storageError(
+        error,
+        `save ${stored.length === 1 ? `the instance ${stored[0]?.instance.instanceId}` : `${stored.length} instances`}`,
+      );
     }
   }
 

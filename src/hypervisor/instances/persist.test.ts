@@ -183,7 +183,7 @@ describe("saving records", () => {
 
   it("collapses saves asked for while one is queued, and runs one more after a save under way", async () => {
     const record = testRecord();
-    const puts = vi.spyOn(persistence.fleet, "putInstance");
+    const puts = vi.spyOn(persistence.fleet, "putInstances");
     const saver = new InstancePersistence({ fleet: persistence.fleet, isListed: () => true });
     void saver.save(record);
     void saver.save(record);
@@ -200,24 +200,33 @@ describe("saving records", () => {
     finish();
     await Promise.all([first, second]);
     expect(puts).toHaveBeenCalledTimes(3);
-    expect(puts.mock.calls[2]?.[0]).toMatchObject({ instance: { tags: [{ key: "Name", value: "later" }] } });
+    expect(puts.mock.calls[2]?.[0]).toMatchObject([{ instance: { tags: [{ key: "Name", value: "later" }] } }]);
+  });
+
+  it("writes the saves of many instances asked for together in one transaction", async () => {
+    const records = Array.from({ length: 16 }, () => testRecord());
+    const puts = vi.spyOn(persistence.fleet, "putInstances");
+    const saver = new InstancePersistence({ fleet: persistence.fleet, isListed: () => true });
+    await Promise.all(records.map((record) => saver.save(record)));
+    expect(puts).toHaveBeenCalledTimes(1);
+    expect(await persistence.fleet.instances()).toHaveLength(16);
   });
 
   it("does not write back a terminated instance whose listing expired, nor anything once closed", async () => {
-    const puts = vi.spyOn(persistence.fleet, "putInstance");
+    const puts = vi.spyOn(persistence.fleet, "putInstances");
     const saver = new InstancePersistence({ fleet: persistence.fleet, isListed: () => false });
     await saver.save(inState("terminated"));
-    expect(puts).not.toHaveBeenCalled();
+    expect(puts.mock.calls.flatMap(([stored]) => stored)).toEqual([]);
     await saver.save(inState("stopped"));
-    expect(puts).toHaveBeenCalledTimes(1);
+    expect(puts.mock.calls.flatMap(([stored]) => stored)).toHaveLength(1);
     saver.close();
     await saver.save(inState("stopped"));
-    expect(puts).toHaveBeenCalledTimes(1);
+    expect(puts.mock.calls.flatMap(([stored]) => stored)).toHaveLength(1);
   });
 
   it("keeps going after a failed write: the next change tries again", async () => {
     const record = testRecord();
-    const puts = vi.spyOn(persistence.fleet, "putInstance").mockRejectedValueOnce(new Error("QuotaExceededError"));
+    const puts = vi.spyOn(persistence.fleet, "putInstances").mockRejectedValueOnce(new Error("QuotaExceededError"));
     const saver = new InstancePersistence({ fleet: persistence.fleet, isListed: () => true });
     await expect(saver.save(record)).resolves.toBeUndefined();
     await saver.save(record);

@@ -188,30 +188,41 @@ export interface PersistContext {
   isListed(record: InstanceRecord): boolean;
 }
 
-/** Keeps instances' records in storage, one save at a time per instance. */
+/**
+ * Keeps instances' records in storage. One write runs at a time, and the saves of any instances
+ * asked for meanwhile (or in the same task) go together in the next, one IndexedDB transaction:
+ * a transaction per instance per change cost the page a fifth of its main thread in Chromium
+ * with sixteen instances running.
+ */
 export class InstancePersistence {
   readonly #ctx: PersistContext;
   #closed = false;
+  readonly #dirty = new Set<InstanceRecord>();
+  /** The write that will take the records saved from now on. */
+  #next: Promise<void> | null = null;
+  #writing: Promise<void> = Promise.resolve();
 
   constructor(context: PersistContext) {
     this.#ctx = context;
   }
 
-  /** Saves asked for while one runs collapse into one, which runs when it ends. */
+  /** Resolves once the record, as it is when the write starts, is stored (or could not be). */
   save(record: InstanceRecord): Promise<void> {
-    const runtime = record.runtime;
-    if (this.#closed || runtime.saveQueued) return runtime.saving;
-    runtime.saveQueued = true;
-    runtime.saving = runtime.saving.then(async () => {
-      runtime.saveQueued = false;
-      if (!this.#ctx.isListed(record) && record.instance.state.name === "terminated") return;
-      try {
-        await this.#ctx.fleet.putInstance(toStored(record, Date.now()));
-      } catch {
-        // Kept in memory; the next change tries again.
-      }
-    });
-    return runtime.saving;
+    if (this.#closed) return record.runtime.saving;
+    this.#dirty.add(record);
+    this.#next ??= this.#writing.then(() => this.#write());
+    record.runtime.saving = this.#next;
+    return this.#next;
+  }
+
+  #write(): Promise<void> {
+    this.#next = null;
+    const records = [...this.#dirty].filter((record) => this.#ctx.isListed(record) || record.instance.state.name !== "terminated");
+    this.#dirty.clear();
+    const now = Date.now();
+    // Kept in memory if storage fails; the next change tries again.
+    this.#writing = this.#ctx.fleet.putInstances(records.map((record) => toStored(record, now))).catch(() => undefined);
+    return this.#writing;
   }
 
   /** No more saves: the hypervisor is shutting down. */

@@ -66,10 +66,8 @@ export interface InstanceRuntime {
   /** Flushes of this instance's disks, one after another. */
   flushing: Promise<void>;
   lastFlushOk: boolean;
-  /** Saves of this instance's record, one after another. */
+  /** The save that will store (or has stored) this instance's record as it is now. */
   saving: Promise<void>;
-  /** A save was asked for while one ran: it runs once that one ends. */
-  saveQueued: boolean;
   readonly metrics: MetricSample[];
   lastReading: CounterReading | null;
   cpuSharePct: number;
@@ -119,7 +117,6 @@ export function newRuntime(): InstanceRuntime {
     flushing: Promise.resolve(),
     lastFlushOk: false,
     saving: Promise.resolve(),
-    saveQueued: false,
     metrics: [],
     lastReading: null,
     cpuSharePct: 100,

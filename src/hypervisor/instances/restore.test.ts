@@ -98,7 +98,7 @@ describe("a reload", () => {
     await close(first);
     const damaged = "i-0123456789abcdef0";
     const storage = await openPersistence({ name: databaseName });
-    await storage.fleet.putInstance({ version: 2, instance: { instanceId: damaged, state: "flying" } } as StoredInstance);
+    await storage.fleet.putInstances([{ version: 2, instance: { instanceId: damaged, state: "flying" } } as StoredInstance]);
     await storage.close();
 
     const warnings = vi.spyOn(console, "warn").mockImplementation(() => undefined);
