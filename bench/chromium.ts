@@ -108,7 +108,7 @@ async function cpuAggregate(browser: Browser, rounds: number): Promise<void> {
 export async function benchChromium(options: {
   runs: number;
   rttSamples: number;
-  only?: "storage" | "aggregate" | "net-http" | "fleet" | "launch" | "memory";
+  only?: "boot" | "storage" | "aggregate" | "net-http" | "fleet" | "launch" | "memory";
 }): Promise<void> {
   const server = await startPreviewServer(PORT);
   const browser = await chromium.launch({
@@ -118,10 +118,8 @@ export async function benchChromium(options: {
     headless: true,
   });
   try {
-    if (options.only === undefined) {
-      await bootAndCpu(browser, options.runs);
-      await terminalRoundTrip(browser, options.rttSamples);
-    }
+    if (options.only === undefined || options.only === "boot") await bootAndCpu(browser, options.runs);
+    if (options.only === undefined) await terminalRoundTrip(browser, options.rttSamples);
     if (options.only === undefined || options.only === "aggregate") await cpuAggregate(browser, Math.max(3, options.runs));
     if (options.only === undefined || options.only === "storage") await benchStorage(browser, benchPage);
     if (options.only === undefined || options.only === "net-http") await benchNetHttp(browser, BASE, 30);

@@ -1,8 +1,8 @@
 /**
  * npm run bench: every benchmark, one JSON line each. Build first (npm run bench does).
- *   BENCH_ONLY=node|bootcost|bootphases|hibernate|cpu|sg|net|chromium|storage|aggregate|net-http|fleet|launch|memory limits the set
- *   (chromium includes storage, aggregate, net-http, launch, fleet and memory's Chromium half; memory is memory-overhead
- *   under Node and in Chromium);
+ *   BENCH_ONLY=node|bootcost|bootphases|hibernate|cpu|sg|net|chromium|boot|storage|aggregate|net-http|fleet|launch|memory
+ *   limits the set (chromium includes boot, storage, aggregate, net-http, launch, fleet and memory's Chromium half; boot is
+ *   the boot, boot-phases and cpu-worker-vs-page lines in Chromium; memory is memory-overhead under Node and in Chromium);
  *   BENCH_RUNS sets repetitions.
  */
 import { benchBootCost } from "./bootCost.ts";
@@ -31,6 +31,6 @@ if (!only || only === "sg") benchSgEval(runs);
 if (!only || only === "net") await benchNet(runs);
 if (!only || only === "memory") await benchMemoryOverheadNode();
 if (!only || only === "chromium") await benchChromium({ runs, rttSamples: 40 });
-if (only === "storage" || only === "aggregate" || only === "net-http" || only === "fleet" || only === "launch" || only === "memory")
+if (only === "boot" || only === "storage" || only === "aggregate" || only === "net-http" || only === "fleet" || only === "launch" || only === "memory")
   await benchChromium({ runs, rttSamples: 0, only });
 process.exit(0);
