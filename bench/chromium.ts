@@ -48,7 +48,10 @@ async function bootAndCpu(browser: Browser, runs: number): Promise<void> {
     pageBootToPromptMs: round(median(onPage.map((f) => f.bootToPromptMs))),
     firstLaunchToPromptMs: round(median(worker.map((f) => f.firstLaunchToPromptMs))),
   });
-  reportBootPhases("chromium", worker.map((f) => f.phases));
+  reportBootPhases(
+    "chromium",
+    worker.map((f) => f.phases),
+  );
   const workerMs = median(worker.map((f) => f.workloadMs));
   const pageMs = median(onPage.map((f) => f.workloadMs));
   report({

@@ -31,6 +31,14 @@ if (!only || only === "sg") benchSgEval(runs);
 if (!only || only === "net") await benchNet(runs);
 if (!only || only === "memory") await benchMemoryOverheadNode();
 if (!only || only === "chromium") await benchChromium({ runs, rttSamples: 40 });
-if (only === "boot" || only === "storage" || only === "aggregate" || only === "net-http" || only === "fleet" || only === "launch" || only === "memory")
+if (
+  only === "boot" ||
+  only === "storage" ||
+  only === "aggregate" ||
+  only === "net-http" ||
+  only === "fleet" ||
+  only === "launch" ||
+  only === "memory"
+)
   await benchChromium({ runs, rttSamples: 0, only });
 process.exit(0);

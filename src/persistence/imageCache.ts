@@ -40,8 +40,7 @@ export class ImageCache {
 
   /**
    * Which of these blobs are stored. Counted, not looked up: Chromium reads a record's value to
-   * answer getKey, and a blob is a whole root disk (0.3 s for four of them, where counting takes
-   * 3 ms), which every launch paid.
+   * answer getKey, and a blob is a whole root disk, read on every launch for nothing.
    */
   async present(sha256s: readonly string[]): Promise<Set<string>> {
     const store = this.#db.transaction("blobs").store;

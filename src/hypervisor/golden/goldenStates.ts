@@ -102,8 +102,7 @@ export class GoldenStates {
   #disabled = new Set<string>();
   /**
    * The golden state last found, checked: the next launch of the same identity restores it
-   * without reading and checking it again (0.1 to 0.25 s in Chromium). One at a time, dropped
-   * with its record.
+   * without reading and checking it again. One at a time, dropped with its record.
    */
   #recent: { readonly key: string; readonly golden: GoldenState } | null = null;
   readonly #closing = new AbortController();

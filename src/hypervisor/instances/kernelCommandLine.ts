@@ -25,8 +25,8 @@ export const GOLDEN_HOSTNAME = "tabcloud";
  *   nothing to hang up and start again.
  * - `init_on_free=1` has the kernel zero every page it frees. v86 does not store zero pages, so
  *   the state holds only memory in use: it is smaller, and restores faster, at every launch.
- *   Zeroing all of memory costs the boot 0.4 s (128 MiB), paid once here instead of by every
- *   cold boot (the image's own command line leaves it out).
+ *   Zeroing all of memory at boot takes time in proportion to it, paid once here instead of by
+ *   every cold boot (the image's own command line leaves it out).
  */
 export function goldenKernelCommandLine(imageCommandLine: string): string {
   return `${instanceKernelCommandLine(imageCommandLine, GOLDEN_HOSTNAME, DEFAULT_TERMINAL_SIZE)} init_on_free=1 tabcloud.golden`;

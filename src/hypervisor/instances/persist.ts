@@ -191,8 +191,8 @@ export interface PersistContext {
 /**
  * Keeps instances' records in storage. One write runs at a time, and the saves of any instances
  * asked for meanwhile (or in the same task) go together in the next, one IndexedDB transaction:
- * a transaction per instance per change cost the page a fifth of its main thread in Chromium
- * with sixteen instances running.
+ * a transaction per instance per change was most of what the page's main thread ran in
+ * Chromium, with sixteen instances running, of its own code.
  */
 export class InstancePersistence {
   readonly #ctx: PersistContext;

@@ -1,7 +1,7 @@
 import { wrap } from "comlink";
-import emulatorWasmUrl from "v86/build/v86.wasm?url";
 import type { FabricApi } from "../../net/fabricApi.ts";
 import type { InstanceWorkerApi } from "../../worker/api.ts";
+import { compiledEmulator } from "../../worker/emulatorModule.ts";
 import type { FabricHandle, InstanceWorkerHandle, WorkerHost } from "./workerHost.ts";
 
 /**
@@ -10,19 +10,11 @@ import type { FabricHandle, InstanceWorkerHandle, WorkerHost } from "./workerHos
  * the browser optimise it again on background threads, for every launch.
  */
 export class BrowserWorkerHost implements WorkerHost {
-  #emulator: Promise<WebAssembly.Module | null> | null = null;
-
   spawn(instanceId: string): InstanceWorkerHandle {
     const worker = new Worker(new URL("../../worker/browserEntry.ts", import.meta.url), { type: "module", name: instanceId });
     const api = wrap<InstanceWorkerApi>(worker);
-    void this.#compiledEmulator().then((module) => module && api.useEmulator(module).catch(() => undefined));
+    void compiledEmulator().then((module) => module && api.useEmulator(module).catch(() => undefined));
     return { api, ...lifeOf(worker, "the instance's worker") };
-  }
-
-  /** Null if the page cannot compile it: each worker then compiles its own, and says why if it cannot either. */
-  #compiledEmulator(): Promise<WebAssembly.Module | null> {
-    this.#emulator ??= WebAssembly.compileStreaming(fetch(emulatorWasmUrl)).catch(() => null);
-    return this.#emulator;
   }
 
   spawnFabric(): FabricHandle {
