@@ -1,8 +1,5 @@
 import { expect, test, type Page } from "@playwright/test";
-
-async function openImages(page: Page): Promise<void> {
-  await page.getByRole("navigation", { name: "Console" }).getByRole("button", { name: "Images (AMIs)", exact: true }).click();
-}
+import { openConsolePage } from "./terminal.ts";
 
 /** The card of the default image, tabcloud Linux with an EBS root (the catalog also has an instance-store variant of it). */
 function imageCard(page: Page) {
@@ -14,7 +11,7 @@ test("fast launch of an image: turned off, on (its boot snapshot is made and lis
   const errors: string[] = [];
   page.on("pageerror", (error) => errors.push(error.message));
   await page.goto("./");
-  await openImages(page);
+  await openConsolePage(page, "Images (AMIs)");
   await expect(page.getByText("Fast launch keeps a snapshot of a fresh boot")).toBeVisible();
   const card = imageCard(page);
   const state = card.getByTestId("fast-launch-state");
@@ -49,7 +46,7 @@ test("fast launch of an image: turned off, on (its boot snapshot is made and lis
 
   // It is kept across a reload.
   await page.reload();
-  await openImages(page);
+  await openConsolePage(page, "Images (AMIs)");
   await expect(state).toHaveText("On");
   await expect(snapshots).toHaveCount(1);
 
@@ -63,7 +60,7 @@ test("fast launch of an image: turned off, on (its boot snapshot is made and lis
     `boot snapshots were deleted, ${shownSize ?? ""} freed`,
   );
   await page.reload();
-  await openImages(page);
+  await openConsolePage(page, "Images (AMIs)");
   await expect(state).toHaveText("Off");
   await expect(snapshots).toHaveCount(0);
   expect(errors).toEqual([]);

@@ -1,11 +1,7 @@
 import { expect, test, type Page } from "@playwright/test";
-import { screenText, typeLine } from "./terminal.ts";
+import { openConsolePage, screenText, typeLine } from "./terminal.ts";
 
 /** Opens a page of the console from its left navigation. */
-async function nav(page: Page, name: string): Promise<void> {
-  await page.getByRole("navigation", { name: "Console" }).getByRole("button", { name, exact: true }).click();
-}
-
 const player = (page: Page) => page.getByTestId("lab-player");
 const stepHeading = (page: Page) => player(page).getByRole("heading", { level: 2 });
 const results = (page: Page) => page.getByTestId("check-results");
@@ -140,7 +136,7 @@ test("Launch your first instance, through the UI: a hint after a failed check, a
   await expect(page.locator("tbody tr[data-instance-id]", { hasText: "my-first-instance" })).toBeVisible();
 
   // Back in the lab, at the same step: the player picked the instance up.
-  await nav(page, "Labs");
+  await openConsolePage(page, "Labs");
   await expect(stepHeading(page)).toHaveText("Launch an instance named my-first-instance");
   await expect(player(page).getByLabel("The lab's instance")).toContainText("my-first-instance");
   const first = await pressCheck(page);
@@ -220,7 +216,7 @@ test("Connect and work on your instance, with the network off after one visit", 
   await page.waitForFunction(async () => (await navigator.serviceWorker.ready) && navigator.serviceWorker.controller !== null, null, {
     timeout: 30_000,
   });
-  await nav(page, "Images (AMIs)");
+  await openConsolePage(page, "Images (AMIs)");
   const image = page.getByRole("article", { name: "tabcloud-linux-1.0.0-i686", exact: true });
   await image.getByTestId("image-download").click();
   await expect(image.getByTestId("image-offline")).toHaveAttribute("data-offline", "true", { timeout: 60_000 });

@@ -1,13 +1,9 @@
 import { expect, test, type Locator, type Page } from "@playwright/test";
-import { screenText, typeLine } from "./terminal.ts";
+import { openConsolePage, screenText, typeLine } from "./terminal.ts";
 
 const player = (page: Page) => page.getByTestId("lab-player");
 const stepHeading = (page: Page) => player(page).getByRole("heading", { level: 2 });
 const results = (page: Page) => page.getByTestId("check-results");
-
-async function nav(page: Page, name: string): Promise<void> {
-  await page.getByRole("navigation", { name: "Console" }).getByRole("button", { name, exact: true }).click();
-}
 
 /** Presses Check and waits for the result of that press (the results' data-shown changes). */
 async function pressCheck(page: Page): Promise<boolean> {
@@ -45,7 +41,7 @@ async function run(page: Page, command: string, marker: string): Promise<void> {
 
 /** Security groups, the group named default, Actions, Edit inbound rules: the lab's own directions. */
 async function editDefaultGroupInbound(page: Page): Promise<Locator> {
-  await nav(page, "Security groups");
+  await openConsolePage(page, "Security groups");
   await page.locator("tr[data-group-id]", { hasText: "default" }).first().click();
   await page.getByRole("button", { name: "Actions" }).click();
   await page.getByRole("menuitem", { name: "Edit inbound rules" }).click();
@@ -96,7 +92,7 @@ test("Serve a web page, through the UI: the page served in the browser once HTTP
 
   // Step 3: Open address times out while the default group has no HTTP rule.
   await checkFails(page, /security group/);
-  await nav(page, "Instances");
+  await openConsolePage(page, "Instances");
   await page.locator(`tbody tr[data-instance-id="${instanceId}"]`).click();
   await page.getByRole("tab", { name: "Details" }).click();
   const popupOpened = page.waitForEvent("popup");
@@ -120,7 +116,7 @@ test("Serve a web page, through the UI: the page served in the browser once HTTP
   expect(served?.status()).toBe(200);
   await expect(browserTab.getByRole("heading", { level: 1 })).toHaveText("Hello from my instance");
 
-  await nav(page, "Labs");
+  await openConsolePage(page, "Labs");
   await expect(stepHeading(page)).toHaveText("Open port 80 to the internet");
   await checkPasses(page);
   await nextStep(page, "Close it again");
@@ -140,7 +136,7 @@ test("Serve a web page, through the UI: the page served in the browser once HTTP
   await expect(browserTab.getByRole("heading", { level: 1 })).toHaveText("The connection timed out");
   await browserTab.close();
 
-  await nav(page, "Labs");
+  await openConsolePage(page, "Labs");
   await expect(stepHeading(page)).toHaveText("Close it again");
   await checkPasses(page);
   await player(page).getByRole("button", { name: "Finish the lab" }).click();

@@ -6,6 +6,7 @@
 import { spawn } from "node:child_process";
 import { chromium, type Page } from "@playwright/test";
 import { chromiumArgs } from "./playwright.config.ts";
+import { openConsolePage } from "./terminal.ts";
 
 const base = "http://127.0.0.1:4176/";
 const folder = process.argv[2] ?? "e2e/screenshots";
@@ -18,9 +19,6 @@ const server = spawn(
     detached: true,
   },
 );
-
-const nav = (page: Page, name: string) =>
-  page.getByRole("navigation", { name: "Console" }).getByRole("button", { name, exact: true }).click();
 
 async function createVolume(page: Page, name: string, sizeMib: number): Promise<void> {
   await page.getByRole("button", { name: "Create volume" }).click();
@@ -80,7 +78,7 @@ try {
   await page.getByRole("menuitem", { name: "Stop instance", exact: true }).click();
   await page.locator('tbody tr [data-state="stopped"]').waitFor({ timeout: 30_000 });
 
-  await nav(page, "Volumes");
+  await openConsolePage(page, "Volumes");
   await page.getByRole("button", { name: "Create volume" }).click();
   await page.screenshot({ path: `${folder}/create-volume.png` });
   await page.keyboard.press("Escape");
@@ -104,20 +102,20 @@ try {
   await page.screenshot({ path: `${folder}/volumes-menu.png` });
   await page.keyboard.press("Escape");
 
-  await nav(page, "Snapshots");
+  await openConsolePage(page, "Snapshots");
   await page.locator("tbody tr").first().click();
   await page.screenshot({ path: `${folder}/snapshots.png` });
 
-  await nav(page, "Images (AMIs)");
+  await openConsolePage(page, "Images (AMIs)");
   await page.getByTestId("image-offline").first().waitFor();
   await page.screenshot({ path: `${folder}/images.png` });
 
-  await nav(page, "Dashboard");
+  await openConsolePage(page, "Dashboard");
   await page.getByTestId("storage-usage").waitFor();
   await page.screenshot({ path: `${folder}/dashboard-storage.png`, fullPage: true });
 
   await page.setViewportSize({ width: 420, height: 800 });
-  await nav(page, "Volumes");
+  await openConsolePage(page, "Volumes");
   await page.screenshot({ path: `${folder}/volumes-narrow.png` });
   await browser.close();
 } finally {

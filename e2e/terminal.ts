@@ -14,6 +14,11 @@ export interface LaunchFields {
   readonly hibernation?: boolean;
 }
 
+/** Opens a page of the console from its navigation ("Instances", "Images (AMIs)", ...). */
+export async function openConsolePage(page: Page, name: string): Promise<void> {
+  await page.getByRole("navigation", { name: "Console" }).getByRole("button", { name, exact: true }).click();
+}
+
 /** Opens the Instances page's launch dialog. */
 export async function openLaunchDialog(page: Page): Promise<Locator> {
   await page.getByRole("button", { name: "Launch instances", exact: true }).click();

@@ -28,6 +28,9 @@ import { NicChannel } from "./nicChannel.ts";
 import { netDeviceOption, setNicMac, virtioNicBus } from "./v86Nic.ts";
 import { InstructionCounter } from "./instructionCounter.ts";
 import { V86Disk } from "./v86Disk.ts";
+import { GuestCodeJit } from "./guestCodeJit.ts";
+import { driveMainLoop, sharedClock } from "./mainLoop.ts";
+import type { V86Internals } from "./v86Internals.ts";
 import { BlockOverlay, type WrittenBlocks } from "../disk/blockOverlay.ts";
 import { privateCopy } from "../shared/sharedBytes.ts";
 
@@ -45,35 +48,6 @@ function plainDiskFor(volume: VolumeSpec): NonNullable<V86Options["hda"]> {
 
 function blockBuffers(blocks: WrittenBlocks | null): ArrayBuffer[] {
   return blocks ? [...blocks.values()].map((block) => block.buffer as ArrayBuffer) : [];
-}
-
-/**
- * v86 internals we reach into: its main loop's yield, which the worker replaces with its own,
- * and the console UART's receive buffer, which console input is paced by.
- */
-interface V86Internals {
-  v86?: {
-    yield(delayMs: number, tick: number): void;
-    yield_callback(tick: number): void;
-    unregister_yield(): void;
-    cpu?: {
-      devices?: { uart0?: { input?: { readonly length: number } } };
-      wm?: { exports?: { set_jit_config?(setting: number, value: number): void } };
-    };
-  };
-}
-
-/**
- * Keeps the functions v86's JIT generates small: at most 1 page of guest code and 50 basic blocks
- * beyond the first (set_jit_config 1 and 3; its defaults are 3 and 250). Chromium optimises each
- * hot generated function again on background threads, at a cost that grows faster than the
- * function, for every emulator: with the defaults six idle t3.nano kept both of this machine's
- * cores busy a minute after they booted; with these the host was idle 10 s after they were ready.
- */
-function limitJitFunctions(emulator: V86): void {
-  const jit = (emulator as unknown as V86Internals).v86?.cpu?.wm?.exports;
-  jit?.set_jit_config?.(1, 1);
-  jit?.set_jit_config?.(3, 50);
 }
 
 export interface InstanceWorkerOptions {
@@ -105,23 +79,6 @@ async function gunzip(bytes: ArrayBuffer): Promise<ArrayBuffer> {
   return new Response(new Blob([bytes]).stream().pipeThrough(new DecompressionStream("gzip"))).arrayBuffer();
 }
 
-/** Milliseconds on a clock every worker of the page (or process) shares: their turns line up on it. */
-function sharedClock(): number {
-  return performance.timeOrigin + performance.now();
-}
-
-/** Runs a callback as soon as the thread is free, with no timer clamping (setImmediate under Node). */
-function runSoon(): (callback: () => void) => void {
-  if (typeof setImmediate === "function") return (callback) => void setImmediate(callback);
-  const queue: (() => void)[] = [];
-  const channel = new MessageChannel();
-  channel.port1.onmessage = () => queue.shift()?.();
-  return (callback) => {
-    queue.push(callback);
-    channel.port2.postMessage(null);
-  };
-}
-
 function post(port: ChannelPort, message: InstanceChannelMessage, transfer: ArrayBuffer[] = []): void {
   port.postMessage(message, transfer);
 }
@@ -143,6 +100,7 @@ export class InstanceWorker implements InstanceWorkerApi {
   #counter = new InstructionCounter();
   readonly #gate = new CpuGate();
   #sampler: ReturnType<typeof setInterval> | null = null;
+  #jit: GuestCodeJit | null = null;
   #startedAt = 0;
   #stoppedAt: number | null = null;
   #shutdownWaiters: (() => void)[] = [];
@@ -170,7 +128,10 @@ export class InstanceWorker implements InstanceWorkerApi {
       const console = new ByteBatcher((data) => this.#post({ type: "console", data }, [data.buffer]));
       this.#console = console;
       const agent = new AgentClient((line) => this.#emulator?.serial_send_bytes(1, new TextEncoder().encode(line)), {
-        ready: (agentVersion) => this.#post({ type: "agent-ready", agentVersion }),
+        ready: (agentVersion) => {
+          this.#jit?.bootEnded();
+          this.#post({ type: "agent-ready", agentVersion });
+        },
         shutdown: (kind) => this.#onGuestShutdown(kind),
       });
       this.#agent = agent;
@@ -207,13 +168,13 @@ export class InstanceWorker implements InstanceWorkerApi {
       const emulator = new V86(options);
       this.#emulator = emulator;
       await this.#waitForLoad(emulator);
-      limitJitFunctions(emulator);
+      this.#jit = new GuestCodeJit((emulator as unknown as V86Internals).v86?.cpu?.wm?.exports, spec.hibernation !== undefined);
       if (spec.network) {
         setNicMac(emulator, spec.network.macAddress);
         this.#nic = new NicChannel(spec.network.port, virtioNicBus(emulator));
       }
       this.#paceConsoleInput(emulator);
-      if (this.#options.sameThreadYield) this.#takeOverYield(emulator);
+      if (this.#options.sameThreadYield) driveMainLoop((emulator as unknown as V86Internals).v86, this.#gate);
       if (spec.hibernation) {
         // Resuming: the state carries memory, devices and the disk's written blocks; the agent
         // in it is already up, mid-read on its port.
@@ -398,36 +359,6 @@ export class InstanceWorker implements InstanceWorkerApi {
   }
 
   /**
-   * Drives v86's main loop with our own yield: slices run as soon as the CPU gate allows (the
-   * instance's CPU share), on this thread, and a halted guest sleeps on a timer until its next
-   * event, so an idle instance costs almost nothing.
-   */
-  #takeOverYield(emulator: V86): void {
-    const core = (emulator as unknown as V86Internals).v86;
-    if (!core) throw new Error("this v86 build has no main loop to drive (was the v86 version changed?)");
-    core.unregister_yield();
-    const gate = this.#gate;
-    const soon = runSoon();
-    const run = (tick: number) => {
-      const wait = gate.delayMs(sharedClock());
-      if (wait > 0) {
-        setTimeout(() => run(tick), wait);
-        return;
-      }
-      const start = performance.now();
-      core.yield_callback(tick);
-      gate.charge(performance.now() - start);
-    };
-    // v86 asks for 0 when it has more to run, and for the time to the next timer event when the
-    // guest has halted; that is often a fraction of a millisecond, which must sleep on a timer
-    // too, or an idle guest spins through thousands of empty slices a second.
-    core.yield = (delayMs, tick) => {
-      if (delayMs <= 0) soon(() => run(tick));
-      else setTimeout(() => run(tick), Math.ceil(delayMs));
-    };
-  }
-
-  /**
    * Console input is handed over after every slice of the emulator (the guest drains the UART
    * inside slices), and the slice's frames go out as one batch.
    */
@@ -454,6 +385,7 @@ export class InstanceWorker implements InstanceWorkerApi {
 
   #sample(): void {
     if (this.#emulator && this.#stoppedAt === null) this.#counter.sample(this.#emulator.get_instruction_counter());
+    this.#jit?.check(performance.now() - this.#startedAt);
   }
 
   /**
