@@ -30,6 +30,7 @@ import { InstructionCounter } from "./instructionCounter.ts";
 import { V86Disk } from "./v86Disk.ts";
 import { GuestCodeJit } from "./guestCodeJit.ts";
 import { driveMainLoop, sharedClock } from "./mainLoop.ts";
+import { restoreIntoFreshMemory } from "./freshMemory.ts";
 import type { V86Internals } from "./v86Internals.ts";
 import { BlockOverlay, type WrittenBlocks } from "../disk/blockOverlay.ts";
 import { privateCopy } from "../shared/sharedBytes.ts";
@@ -149,8 +150,9 @@ export class InstanceWorker implements InstanceWorkerApi {
         // v86 loads these into guest memory once; it expects plain buffers.
         bios: { buffer: privateCopy(spec.bios) },
         vga_bios: { buffer: privateCopy(spec.vgaBios) },
-        bzimage: { buffer: privateCopy(spec.kernel) },
-        cmdline: spec.kernelCommandLine,
+        // A restored state has its kernel in memory already: loaded again, it would only be
+        // zeroed again (see freshMemory.ts).
+        ...(spec.hibernation ? {} : { bzimage: { buffer: privateCopy(spec.kernel) }, cmdline: spec.kernelCommandLine }),
         // v86 takes any object with get/set/load as a drive (see v86Disk.ts); its types do not say so.
         hda: this.#disk as unknown as NonNullable<V86Options["hda"]>,
         ...(dataDisk ? { hdb: dataDisk } : {}),
@@ -178,7 +180,8 @@ export class InstanceWorker implements InstanceWorkerApi {
       if (spec.hibernation) {
         // Resuming: the state carries memory, devices and the disk's written blocks; the agent
         // in it is already up, mid-read on its port.
-        await emulator.restore_state(await gunzip(spec.hibernation));
+        const state = await gunzip(spec.hibernation);
+        await restoreIntoFreshMemory((emulator as unknown as V86Internals).v86?.cpu, () => emulator.restore_state(state));
         agent.resumed();
       }
       emulator.add_listener("serial0-output-byte", (byte) => console.push(byte));

@@ -8,16 +8,22 @@ import type { JitExports } from "./guestCodeJit.ts";
 export interface V86Exports extends JitExports {
   /** Milliseconds to the local APIC timer's next interrupt, or 100 with none armed. */
   apic_timer?(now: number): number;
+  /** Whether guest memory from `address` (8-byte aligned) on is all zero. */
+  is_memory_zeroed?(address: number, length: number): boolean | number;
+}
+
+export interface V86Cpu {
+  /** Zeroes guest memory; v86 calls it on itself, so it can be replaced. */
+  zero_memory?(address: number, length: number): void;
+  devices?: { uart0?: { input?: { readonly length: number } } };
+  wm?: { exports?: V86Exports };
 }
 
 export interface V86Core {
   yield(delayMs: number, tick: number): void;
   yield_callback(tick: number): void;
   unregister_yield(): void;
-  cpu?: {
-    devices?: { uart0?: { input?: { readonly length: number } } };
-    wm?: { exports?: V86Exports };
-  };
+  cpu?: V86Cpu;
 }
 
 export interface V86Internals {
