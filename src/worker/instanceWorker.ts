@@ -31,7 +31,7 @@ import { V86Disk } from "./v86Disk.ts";
 import { GuestCodeJit } from "./guestCodeJit.ts";
 import { driveMainLoop, sharedClock } from "./mainLoop.ts";
 import { restoreIntoFreshMemory } from "./freshMemory.ts";
-import type { V86Internals } from "./v86Internals.ts";
+import { v86Core } from "./v86Internals.ts";
 import { BlockOverlay, type WrittenBlocks } from "../disk/blockOverlay.ts";
 import { privateCopy } from "../shared/sharedBytes.ts";
 
@@ -170,18 +170,19 @@ export class InstanceWorker implements InstanceWorkerApi {
       const emulator = new V86(options);
       this.#emulator = emulator;
       await this.#waitForLoad(emulator);
-      this.#jit = new GuestCodeJit((emulator as unknown as V86Internals).v86?.cpu?.wm?.exports, spec.hibernation !== undefined);
+      const core = v86Core(emulator);
+      this.#jit = new GuestCodeJit(core?.cpu?.wm?.exports, spec.hibernation !== undefined);
       if (spec.network) {
         setNicMac(emulator, spec.network.macAddress);
         this.#nic = new NicChannel(spec.network.port, virtioNicBus(emulator));
       }
       this.#paceConsoleInput(emulator);
-      if (this.#options.sameThreadYield) driveMainLoop((emulator as unknown as V86Internals).v86, this.#gate);
+      if (this.#options.sameThreadYield) driveMainLoop(core, this.#gate);
       if (spec.hibernation) {
         // Resuming: the state carries memory, devices and the disk's written blocks; the agent
         // in it is already up, mid-read on its port.
         const state = await gunzip(spec.hibernation);
-        await restoreIntoFreshMemory((emulator as unknown as V86Internals).v86?.cpu, () => emulator.restore_state(state));
+        await restoreIntoFreshMemory(core?.cpu, () => emulator.restore_state(state));
         agent.resumed();
       }
       emulator.add_listener("serial0-output-byte", (byte) => console.push(byte));
@@ -366,7 +367,7 @@ export class InstanceWorker implements InstanceWorkerApi {
    * inside slices), and the slice's frames go out as one batch.
    */
   #paceConsoleInput(emulator: V86): void {
-    const core = (emulator as unknown as V86Internals).v86;
+    const core = v86Core(emulator);
     const receiveBuffer = core?.cpu?.devices?.uart0?.input;
     if (!core || !receiveBuffer) throw new Error("this v86 build has no console UART to pace input by (was the v86 version changed?)");
     this.#uartReceiveBuffer = receiveBuffer;

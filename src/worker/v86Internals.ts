@@ -26,6 +26,11 @@ export interface V86Core {
   cpu?: V86Cpu;
 }
 
-export interface V86Internals {
+interface V86Internals {
   v86?: V86Core;
+}
+
+/** The emulator's core, where the worker reaches into v86 (absent from a build without one). */
+export function v86Core(emulator: object): V86Core | undefined {
+  return (emulator as V86Internals).v86;
 }
