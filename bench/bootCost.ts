@@ -17,7 +17,6 @@ const IMAGE_FILES = [
   "tabcloud-linux/manifest.json",
   "tabcloud-linux/manifest.instance-store.json",
   "tabcloud-linux/bios.bin.gz",
-  "tabcloud-linux/vgabios-stdvga.bin.gz",
   "tabcloud-linux/bzImage",
   "tabcloud-linux/rootfs.ext4.gz",
 ];

@@ -1,10 +1,18 @@
-/** Hibernation under Node: the saved state's size, how long saving takes, and resume to an answering shell. */
+/**
+ * Hibernation under Node: the saved state's size, how long saving takes, and resume to an
+ * answering shell, with a spare worker kept warm (the pool's default: a resume takes it, its
+ * emulator compiled) and without one (the resume starts a worker of its own).
+ */
 import { PromptWatcher } from "../src/bench/promptWatcher.ts";
 import { createNodeHypervisor } from "../src/hypervisor/node.ts";
 import { report, round } from "./stats.ts";
 
 export async function benchHibernate(): Promise<void> {
-  const hypervisor = await createNodeHypervisor();
+  for (const spareWorker of [true, false]) await hibernateOnce(spareWorker);
+}
+
+async function hibernateOnce(spareWorker: boolean): Promise<void> {
+  const hypervisor = await createNodeHypervisor({ keepSpareWorker: spareWorker });
   const watcher = new PromptWatcher();
   const [instance] = await hypervisor.runInstances({ hibernationOptions: { configured: true } });
   if (!instance) throw new Error("no instance");
@@ -28,6 +36,7 @@ export async function benchHibernate(): Promise<void> {
   const resumeToPromptMs = performance.now() - resumeStart;
   report({
     bench: "hibernate",
+    spareWorker,
     stateBytes,
     stateMiB: round(stateBytes / 1024 / 1024, 2),
     saveMs: round(saveMs),

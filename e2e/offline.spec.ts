@@ -75,7 +75,7 @@ test("after one visit the console opens with the network off, and says it is off
   // Really offline: a file the service worker does not keep (an image's kernel) cannot be fetched.
   expect(
     await page.evaluate(() =>
-      fetch("images/tabcloud-linux/bzImage").then(
+      fetch("images/tabcloud-linux/bzImage.gz").then(
         () => "fetched",
         () => "failed",
       ),

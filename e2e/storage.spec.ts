@@ -235,7 +235,7 @@ test("import a disk image file as a volume and export it back byte for byte; sna
 
 test("import a kernel and a root disk as an image: a file that is not a kernel is refused with what to give", async ({ page }) => {
   const served = join(import.meta.dirname, "..", "public", "images", "tabcloud-linux");
-  const kernel = await readFile(join(served, "bzImage"));
+  const kernel = gunzipSync(await readFile(join(served, "bzImage.gz")));
   const rootDisk = gunzipSync(await readFile(join(served, "rootfs.ext4.gz")));
   // Playwright takes files over 50 MB from disk only.
   const rootDiskPath = join(test.info().outputDir, "root.img");

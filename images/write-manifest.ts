@@ -22,7 +22,7 @@ const ImageSpecSchema = v.object({
   rootDeviceType: v.picklist(["ebs", "instance-store"]),
   kernelCommandLine: v.string(),
   minMemoryMib: v.number(),
-  files: v.object({ bios: v.string(), vgaBios: v.string(), kernel: v.string(), rootVolume: v.string() }),
+  files: v.object({ bios: v.string(), kernel: v.string(), rootVolume: v.string() }),
 });
 
 async function writeServedFile(stagingDir: string, outDir: string, name: string): Promise<ImageFile> {

@@ -47,6 +47,8 @@ export interface MemoryFigures {
   /** Where the image cache kept the root disk: IndexedDB, or the page's memory when IndexedDB refuses a value that large. */
   readonly rootDiskKeptIn: "indexeddb" | "page-memory";
   readonly guestMemoryMib: number;
+  /** What of its guest RAM each instance had written when the "settled" figures were taken, on average. */
+  readonly guestMemoryInUseMib: number;
   readonly imageId: string;
   readonly userAgent: Record<MemoryPhase, PhaseMemory>;
 }
@@ -116,13 +118,20 @@ export async function memoryBench(options: MemoryBenchOptions): Promise<MemoryFi
         : await importPaddedImage(hypervisor, served, options.rootDiskMib);
     const { instanceType, instances, settleMs, runningMs } = options;
     const scenario = { imageId, instanceType, instances, settleMs, runningMs };
-    const userAgent = await runMemoryScenario(hypervisor, scenario, async (phase) => {
+    const { phases: userAgent, guestMemoryInUseMib } = await runMemoryScenario(hypervisor, scenario, async (phase) => {
       await collectGarbage();
       await window.tabcloudMemoryCheckpoint?.(phase);
       return userAgentMemory();
     });
     const rootDiskKeptIn = options.rootDiskMib * 1024 * 1024 > INDEXEDDB_MAX_VALUE_BYTES ? "page-memory" : "indexeddb";
-    return { crossOriginIsolated, rootDiskKeptIn, guestMemoryMib: guestMemoryMib(options.instanceType), imageId, userAgent };
+    return {
+      crossOriginIsolated,
+      rootDiskKeptIn,
+      guestMemoryMib: guestMemoryMib(options.instanceType),
+      guestMemoryInUseMib,
+      imageId,
+      userAgent,
+    };
   } finally {
     await hypervisor.shutdownAll();
   }

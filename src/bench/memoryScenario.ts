@@ -92,7 +92,7 @@ export async function runMemoryScenario<T>(
   hypervisor: Hypervisor,
   scenario: MemoryScenario,
   measure: (phase: MemoryPhase) => Promise<T>,
-): Promise<Record<MemoryPhase, T>> {
+): Promise<{ readonly phases: Record<MemoryPhase, T>; readonly guestMemoryInUseMib: number }> {
   await terminate(hypervisor, await launchBooted(hypervisor, scenario, 1));
   await sleep(scenario.settleMs);
   const idle = await measure("idle");
@@ -101,8 +101,23 @@ export async function runMemoryScenario<T>(
   const booted = await measure("booted");
   await sleep(scenario.runningMs);
   const settled = await measure("settled");
+  const guestMemoryInUseMib = await meanGuestMemoryInUseMib(hypervisor, ids);
   await terminate(hypervisor, ids);
   await sleep(scenario.settleMs);
   const terminated = await measure("terminated");
-  return { idle, booted, settled, terminated };
+  return { phases: { idle, booted, settled, terminated }, guestMemoryInUseMib };
+}
+
+/**
+ * What of their guest RAM the instances have written, on average: the host holds those pages
+ * and not the others, so an instance's cost beyond its guest is figured against these.
+ */
+async function meanGuestMemoryInUseMib(hypervisor: Hypervisor, ids: readonly string[]): Promise<number> {
+  let bytes = 0;
+  for (const id of ids) {
+    const inUse = (await hypervisor.getInstanceStats(id, { guestMemory: true })).guestMemoryInUseBytes;
+    if (inUse === undefined) throw new Error(`no guest memory figure for ${id}`);
+    bytes += inUse;
+  }
+  return bytes / ids.length / MIB;
 }

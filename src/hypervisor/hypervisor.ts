@@ -260,10 +260,11 @@ export class Hypervisor extends VpcFacade {
   getInstanceBill(instanceId: string): Bill {
     return this.#m.registry.get(parseGetInstanceBill(instanceId)).config.meter.bill(Date.now());
   }
-  async getInstanceStats(instanceId: string): Promise<InstanceStats> {
+  /** The emulator's counters; with `guestMemory`, also the guest memory its guest has written (a scan of all of it). */
+  async getInstanceStats(instanceId: string, options?: { readonly guestMemory?: boolean }): Promise<InstanceStats> {
     const worker = this.#m.registry.get(parseGetInstanceStats(instanceId)).runtime.worker;
     if (!worker) return { instructions: 0, runTimeMs: 0, cpuTimeMs: 0, cpuSharePct: 0, running: false, agentGarbageLines: 0 };
-    return worker.api.stats();
+    return worker.api.stats({ guestMemory: options?.guestMemory === true });
   }
 
   // The serial console and the guest agent (instances/console.ts, instances/actions.ts).

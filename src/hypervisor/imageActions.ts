@@ -165,7 +165,6 @@ export class ImageActions {
     });
     const files = {
       bios: base.files.bios,
-      vgaBios: base.files.vgaBios,
       kernel: await file("bzImage", kernel),
       rootVolume: await file("root.img", rootDisk),
     };

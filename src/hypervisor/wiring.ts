@@ -272,7 +272,7 @@ function bootBlobsOf(records: readonly InstanceRecord[]): Set<string> {
   for (const record of records) {
     if (record.instance.state.name === "terminated") continue;
     const files = record.config.image.files;
-    for (const file of [files.bios, files.vgaBios, files.kernel]) blobs.add(file.sha256);
+    for (const file of [files.bios, files.kernel]) blobs.add(file.sha256);
   }
   return blobs;
 }

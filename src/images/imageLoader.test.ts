@@ -74,10 +74,10 @@ describe("a damaged image", () => {
   });
 
   it("is refused when a file is missing", async () => {
-    await rm(join(dir, IMAGE, manifest.files.vgaBios.path));
+    await rm(join(dir, IMAGE, manifest.files.bios.path));
     const loaded = await loadImage(manifestUrl(), fileFetcher);
     expect(loaded).toMatchObject({ ok: false, error: { code: "ImageDownloadError" } });
-    expect(!loaded.ok && loaded.error.message).toContain("vgabios-stdvga.bin.gz");
+    expect(!loaded.ok && loaded.error.message).toContain("bios.bin.gz");
   });
 });
 

@@ -38,7 +38,6 @@ export const ImageManifestSchema = v.object({
   creationDate: v.pipe(v.string(), v.isoTimestamp()),
   files: v.object({
     bios: ImageFileSchema,
-    vgaBios: ImageFileSchema,
     kernel: ImageFileSchema,
     rootVolume: ImageFileSchema,
   }),
@@ -48,7 +47,7 @@ export type ImageFile = v.InferOutput<typeof ImageFileSchema>;
 export type ImageManifest = v.InferOutput<typeof ImageManifestSchema>;
 export type ImageFileRole = keyof ImageManifest["files"];
 
-export const IMAGE_FILE_ROLES: readonly ImageFileRole[] = ["bios", "vgaBios", "kernel", "rootVolume"];
+export const IMAGE_FILE_ROLES: readonly ImageFileRole[] = ["bios", "kernel", "rootVolume"];
 
 /** The list of images the app serves (public/images/index.json). */
 const ImageCatalogSchema = v.object({

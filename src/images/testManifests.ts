@@ -24,7 +24,7 @@ export function testManifest(imageId: string, kernel: string, root: string): Ima
     minMemoryMib: 64,
     rootVolumeSizeBytes: 4096,
     creationDate: "2026-01-01T00:00:00.000Z",
-    files: { bios: file("b"), vgaBios: file("c"), kernel: file(kernel), rootVolume: file(root) },
+    files: { bios: file("b"), kernel: file(kernel), rootVolume: file(root) },
   };
 }
 

@@ -27,7 +27,7 @@ function manifest(imageId: string, kernel: string, root: string) {
     minMemoryMib: 64,
     rootVolumeSizeBytes: 4096,
     creationDate: "2026-01-01T00:00:00.000Z",
-    files: { bios: file("b"), vgaBios: file("v"), kernel: file(kernel), rootVolume: file(root) },
+    files: { bios: file("b"), kernel: file(kernel), rootVolume: file(root) },
   };
 }
 

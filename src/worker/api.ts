@@ -26,7 +26,6 @@ export interface BootSpec {
   readonly kernelCommandLine: string;
   /** The image's files; shared with the page (no copy) where it may share memory. */
   readonly bios: ImageBytes;
-  readonly vgaBios: ImageBytes;
   readonly kernel: ImageBytes;
   /** The root volume (the guest's /dev/sda). */
   readonly rootVolume: VolumeSpec;
@@ -136,6 +135,13 @@ export interface InstanceStats {
   readonly running: boolean;
   /** Lines on the agent's port that were not frames; they never reach the console. */
   readonly agentGarbageLines: number;
+  /** Guest memory the guest has written (see v86Internals.ts), when asked for: reading it scans all of it. */
+  readonly guestMemoryInUseBytes?: number;
+}
+
+export interface StatsOptions {
+  /** Also scan guest memory for what the guest has written (tens of ms for a large guest). */
+  readonly guestMemory?: boolean;
 }
 
 export interface ShutdownOutcome {
@@ -175,7 +181,7 @@ export interface InstanceWorkerApi {
   powerOff(options: { readonly timeoutMs: number; readonly force: boolean }): Promise<Result<ShutdownOutcome>>;
   /** Asks the guest to reboot; stops the emulator at once if the guest does not take the request. Either way a guest-reboot follows. */
   reboot(): Promise<Result<ShutdownOutcome>>;
-  stats(): Promise<InstanceStats>;
+  stats(options?: StatsOptions): Promise<InstanceStats>;
   /** Holds the emulator to a share of one host core, in percent (100: no limit). */
   /**
    * Holds the emulator to sharePct of one host core, as a budget of each scheduling period that

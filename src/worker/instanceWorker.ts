@@ -16,6 +16,7 @@ import type {
   Hibernation,
   InstanceChannelMessage,
   InstanceStats,
+  StatsOptions,
   InstanceWorkerApi,
   ShutdownOutcome,
   VolumeSpec,
@@ -31,7 +32,7 @@ import { V86Disk } from "./v86Disk.ts";
 import { GuestCodeJit } from "./guestCodeJit.ts";
 import { driveMainLoop, sharedClock } from "./mainLoop.ts";
 import { restoreIntoFreshMemory } from "./freshMemory.ts";
-import { v86Core } from "./v86Internals.ts";
+import { guestMemoryInUseBytes, v86Core } from "./v86Internals.ts";
 import { BlockOverlay, type WrittenBlocks } from "../disk/blockOverlay.ts";
 import { privateCopy } from "../shared/sharedBytes.ts";
 
@@ -147,9 +148,10 @@ export class InstanceWorker implements InstanceWorkerApi {
         wasm_fn: async (imports) => (await WebAssembly.instantiate(module, imports)).exports,
         memory_size: spec.memoryMib * 1024 * 1024,
         vga_memory_size: VGA_MEMORY_BYTES,
-        // v86 loads these into guest memory once; it expects plain buffers.
+        // v86 loads these into guest memory once; it expects plain buffers. No VGA BIOS: the
+        // guest's console is its serial port, and setting up a VGA text mode nobody sees took
+        // SeaBIOS about 70 ms of every boot.
         bios: { buffer: privateCopy(spec.bios) },
-        vga_bios: { buffer: privateCopy(spec.vgaBios) },
         // A restored state has its kernel in memory already: loaded again, it would only be
         // zeroed again (see freshMemory.ts).
         ...(spec.hibernation ? {} : { bzimage: { buffer: privateCopy(spec.kernel) }, cmdline: spec.kernelCommandLine }),
@@ -309,10 +311,12 @@ export class InstanceWorker implements InstanceWorkerApi {
     if (Number.isFinite(sharePct) && Number.isFinite(turnOffsetPct)) this.#gate.setTurn(sharePct, turnOffsetPct, sharedClock());
   }
 
-  async stats(): Promise<InstanceStats> {
+  async stats(options?: StatsOptions): Promise<InstanceStats> {
     this.#sample();
     const end = this.#stoppedAt ?? performance.now();
+    const inUse = options?.guestMemory && this.#emulator ? guestMemoryInUseBytes(v86Core(this.#emulator)) : null;
     return {
+      ...(inUse === null ? {} : { guestMemoryInUseBytes: inUse }),
       instructions: this.#counter.total,
       cpuTimeMs: this.#gate.usedMs,
       cpuSharePct: this.#gate.sharePct,

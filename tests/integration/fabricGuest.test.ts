@@ -129,9 +129,10 @@ describe("a guest on the VPC switch", () => {
   });
 
   it("gets its address, route and DNS server by DHCP", async () => {
-    // udhcpc asks in the background from boot; a lease comes within its first retries.
+    // udhcpc asks in the background from boot; a lease comes within its first retries. The
+    // lease's script writes /run/tabcloud/network once address, route and DNS are all in place.
     const shown = await run(
-      "for i in $(seq 30); do ip -4 addr show dev eth0 | grep -q 172.31.0.10 && break; sleep 1; done; ip -4 addr show dev eth0; ip route; cat /etc/resolv.conf",
+      "for i in $(seq 30); do [ -e /run/tabcloud/network ] && break; sleep 1; done; ip -4 addr show dev eth0; ip route; cat /etc/resolv.conf",
     );
     expect(shown).toMatch(/inet 172\.31\.0\.10\/20 /);
     expect(shown).toMatch(/^default via 172\.31\.0\.1 dev eth0/m);

@@ -4,6 +4,7 @@
  */
 import { cp, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
+import { gunzipSync, gzipSync } from "node:zlib";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Ec2Error } from "../../src/shared/errors.ts";
@@ -19,10 +20,11 @@ describe("an image whose file does not match its manifest", () => {
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), "tabcloud-bad-image-"));
     await cp(SERVED_IMAGES_DIR, dir, { recursive: true });
-    const kernel = join(dir, "tabcloud-linux", "bzImage");
-    const bytes = await readFile(kernel);
+    // One bit of the kernel changed, served gzip-compressed as the real one is.
+    const kernel = join(dir, "tabcloud-linux", "bzImage.gz");
+    const bytes = gunzipSync(await readFile(kernel));
     bytes[4096] = (bytes[4096] ?? 0) ^ 1;
-    await writeFile(kernel, bytes);
+    await writeFile(kernel, gzipSync(bytes));
     hypervisor = await createNodeHypervisor({ imagesDir: dir });
   });
   afterAll(async () => {
@@ -35,7 +37,7 @@ describe("an image whose file does not match its manifest", () => {
     const ended = await waitForInstance(hypervisor, instance.instanceId, (i) => i.state.name === "terminated");
     expect(ended.stateReason?.code).toBe("Server.InternalError");
     expect(ended.stateReason?.message).toContain("ImageIntegrityError");
-    expect(ended.stateReason?.message).toContain("bzImage does not match its manifest");
+    expect(ended.stateReason?.message).toContain("bzImage.gz does not match its manifest");
   });
 });
 

@@ -172,7 +172,6 @@ describe("an instance worker asked to resume a state on other devices", () => {
         memoryMib: 64,
         kernelCommandLine: "",
         bios: empty,
-        vgaBios: empty,
         kernel: empty,
         rootVolume: { base: null, sizeBytes: 4096, writtenBlocks: new Map() },
         channel: channel.port2 as unknown as BootSpec["channel"],

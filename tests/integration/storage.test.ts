@@ -214,7 +214,7 @@ describe("images, snapshots and volumes", () => {
   it("imports a kernel and a root disk as a new image that boots, and refuses files that are not", async () => {
     hypervisor = await hypervisorOn(freshDatabase());
     const served = join(SERVED_IMAGES_DIR, "tabcloud-linux");
-    const kernel = new Uint8Array(await readFile(join(served, "bzImage")));
+    const kernel = new Uint8Array(gunzipSync(await readFile(join(served, "bzImage.gz"))));
     const rootDisk = new Uint8Array(gunzipSync(await readFile(join(served, "rootfs.ext4.gz"))));
     await expect(hypervisor.importImage({ name: "bad-kernel", kernel: rootDisk.subarray(0, 4096), rootDisk })).rejects.toMatchObject({
       code: "InvalidParameterValue",

@@ -31,7 +31,7 @@ export interface GoldenBoot {
 /** The boot spec, and the ports to transfer with it. */
 export async function goldenBootSpec(boot: GoldenBoot): Promise<{ readonly spec: BootSpec; readonly ports: Channel["port2"][] }> {
   const { image, devices, channel, nic } = boot;
-  const files = unwrap(await boot.images.files(image, ["bios", "vgaBios", "kernel", "rootVolume"])).files;
+  const files = unwrap(await boot.images.files(image, ["bios", "kernel", "rootVolume"])).files;
   const network: NetworkSpec | undefined =
     nic && devices.nic.type === "virtio"
       ? { port: nic.port2 as unknown as NetworkSpec["port"], macAddress: GOLDEN_MAC, mtu: devices.nic.mtu }
@@ -41,7 +41,6 @@ export async function goldenBootSpec(boot: GoldenBoot): Promise<{ readonly spec:
     memoryMib: boot.memoryMib,
     kernelCommandLine: goldenKernelCommandLine(image.kernelCommandLine),
     bios: files.bios,
-    vgaBios: files.vgaBios,
     kernel: files.kernel,
     rootVolume: { base: files.rootVolume, sizeBytes: image.rootVolumeSizeBytes, writtenBlocks: boot.writtenBlocks },
     channel: channel.port2 as unknown as ChannelPort,

@@ -33,7 +33,7 @@ import { goldenKey, type GoldenIdentity } from "../golden/identity.ts";
 import type { GoldenSpares } from "../golden/goldenSpare.ts";
 
 /** The files an instance boots from besides its root volume. */
-const BOOT_ROLES: readonly ImageFileRole[] = ["bios", "vgaBios", "kernel"];
+const BOOT_ROLES: readonly ImageFileRole[] = ["bios", "kernel"];
 
 export interface BuilderContext {
   readonly registry: InstanceRegistry;
@@ -220,7 +220,6 @@ export class InstanceBuilder {
       memoryMib: record.instance.memoryMib,
       kernelCommandLine: instanceKernelCommandLine(image.kernelCommandLine, instanceId, record.config.terminalSize),
       bios: files.bios,
-      vgaBios: files.vgaBios,
       kernel: files.kernel,
       // The image's disk is shared by every instance; each keeps only the blocks it wrote.
       rootVolume: disks.root ?? {

@@ -33,7 +33,6 @@ function file(path: string, bytes: Uint8Array) {
 
 const FILES = new Map<string, Uint8Array>([
   ["bios.bin", new Uint8Array(512).fill(0xb1)],
-  ["vgabios.bin", new Uint8Array(256).fill(0x7a)],
   ["bzImage", new Uint8Array(1024).fill(0x4b)],
   ["root.img", new Uint8Array(TEST_ROOT_VOLUME_BYTES).fill(0x52)],
 ]);
@@ -61,7 +60,6 @@ function manifest(imageId: string, name: string, rootDeviceType: "ebs" | "instan
     creationDate: "2026-01-01T00:00:00.000Z",
     files: {
       bios: file("bios.bin", bytesOf("bios.bin")),
-      vgaBios: file("vgabios.bin", bytesOf("vgabios.bin")),
       kernel: file("bzImage", bytesOf("bzImage")),
       rootVolume: file("root.img", bytesOf("root.img")),
     },
