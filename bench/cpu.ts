@@ -106,25 +106,15 @@ export async function benchCpuCap(): Promise<void> {
 
 export async function benchIdle(count = 4): Promise<void> {
   const hypervisor = await createNodeHypervisor({ memoryBudgetMib: 8192 });
-  const rssBefore = process.memoryUsage().rss;
   for (let i = 0; i < count; i++) await launchReady(hypervisor, { instanceType: "t3.micro" });
   // Let the engine finish compiling and tiering up the emulator before measuring steady idle.
   await sleep(30_000);
-  const rssAfter = process.memoryUsage().rss;
   const usage = process.cpuUsage();
   const start = performance.now();
   await sleep(10_000);
   const used = process.cpuUsage(usage);
   const wall = performance.now() - start;
+  // What idle instances cost in memory is bench memory-overhead's (memoryOverhead.ts).
   report({ bench: "idle-cpu", instances: count, hostCpuPct: round(((used.user + used.system) / 1000 / wall) * 100, 2) });
-  const perInstanceMib = (rssAfter - rssBefore) / 1024 / 1024 / count;
-  report({
-    bench: "memory-overhead",
-    env: "node",
-    instances: count,
-    guestMemoryMib: 128,
-    residentPerInstanceMib: round(perInstanceMib),
-    overheadMib: round(Math.max(0, perInstanceMib - 128)),
-  });
   await hypervisor.shutdownAll();
 }

@@ -1,4 +1,5 @@
 import { expect, test } from "@playwright/test";
+import { serveCorruptKernel } from "./corruptKernel.ts";
 import { instanceState, launchAndWaitForPrompt, launchInstance, screenText, typeLine } from "./terminal.ts";
 
 test("launch an instance, type into its terminal, terminate it", async ({ page }) => {
@@ -91,15 +92,10 @@ test("Tab completes in the shell; Shift+Tab takes the keyboard out of the termin
 });
 
 test("an image file that fails its SHA-256 check stops the launch with a reason naming the file", async ({ page }) => {
-  await page.route("**/images/tabcloud-linux/bzImage", async (route) => {
-    const response = await route.fetch();
-    const body = Buffer.from(await response.body());
-    body[2048] = (body[2048] ?? 0) ^ 0xff;
-    await route.fulfill({ response, body });
-  });
+  await serveCorruptKernel(page, 2048);
   await page.goto("./");
   await launchInstance(page);
   const row = page.locator("tbody tr[data-instance-id]").first();
   await expect(row.locator("[data-state]")).toHaveAttribute("data-state", "terminated");
-  await expect(row.getByRole("alert")).toContainText("bzImage does not match its manifest");
+  await expect(row.getByRole("alert")).toContainText("bzImage.gz does not match its manifest");
 });

@@ -2,7 +2,7 @@ import { cp, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { gzipSync } from "node:zlib";
+import { gunzipSync, gzipSync } from "node:zlib";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { loadImage, verifyImageFile, type ImageFetcher } from "./imageLoader.ts";
 import { parseManifest, type ImageManifest } from "./manifest.ts";
@@ -48,13 +48,14 @@ describe("a damaged image", () => {
   afterEach(() => rm(dir, { recursive: true, force: true }));
 
   it("is refused when a file's bytes do not match the manifest's SHA-256, naming the file", async () => {
+    // One byte of the kernel changed, served gzip-compressed as the real one is.
     const kernelPath = join(dir, IMAGE, manifest.files.kernel.path);
-    const kernel = await readFile(kernelPath);
+    const kernel = gunzipSync(await readFile(kernelPath));
     kernel[1000] = (kernel[1000] ?? 0) ^ 0xff;
-    await writeFile(kernelPath, kernel);
+    await writeFile(kernelPath, gzipSync(kernel));
     const loaded = await loadImage(manifestUrl(), fileFetcher);
     expect(loaded).toMatchObject({ ok: false, error: { code: "ImageIntegrityError" } });
-    expect(!loaded.ok && loaded.error.message).toContain("bzImage does not match its manifest");
+    expect(!loaded.ok && loaded.error.message).toContain("bzImage.gz does not match its manifest");
   });
 
   it("is refused when a compressed file is truncated", async () => {
