@@ -72,7 +72,11 @@ async function inWorker(): Promise<WorkerRunFigures> {
   };
 }
 
-async function onPage(): Promise<RunFigures> {
+/**
+ * The same instance worker on the page's main thread. `ownLoop`: driven by tabcloud's main loop,
+ * as in a worker; otherwise by v86's own, as any page embedding v86 runs it.
+ */
+async function onPage(ownLoop: boolean): Promise<RunFigures> {
   const storage = await openPersistence({ name: BENCH_DATABASE });
   const images = new ImageRepository(new URL("images/index.json", document.baseURI).href, (url) => fetch(url), storage.images);
   const [image] = unwrap(await images.describeImages());
@@ -81,8 +85,7 @@ async function onPage(): Promise<RunFigures> {
   const instanceId = newInstanceId();
   const emulator = new InstanceWorker({
     loadWasm: async () => WebAssembly.compile(await (await fetch(wasmUrl)).arrayBuffer()),
-    // On the page v86 yields its own way, as any page embedding it does.
-    sameThreadYield: false,
+    sameThreadYield: ownLoop,
   });
   const watcher = new PromptWatcher();
   let agentReady!: () => void;
@@ -193,7 +196,7 @@ declare global {
   interface Window {
     tabcloudBench: {
       inWorker(): Promise<WorkerRunFigures>;
-      onPage(): Promise<RunFigures>;
+      onPage(ownLoop: boolean): Promise<RunFigures>;
       consoleEcho(samples: number): Promise<number[]>;
       aggregate(count: number, windowMs: number, cpuCores?: number): Promise<{ oneMips: number; manyMips: number; ratio: number }>;
       storage: typeof storageBench;

@@ -160,8 +160,12 @@ export class ImageRepository {
     const known = this.#bytes.get(sha256);
     if (known) return known;
     const stored = await this.#cache.blob(sha256);
-    if (!stored) return undefined;
-    const kept = shareable(stored);
+    return stored ? this.#keep(sha256, stored) : undefined;
+  }
+
+  /** Holds a file's bytes in memory from now on, shareable with the workers where the page may share memory. */
+  #keep(sha256: string, bytes: ArrayBuffer): ImageBytes {
+    const kept = shareable(bytes);
     this.#bytes.set(sha256, kept);
     return kept;
   }
@@ -188,15 +192,13 @@ export class ImageRepository {
     const bytes = await fetchImageFile(catalogUrl, template.file, this.#fetcher, () => undefined);
     if (!bytes.ok) return bytes;
     await this.#cache.putBlobs([{ sha256: template.file.sha256, sizeBytes: template.file.sizeBytes, bytes: bytes.value }]);
-    const kept = shareable(bytes.value);
-    this.#bytes.set(template.file.sha256, kept);
-    return ok({ template, bytes: kept });
+    return ok({ template, bytes: this.#keep(template.file.sha256, bytes.value) });
   }
 
   /** Keeps an image made in this browser (createImage, an import) with any new files. */
   async register(image: HeldImage, blobs: readonly StoredBlob[]): Promise<void> {
     await this.#cache.putImage(image, blobs);
-    for (const blob of blobs) this.#bytes.set(blob.sha256, shareable(blob.bytes));
+    for (const blob of blobs) this.#keep(blob.sha256, blob.bytes);
   }
 
   /**

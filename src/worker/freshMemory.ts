@@ -9,7 +9,7 @@
  */
 import type { V86Cpu } from "./v86Internals.ts";
 
-/** What v86 writes before a restore when given no kernel: the BIOS and VGA BIOS, below 1 MiB. */
+/** What v86 writes before a restore when given no kernel: the BIOS (and a VGA BIOS, given one), below 1 MiB. */
 const WRITTEN_AT_LOAD_BYTES = 1 << 20;
 
 export async function restoreIntoFreshMemory(cpu: V86Cpu | undefined, restore: () => Promise<void>): Promise<void> {
