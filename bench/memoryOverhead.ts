@@ -9,7 +9,7 @@
  * together, waits for their status checks, measures ("booted") and measures again 30 s later
  * ("settled"), then terminates them and measures once more ("terminated"):
  * overheadMib = (settled - idle) / instances - the guest RAM in use, the pages each guest has
- * written (the host holds no others: a t3.nano's idle guest has written about half of its 64 MiB).
+ * written (the host holds no others: an idle t3.nano's guest had written 7.6 of its 64 MiB).
  * overheadBeyondGuestRamMib subtracts the whole of guest RAM instead, as admission charges it.
  *
  * Chromium: the proportional set size (PSS) of all of Chromium's processes from /proc, the host's

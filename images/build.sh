@@ -108,7 +108,7 @@ uncompressed_bzimage() {
   setup_sectors=$(od -An -tu1 -j $((0x1f1)) -N1 "$build/arch/x86/boot/bzImage" | tr -d ' ')
   payload="$build/vmlinux.bin"
   objcopy -O binary -R .note -R .comment -S "$build/vmlinux" "$payload"
-  [ "$(od -An -tx1 -N1 "$payload" | tr -d ' ')" != "" ] || die "empty kernel payload"
+  [ -s "$payload" ] || die "empty kernel payload"
   head -c $(((setup_sectors + 1) * 512)) "$build/arch/x86/boot/bzImage" > "$out"
   cat "$payload" >> "$out"
   # syssize: the protected-mode part's size in 16-byte units, little-endian at 0x1f4.

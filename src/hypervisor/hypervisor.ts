@@ -8,7 +8,7 @@ import type { ExecResult } from "../guest/agentClient.ts";
 import { Ec2Error } from "../shared/errors.ts";
 import type { ImageDescription, LoadOptions } from "../images/imageRepository.ts";
 import type { Persistence } from "../persistence/persistence.ts";
-import type { InstanceStats } from "../worker/api.ts";
+import type { InstanceStats, StatsOptions } from "../worker/api.ts";
 import type { HostBudgets, HostCapacity } from "./capacity/hostCapacity.ts";
 import type { ServiceQuota } from "./capacity/instanceQuota.ts";
 import type { Snapshot, StorageBill, Volume } from "./ebs/volumes.ts";
@@ -261,7 +261,7 @@ export class Hypervisor extends VpcFacade {
     return this.#m.registry.get(parseGetInstanceBill(instanceId)).config.meter.bill(Date.now());
   }
   /** The emulator's counters; with `guestMemory`, also the guest memory its guest has written (a scan of all of it). */
-  async getInstanceStats(instanceId: string, options?: { readonly guestMemory?: boolean }): Promise<InstanceStats> {
+  async getInstanceStats(instanceId: string, options?: StatsOptions): Promise<InstanceStats> {
     const worker = this.#m.registry.get(parseGetInstanceStats(instanceId)).runtime.worker;
     if (!worker) return { instructions: 0, runTimeMs: 0, cpuTimeMs: 0, cpuSharePct: 0, running: false, agentGarbageLines: 0 };
     return worker.api.stats({ guestMemory: options?.guestMemory === true });

@@ -3,9 +3,9 @@
  * state's non-zero pages. In a fresh emulator the memory above the first MiB is still untouched
  * (v86 writes only its BIOS images there when no kernel is given), and zeroing it made the host
  * commit every page: most of a launch without a spare worker (bench launch-golden, coldWorker:
- * 1,129 ms before, 754 ms after), and the whole memory size resident from the first moment. Merely reading the untouched pages costs
- * as much (each faults in), so while a state is restored into a fresh emulator, only the first MiB
- * is zeroed.
+ * 1,129 ms before, 754 ms after), and the whole memory size resident from the first moment.
+ * Checking the untouched pages first would fault each in just the same, so while a state is
+ * restored into a fresh emulator, only the first MiB is zeroed.
  */
 import type { V86Cpu } from "./v86Internals.ts";
 

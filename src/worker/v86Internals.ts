@@ -38,7 +38,8 @@ const PAGE_BYTES = 4096;
  * Guest memory the guest has put something in: its 4 KiB pages that are not all zeros. The host
  * commits a page of the emulator's memory only once it is written, and a page the guest wrote
  * is almost never all zeros again, so this is close to the guest RAM the host really holds (a
- * little under it, never over). Reading the untouched pages commits nothing.
+ * little under it, never over). Reading the untouched pages commits no memory (each read only
+ * maps the host's shared zero page), though it takes time: this is for benchmarks.
  */
 export function guestMemoryInUseBytes(core: V86Core | undefined): number | null {
   const size = core?.cpu?.memory_size?.[0];

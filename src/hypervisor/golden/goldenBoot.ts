@@ -5,7 +5,7 @@
  */
 import type { WrittenBlocks } from "../../disk/blockOverlay.ts";
 import type { ImageRepository } from "../../images/imageRepository.ts";
-import type { ImageManifest } from "../../images/manifest.ts";
+import { IMAGE_FILE_ROLES, type ImageManifest } from "../../images/manifest.ts";
 import { unwrap } from "../../shared/errors.ts";
 import type { BootSpec, ChannelPort, EmulatorDevices, NetworkSpec } from "../../worker/api.ts";
 import { GOLDEN_HOSTNAME, goldenKernelCommandLine } from "../instances/kernelCommandLine.ts";
@@ -31,7 +31,7 @@ export interface GoldenBoot {
 /** The boot spec, and the ports to transfer with it. */
 export async function goldenBootSpec(boot: GoldenBoot): Promise<{ readonly spec: BootSpec; readonly ports: Channel["port2"][] }> {
   const { image, devices, channel, nic } = boot;
-  const files = unwrap(await boot.images.files(image, ["bios", "kernel", "rootVolume"])).files;
+  const files = unwrap(await boot.images.files(image, IMAGE_FILE_ROLES)).files;
   const network: NetworkSpec | undefined =
     nic && devices.nic.type === "virtio"
       ? { port: nic.port2 as unknown as NetworkSpec["port"], macAddress: GOLDEN_MAC, mtu: devices.nic.mtu }
