@@ -58,6 +58,7 @@ describe("the database schema", () => {
       "images",
       "instances",
       "labProgress",
+      "launchTemplates",
       "network",
       "settings",
       "snapshotBlocks",

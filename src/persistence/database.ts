@@ -8,7 +8,7 @@ import { openDB, type DBSchema, type IDBPDatabase, type IDBPTransaction, type St
 import { Ec2Error } from "../shared/errors.ts";
 
 const DATABASE_NAME = "tabcloud";
-export const DATABASE_VERSION = 5;
+export const DATABASE_VERSION = 6;
 
 /** A verified image file, stored once however many images use it (its key is its SHA-256). */
 export interface StoredBlob {
@@ -91,6 +91,15 @@ export interface StoredNetworkResource {
   readonly [field: string]: unknown;
 }
 
+/**
+ * One launch template with all its versions: its layout is the hypervisor's, versioned there and
+ * validated when read back.
+ */
+export interface StoredLaunchTemplate {
+  readonly launchTemplateId: string;
+  readonly [field: string]: unknown;
+}
+
 /** A saved state and the record of its devices, which the hypervisor writes and reads (versioned there). */
 export interface StoredHibernation {
   readonly state: ArrayBuffer;
@@ -139,6 +148,7 @@ interface TabcloudSchema extends DBSchema {
   goldenStates: { key: string; value: StoredGoldenState };
   /** A golden state's gzip-compressed emulator state, keyed like its record. */
   goldenStateBytes: { key: string; value: ArrayBuffer };
+  launchTemplates: { key: string; value: StoredLaunchTemplate };
 }
 
 export type TabcloudDatabase = IDBPDatabase<TabcloudSchema>;
@@ -157,7 +167,8 @@ type UpgradeTransaction = IDBPTransaction<TabcloudSchema, StoreName[], "versionc
  * Each step upgrades from the version before it. Version 1 held only the image cache (blobs
  * and images); version 2 adds volumes, snapshots, instances, hibernations and settings, and
  * says where each image came from; version 3 adds progress through the labs; version 4 adds the
- * network's resources; version 5 adds golden states (a fresh boot's saved state, for fast launch).
+ * network's resources; version 5 adds golden states (a fresh boot's saved state, for fast launch); version 6 adds
+ * launch templates.
  */
 const UPGRADES: readonly ((db: TabcloudDatabase, transaction: UpgradeTransaction) => Promise<void> | void)[] = [
   (db) => {
@@ -194,6 +205,9 @@ const UPGRADES: readonly ((db: TabcloudDatabase, transaction: UpgradeTransaction
   (db) => {
     db.createObjectStore("goldenStates", { keyPath: "key" });
     db.createObjectStore("goldenStateBytes");
+  },
+  (db) => {
+    db.createObjectStore("launchTemplates", { keyPath: "launchTemplateId" });
   },
 ];
 

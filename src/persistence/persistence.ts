@@ -4,6 +4,7 @@ import { FleetStore } from "./fleetStore.ts";
 import { GoldenStateStore } from "./goldenStateStore.ts";
 import { ImageCache } from "./imageCache.ts";
 import { LabProgressStore } from "./labProgressStore.ts";
+import { LaunchTemplateStore } from "./launchTemplateStore.ts";
 import { NetworkStore } from "./networkStore.ts";
 import { VolumeStore } from "./volumeStore.ts";
 
@@ -14,6 +15,7 @@ export interface Persistence {
   readonly labProgress: LabProgressStore;
   readonly network: NetworkStore;
   readonly goldenStates: GoldenStateStore;
+  readonly launchTemplates: LaunchTemplateStore;
   close(): Promise<void>;
 }
 
@@ -26,6 +28,7 @@ export async function openPersistence(options: OpenOptions & { readonly onClose?
     labProgress: new LabProgressStore(db),
     network: new NetworkStore(db),
     goldenStates: new GoldenStateStore(db),
+    launchTemplates: new LaunchTemplateStore(db),
     async close() {
       db.close();
       await options.onClose?.();
