@@ -72,6 +72,10 @@ function snapshot(hypervisor: Hypervisor): unknown {
     routeTables: hypervisor.describeRouteTables(),
     securityGroups: hypervisor.describeSecurityGroups(),
     networkInterfaces: hypervisor.describeNetworkInterfaces(),
+    launchTemplates: hypervisor.describeLaunchTemplates().map((template) => ({
+      template,
+      versions: hypervisor.describeLaunchTemplateVersions({ launchTemplateId: template.launchTemplateId }),
+    })),
   };
 }
 
@@ -136,6 +140,7 @@ const ID_PREFIXES: Readonly<Record<ResourceKind, string>> = {
   securityGroup: "sg",
   securityGroupRule: "sgr",
   networkInterface: "eni",
+  launchTemplate: "lt",
 };
 
 class Run {
@@ -181,6 +186,7 @@ class Run {
       securityGroup: () => hypervisor.describeSecurityGroups().map((group) => group.groupId),
       securityGroupRule: () => hypervisor.describeSecurityGroupRules().map((rule) => rule.securityGroupRuleId),
       networkInterface: () => hypervisor.describeNetworkInterfaces().map((eni) => eni.networkInterfaceId),
+      launchTemplate: () => hypervisor.describeLaunchTemplates().map((template) => template.launchTemplateId),
     };
     const resolve = (ref: Ref): string => {
       const ids = lists[ref.kind]();
@@ -290,6 +296,23 @@ async function populatedFleet(): Promise<FakeFleet> {
   const { groupId } = await fleet.hypervisor.createSecurityGroup({ groupName: "web", description: "web servers", vpcId });
   await fleet.hypervisor.authorizeSecurityGroupIngress(groupId, {
     ipPermissions: [{ ipProtocol: "tcp", fromPort: 80, toPort: 80, ipRanges: [{ cidrIp: "0.0.0.0/0" }], userIdGroupPairs: [{ groupId }] }],
+  });
+  // Launch templates of the fuzz's own: one with two versions, one in the fuzz's VPC.
+  const { launchTemplateId } = await fleet.hypervisor.createLaunchTemplate({
+    launchTemplateName: "fuzz-web",
+    launchTemplateData: {
+      instanceType: "t3.micro",
+      tagSpecifications: [{ resourceType: "instance", tags: [{ key: "Name", value: "fuzz" }] }],
+    },
+  });
+  await fleet.hypervisor.createLaunchTemplateVersion({
+    launchTemplateId,
+    sourceVersion: "1",
+    launchTemplateData: { instanceType: "t3.small" },
+  });
+  await fleet.hypervisor.createLaunchTemplate({
+    launchTemplateName: "fuzz-db",
+    launchTemplateData: { subnetId, securityGroupIds: [groupId] },
   });
   return fleet;
 }

@@ -72,6 +72,7 @@ import {
   parseStartInstances,
   parseStopInstances,
   parseTerminateInstances,
+  parseRunInstances,
   type DescribeInstancesRequest,
   type ModifyInstanceAttributeRequest,
   type RunInstancesRequest,
@@ -81,7 +82,8 @@ import type { NetworkResources } from "./vpc/networkResources.ts";
 import type { FlowRecord, InboundHttpRequest, InboundHttpResult } from "../net/fabricApi.ts";
 import type { MetadataOptions } from "../net/topology.ts";
 import { parseInboundHttpRequest, parseModifyInstanceMetadataOptions, type MetadataOptionsRequest } from "./requests/instanceNetwork.ts";
-import { VpcFacade } from "./vpcFacade.ts";
+import { LaunchTemplateFacade } from "./launchTemplateFacade.ts";
+import type { LaunchTemplates } from "./templates/launchTemplates.ts";
 import { wireModules, type HypervisorEvent, type HypervisorModules, type HypervisorOptions } from "./wiring.ts";
 
 export type {
@@ -97,7 +99,7 @@ export type {
 /** Disk writes reach storage at least this often while an instance runs. */
 const DEFAULT_FLUSH_INTERVAL_MS = 2000;
 
-export class Hypervisor extends VpcFacade {
+export class Hypervisor extends LaunchTemplateFacade {
   readonly #persistence: Persistence;
   readonly #listeners = new Set<(event: HypervisorEvent) => void>();
   readonly #m: HypervisorModules;
@@ -131,6 +133,8 @@ export class Hypervisor extends VpcFacade {
     await this.#m.volumes.load();
     for (const { id, reason } of await this.#m.network.load())
       console.warn(`tabcloud: the network resource ${id} was not brought back: ${reason}.`);
+    for (const { id, reason } of await this.#m.templates.load())
+      console.warn(`tabcloud: the launch template ${id} was not brought back: ${reason}.`);
     await this.#m.goldens.load(new Set((await this.describeImages()).map((image) => image.imageId)));
     const unreadable = await restoreFleet(this.#m.restore);
     for (const { instanceId, reason } of unreadable) console.warn(`tabcloud: the instance ${instanceId} was not brought back: ${reason}.`);
@@ -184,9 +188,9 @@ export class Hypervisor extends VpcFacade {
       filters,
     );
   }
-  /** Launches instances; they are returned pending and boot in the background, as on EC2. */
+  /** Launches instances (with a launch template's settings under the request's own); they are returned pending and boot in the background, as on EC2. */
   async runInstances(request: RunInstancesRequest = {}): Promise<Instance[]> {
-    return runInstances(this.#m.launch, request);
+    return runInstances(this.#m.launch, this.#m.templates.launchRequest(parseRunInstances(request)));
   }
   /** Boots stopped instances again from their root volumes; running ones are left as they are. */
   async startInstances(instanceIds: readonly string[]): Promise<InstanceStateChange[]> {
@@ -290,7 +294,7 @@ export class Hypervisor extends VpcFacade {
   /** Runs a shell command in the guest through its agent (as Systems Manager's RunCommand does). */
   async runCommand(instanceId: string, command: string, options: RunCommandOptions = {}): Promise<ExecResult> {
     const request = parseRunCommand(instanceId, command, options);
-    return this.#m.instances.runCommand(request.instanceId, request.command, request.timeoutMs);
+    return this.#m.instances.runCommand(request.instanceId, request.command, request.timeoutMs, request.input);
   }
 
   // EBS: volumes and snapshots (ebs/).
@@ -374,6 +378,10 @@ export class Hypervisor extends VpcFacade {
   /** The network's module, for the facade's network actions (vpcFacade.ts). */
   protected override get network(): NetworkResources {
     return this.#m.network;
+  }
+  /** The templates' module, for the facade's launch template actions (launchTemplateFacade.ts). */
+  protected override get launchTemplates(): LaunchTemplates {
+    return this.#m.templates;
   }
 
   #startTimers(): void {

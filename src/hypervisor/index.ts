@@ -76,3 +76,19 @@ export type {
   RevokeSecurityGroupRequest,
 } from "./requests/securityGroups.ts";
 export { publicRouteUrl } from "../net/publicRoute.ts";
+
+/** Launch templates: EC2's LaunchTemplate and LaunchTemplateVersion, and the shapes of their requests. */
+/** @public */
+export type { LaunchTemplate, LaunchTemplateVersion } from "./templates/model.ts";
+/** @public */
+export type {
+  CreateLaunchTemplateRequest,
+  CreateLaunchTemplateVersionRequest,
+  DeleteLaunchTemplateRequest,
+  DescribeLaunchTemplatesRequest,
+  DescribeLaunchTemplateVersionsRequest,
+  LaunchTemplateData,
+  ModifyLaunchTemplateRequest,
+} from "./requests/launchTemplates.ts";
+/** @public */
+export type { LaunchTemplateSpecification, TemplateVersion } from "./requests/templateSpecifier.ts";

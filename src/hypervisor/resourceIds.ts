@@ -1,8 +1,8 @@
 /**
- * EC2 resource ids: a prefix ("i", "vol", "snap", "ami", and the network's "vpc", "subnet", "igw",
+ * EC2 resource ids: a prefix ("i", "vol", "snap", "ami", "lt", and the network's "vpc", "subnet", "igw",
  * "rtb", "rtbassoc", "sg", "sgr", "eni"), a dash and 17 lower-case hex digits.
  */
-export type ResourcePrefix = "i" | "vol" | "snap" | "ami" | NetworkResourcePrefix;
+export type ResourcePrefix = "i" | "vol" | "snap" | "ami" | "lt" | NetworkResourcePrefix;
 export type NetworkResourcePrefix = "vpc" | "subnet" | "igw" | "rtb" | "rtbassoc" | "sg" | "sgr" | "eni";
 
 export function newResourceId(

@@ -30,6 +30,7 @@ import { InstanceNetwork } from "./instances/network.ts";
 import { GoldenStates } from "./golden/goldenStates.ts";
 import { makeGolden } from "./golden/goldenMaker.ts";
 import { GoldenSpares } from "./golden/goldenSpare.ts";
+import { LaunchTemplates } from "./templates/launchTemplates.ts";
 
 export type HypervisorEvent =
   | { readonly type: "instance-changed"; readonly instance: Instance }
@@ -40,7 +41,9 @@ export type HypervisorEvent =
   /** Volumes, snapshots or images changed. */
   | { readonly type: "storage-changed" }
   /** VPCs, subnets, gateways, route tables, security groups (or their rules) or network interfaces changed. */
-  | { readonly type: "network-changed" };
+  | { readonly type: "network-changed" }
+  /** A launch template was created, given a version or a new default, or deleted. */
+  | { readonly type: "launch-templates-changed" };
 
 export interface HypervisorOptions {
   readonly workerHost: WorkerHost;
@@ -104,6 +107,7 @@ export interface HypervisorModules {
   readonly fabric: FabricLink;
   readonly goldens: GoldenStates;
   readonly goldenSpares: GoldenSpares;
+  readonly templates: LaunchTemplates;
 }
 
 export function wireModules(options: HypervisorOptions, hooks: WiringHooks): HypervisorModules {
@@ -263,6 +267,7 @@ export function wireModules(options: HypervisorOptions, hooks: WiringHooks): Hyp
     fabric,
     goldens,
     goldenSpares,
+    templates: new LaunchTemplates({ store: persistence.launchTemplates, changed: () => hooks.emit({ type: "launch-templates-changed" }) }),
   };
 }
 

@@ -69,7 +69,14 @@ export type ErrorCode =
   | "InvalidNetworkInterfaceID.NotFound"
   | "InvalidNetworkInterfaceID.Malformed"
   | "InvalidIPAddress.InUse"
-  | "InsufficientFreeAddressesInSubnet";
+  | "InsufficientFreeAddressesInSubnet"
+  // Launch templates.
+  | "InvalidLaunchTemplateId.Malformed"
+  | "InvalidLaunchTemplateId.NotFound"
+  | "InvalidLaunchTemplateId.VersionNotFound"
+  | "InvalidLaunchTemplateName.MalformedException"
+  | "InvalidLaunchTemplateName.NotFoundException"
+  | "InvalidLaunchTemplateName.AlreadyExistsException";
 
 export interface CloudError {
   readonly code: ErrorCode;

@@ -26,6 +26,7 @@ import {
 } from "./common.ts";
 import { checkWithCode, parse, type RequestSchema } from "./parse.ts";
 import { GroupIdsSchema, RUN_INSTANCES_NETWORK_FIELDS, type RunInstancesNetworkRequest } from "./instanceNetwork.ts";
+import { LaunchTemplateSpecificationSchema, type LaunchTemplateSpecification } from "./templateSpecifier.ts";
 
 export interface RunInstancesRequest extends RunInstancesNetworkRequest {
   /** Defaults to the first image of the catalog. */
@@ -46,6 +47,8 @@ export interface RunInstancesRequest extends RunInstancesNetworkRequest {
   readonly hibernationOptions?: { readonly configured: boolean };
   /** EC2's DryRun: check everything, launch nothing; succeeds by failing with DryRunOperation. */
   readonly dryRun?: boolean;
+  /** Launch with a launch template's settings; the other parameters given here override the template's. */
+  readonly launchTemplate?: LaunchTemplateSpecification;
 }
 
 export interface InstanceFilter {
@@ -79,7 +82,7 @@ export const MAX_USER_DATA_BYTES = 16 * 1024;
 
 const utf8 = new TextEncoder();
 
-const UserDataSchema = v.pipe(
+export const UserDataSchema = v.pipe(
   v.string(),
   v.check(
     // Every character is at least one byte, so a long text is refused before it is encoded.
@@ -88,11 +91,11 @@ const UserDataSchema = v.pipe(
   ),
 );
 
-const CreditSpecificationSchema = requestObject<{ readonly cpuCredits: CreditMode }>({
+export const CreditSpecificationSchema = requestObject<{ readonly cpuCredits: CreditMode }>({
   cpuCredits: v.pipe(v.string("'standard' or 'unlimited'"), v.picklist(["standard", "unlimited"], "'standard' or 'unlimited'")),
 });
 
-const HibernationOptionsSchema = requestObject<{ readonly configured: boolean }>(
+export const HibernationOptionsSchema = requestObject<{ readonly configured: boolean }>(
   { configured: FlagSchema },
   "{ configured: true or false }",
 );
@@ -110,6 +113,7 @@ const RunInstancesSchema = requestObject<RunInstancesRequest>({
   userData: v.optional(UserDataSchema),
   hibernationOptions: v.optional(HibernationOptionsSchema),
   dryRun: v.optional(FlagSchema),
+  launchTemplate: v.optional(LaunchTemplateSpecificationSchema),
   ...RUN_INSTANCES_NETWORK_FIELDS,
 });
 

@@ -96,6 +96,7 @@ function errorFor(issue: v.BaseIssue<unknown>, name: string): Ec2Error {
     case "InvalidGroupId.Malformed":
     case "InvalidSecurityGroupRuleId.Malformed":
     case "InvalidNetworkInterfaceID.Malformed":
+    case "InvalidLaunchTemplateId.Malformed":
       return new Ec2Error(code, `Invalid id: '${shown(value)}' for parameter ${path} (${issue.message}).`);
     default:
       if (isUnknownKey(issue)) return new Ec2Error(code, `The parameter ${path} is not known. ${issue.message}`);

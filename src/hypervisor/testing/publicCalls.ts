@@ -22,7 +22,8 @@ export type ResourceKind =
   | "association"
   | "securityGroup"
   | "securityGroupRule"
-  | "networkInterface";
+  | "networkInterface"
+  | "launchTemplate";
 
 /** An id of a resource of this kind that exists when the call is made (the index picks which). */
 export class Ref {
@@ -132,6 +133,7 @@ function idOf(kind: ResourceKind): fc.Arbitrary<unknown> {
     securityGroup: "sg-0123456789abcdef0",
     securityGroupRule: "sgr-0123456789abcdef0",
     networkInterface: "eni-0123456789abcdef0",
+    launchTemplate: "lt-0123456789abcdef0",
   }[kind];
   return fc.oneof({ weight: 8, arbitrary: ref(kind) }, { weight: 1, arbitrary: fc.constant(unknownId) }, { weight: 1, arbitrary: garbage });
 }
@@ -265,6 +267,78 @@ const NETWORK_CALLS: Readonly<Record<string, fc.Arbitrary<unknown[]>>> = {
   describeNetworkInterfaces: describeWith("networkInterfaceIds", "networkInterface"),
 };
 
+/** A template's name: the fuzz's own (made before the run), a new one, one taken or malformed. */
+const templateName = fc.oneof(
+  { weight: 4, arbitrary: fc.constantFrom<unknown>("fuzz-web", "fuzz-db", "fuzz-new") },
+  { weight: 1, arbitrary: fc.constantFrom<unknown>("a b", "", "x".repeat(129)) },
+  { weight: 1, arbitrary: garbage },
+);
+const templateVersion = fc.oneof(
+  { weight: 4, arbitrary: fc.constantFrom<unknown>("$Default", "$Latest", "1", "2", "3") },
+  { weight: 1, arbitrary: fc.constantFrom<unknown>("0", "latest", 1, "99") },
+);
+/** A template named by id or name, sometimes by both or neither. */
+const namedTemplate = fc.oneof(
+  { weight: 4, arbitrary: fc.record({ launchTemplateId: idOf("launchTemplate") }) },
+  { weight: 3, arbitrary: fc.record({ launchTemplateName: templateName }) },
+  { weight: 1, arbitrary: fc.record({ launchTemplateId: idOf("launchTemplate"), launchTemplateName: templateName }, { requiredKeys: [] }) },
+);
+const templateData = fc.record(
+  {
+    imageId: fc.constantFrom<unknown>(EBS_IMAGE_ID, INSTANCE_STORE_IMAGE_ID, "ami-0123456789abcdef0", "ami-x"),
+    instanceType: fc.constantFrom<unknown>("t3.nano", "t3.micro", "t3.small", "x9.huge"),
+    securityGroupIds: idsOf("securityGroup"),
+    subnetId: idOf("subnet"),
+    userData: fc.constantFrom<unknown>("#!/bin/sh\necho hi\n", "x".repeat(20_000)),
+    tagSpecifications: fc.constantFrom<unknown>(
+      [{ resourceType: "instance", tags: [{ key: "Name", value: "fuzz" }] }],
+      [{ resourceType: "volume", tags: [] }],
+    ),
+    instanceInitiatedShutdownBehavior: fc.constantFrom<unknown>("stop", "terminate", "explode"),
+    hibernationOptions: fc.record({ configured: flag }),
+  },
+  { requiredKeys: [] },
+);
+
+/** The facade's launch template actions (launchTemplateFacade.ts). */
+const TEMPLATE_CALLS: Readonly<Record<string, fc.Arbitrary<unknown[]>>> = {
+  createLaunchTemplate: tuple(
+    fc.record(
+      { launchTemplateName: templateName, versionDescription: name, launchTemplateData: templateData },
+      { requiredKeys: ["launchTemplateName", "launchTemplateData"] },
+    ),
+  ),
+  createLaunchTemplateVersion: tuple(
+    fc
+      .tuple(
+        namedTemplate,
+        fc.record(
+          { sourceVersion: templateVersion, versionDescription: name, launchTemplateData: templateData },
+          { requiredKeys: ["launchTemplateData"] },
+        ),
+      )
+      .map(([template, rest]) => ({ ...template, ...rest })),
+  ),
+  describeLaunchTemplates: fc.oneof(
+    none,
+    tuple(
+      fc.record(
+        { launchTemplateIds: idsOf("launchTemplate"), launchTemplateNames: fc.array(templateName, { maxLength: 2 }) },
+        { requiredKeys: [] },
+      ),
+    ),
+  ),
+  describeLaunchTemplateVersions: tuple(
+    fc
+      .tuple(namedTemplate, fc.record({ versions: fc.array(templateVersion, { maxLength: 3 }) }, { requiredKeys: [] }))
+      .map(([template, rest]) => ({ ...template, ...rest })),
+  ),
+  modifyLaunchTemplate: tuple(
+    fc.tuple(namedTemplate, templateVersion).map(([template, defaultVersion]) => ({ ...template, defaultVersion })),
+  ),
+  deleteLaunchTemplate: tuple(namedTemplate),
+};
+
 /** A valid-looking call of each public method, by name. */
 const VALID: Readonly<Record<string, fc.Arbitrary<unknown[]>>> = {
   subscribe: tuple(listener),
@@ -320,6 +394,9 @@ const VALID: Readonly<Record<string, fc.Arbitrary<unknown[]>>> = {
           },
           { requiredKeys: [] },
         ),
+        launchTemplate: fc
+          .tuple(namedTemplate, fc.option(templateVersion, { nil: undefined }))
+          .map(([template, version]) => (version === undefined ? template : { ...template, version })),
       },
       { requiredKeys: [] },
     ),
@@ -430,6 +507,7 @@ const VALID: Readonly<Record<string, fc.Arbitrary<unknown[]>>> = {
     ),
   ),
   ...NETWORK_CALLS,
+  ...TEMPLATE_CALLS,
   // Ends the hypervisor: the run makes this call last, once.
   shutdownAll: none,
 };
