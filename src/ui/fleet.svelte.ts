@@ -18,6 +18,7 @@ import {
   type TerminalSize,
 } from "../hypervisor/index.ts";
 import { ok, toCloudError, type CloudError, type Result } from "../shared/errors.ts";
+import { LaunchTemplatesState } from "./launchTemplates.svelte.ts";
 import { NetworkState } from "./network.svelte.ts";
 import { VolumesAndImages } from "./volumesAndImages.svelte.ts";
 
@@ -28,6 +29,7 @@ export class Fleet {
   readonly volumesAndImages: VolumesAndImages;
   /** VPCs, subnets, security groups and network interfaces. */
   readonly network: NetworkState;
+  readonly launchTemplates: LaunchTemplatesState;
   /** The catalog of instance types (it does not change while the page runs). */
   readonly instanceTypes: readonly InstanceType[];
   instances = $state.raw<Instance[]>([]);
@@ -62,10 +64,11 @@ export class Fleet {
     this.#readMeters();
     this.volumesAndImages = new VolumesAndImages(hypervisor);
     this.network = new NetworkState(hypervisor);
+    this.launchTemplates = new LaunchTemplatesState(hypervisor);
     // The launch form lists the images.
     void this.volumesAndImages.refreshImages();
     this.#unsubscribe = hypervisor.subscribe((event) => {
-      if (event.type !== "metrics-updated" && event.type !== "storage-changed") {
+      if (event.type !== "metrics-updated" && event.type !== "storage-changed" && event.type !== "launch-templates-changed") {
         this.instances = hypervisor.describeInstances();
         if (event.type === "instance-removed" && this.selectedId === event.instanceId) this.selectedId = null;
       }
@@ -88,6 +91,7 @@ export class Fleet {
     this.#unsubscribe();
     this.volumesAndImages.dispose();
     this.network.dispose();
+    this.launchTemplates.dispose();
   }
 
   select(instanceId: string | null): void {

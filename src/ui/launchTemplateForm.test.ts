@@ -1,0 +1,33 @@
+import { describe, expect, it } from "vitest";
+import { EMPTY_TEMPLATE_FORM, formOf, templateData } from "./launchTemplateForm.ts";
+
+describe("the launch template form", () => {
+  it("leaves empty fields out of the template", () => {
+    expect(templateData(EMPTY_TEMPLATE_FORM)).toEqual({});
+    expect(templateData({ ...EMPTY_TEMPLATE_FORM, userData: "  \n", name: " " })).toEqual({});
+  });
+
+  it("turns filled fields into the template's data, the name into an instance Name tag", () => {
+    const form = {
+      imageId: "ami-0000000000000e8b5",
+      instanceType: "t3.micro",
+      subnetId: "subnet-0123456789abcdef0",
+      securityGroupIds: ["sg-0123456789abcdef0"],
+      name: " web ",
+      userData: "#!/bin/sh\necho hi\n",
+      shutdownBehavior: "terminate" as const,
+    };
+    const data = templateData(form);
+    expect(data).toEqual({
+      imageId: "ami-0000000000000e8b5",
+      instanceType: "t3.micro",
+      subnetId: "subnet-0123456789abcdef0",
+      securityGroupIds: ["sg-0123456789abcdef0"],
+      tagSpecifications: [{ resourceType: "instance", tags: [{ key: "Name", value: "web" }] }],
+      userData: "#!/bin/sh\necho hi\n",
+      instanceInitiatedShutdownBehavior: "terminate",
+    });
+    // A new version's form starts from its source's data.
+    expect(formOf(data)).toEqual({ ...form, name: "web" });
+  });
+});
