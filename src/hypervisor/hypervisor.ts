@@ -190,7 +190,8 @@ export class Hypervisor extends LaunchTemplateFacade {
   }
   /** Launches instances (with a launch template's settings under the request's own); they are returned pending and boot in the background, as on EC2. */
   async runInstances(request: RunInstancesRequest = {}): Promise<Instance[]> {
-    return runInstances(this.#m.launch, this.#m.templates.launchRequest(parseRunInstances(request)));
+    const launch = this.#m.templates.launchRequest(parseRunInstances(request));
+    return runInstances(this.#m.launch, launch.request, launch.systemTags);
   }
   /** Boots stopped instances again from their root volumes; running ones are left as they are. */
   async startInstances(instanceIds: readonly string[]): Promise<InstanceStateChange[]> {

@@ -80,6 +80,7 @@ export { publicRouteUrl } from "../net/publicRoute.ts";
 /** Launch templates: EC2's LaunchTemplate and LaunchTemplateVersion, and the shapes of their requests. */
 /** @public */
 export type { LaunchTemplate, LaunchTemplateVersion } from "./templates/model.ts";
+export { TEMPLATE_ID_TAG } from "./templates/launchTemplates.ts";
 /** @public */
 export type {
   CreateLaunchTemplateRequest,

@@ -110,13 +110,19 @@ describe("runInstances with a launch template", () => {
       imageId: EBS_IMAGE_ID,
       instanceType: "t3.micro",
       instanceInitiatedShutdownBehavior: "terminate",
-      tags: [{ key: "Name", value: "web" }],
+      // The template's tags, and those EC2 adds: which template and version it was launched from.
+      tags: [
+        { key: "Name", value: "web" },
+        { key: "aws:ec2launchtemplate:id", value: launchTemplateId },
+        { key: "aws:ec2launchtemplate:version", value: "1" },
+      ],
     });
     // The template's user data ran at the first boot.
     expect(fleet.host.workerOf(fromDefault.instanceId).callsOf("exec")).toHaveLength(1);
 
     const [fromLatest] = await hypervisor.runInstances({ launchTemplate: { launchTemplateName: "web-server", version: "$Latest" } });
     expect(fromLatest?.instanceType).toBe("t3.small");
+    expect(fromLatest?.tags).toContainEqual({ key: "aws:ec2launchtemplate:version", value: "2" });
     const [fromOne] = await hypervisor.runInstances({ launchTemplate: { launchTemplateName: "web-server", version: "1" } });
     expect(fromOne?.instanceType).toBe("t3.micro");
   });
@@ -137,6 +143,8 @@ describe("runInstances with a launch template", () => {
       expect(instance.tags).toEqual([
         { key: "Name", value: "web" },
         { key: "env", value: "test" },
+        { key: "aws:ec2launchtemplate:id", value: launchTemplateId },
+        { key: "aws:ec2launchtemplate:version", value: "1" },
       ]);
     }
   });

@@ -126,6 +126,8 @@ function stubHost(options: { instances?: Instance[]; volumes?: Volume[]; bills?:
       ),
     describeVolumes: () => options.volumes ?? [],
     describeSecurityGroups: () => [],
+    describeLaunchTemplates: () => [],
+    describeLaunchTemplateVersions: () => [],
     requestPublicAddress: async () => ({ ok: false, code: "NoSuchAddress", message: "No public address." }),
     getInstanceBill: () => (bills.length > 1 ? (bills.shift() as Bill) : (bills[0] as Bill)),
     runCommand: (_id: string, command: string) => {

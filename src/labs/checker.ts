@@ -8,6 +8,7 @@ import { decide, type Bill, type Hypervisor, type Instance } from "../hypervisor
 import { batchScript, checkSnippet, newNonce, parseBatchOutput, parseFileFacts, type GuestOutput } from "./guestScript.ts";
 import { targetInstance, type LabContext } from "./instances.ts";
 import { judgePublicHttp, judgeSecurityGroupRule, type NetworkLabHost } from "./networkChecks.ts";
+import { describeLaunchTemplateCheck, judgeLaunchTemplate, type TemplateLabHost } from "./templateChecks.ts";
 import type { Lab, LabStep } from "./parse.ts";
 import { matchesLabPattern } from "./pattern.ts";
 import { fillCheckPlaceholders, type InstanceLookup } from "./placeholders.ts";
@@ -15,7 +16,8 @@ import type { BillCheck, CapacityCheck, Check, CheckKind, CommandCheck, FileChec
 
 /** What the checker reads from the hypervisor. */
 export type LabHost = Pick<Hypervisor, "describeInstances" | "describeVolumes" | "getInstanceBill" | "runCommand" | "runInstances"> &
-  NetworkLabHost;
+  NetworkLabHost &
+  TemplateLabHost;
 
 export interface CheckOptions {
   /** Time between the two readings of a bill check (default 1500 ms). */
@@ -124,6 +126,9 @@ export async function runChecks(
         break;
       case "security-group-rule":
         results.push(safely(() => judgeSecurityGroupRule(host, lookup, check, result), result));
+        break;
+      case "launch-template":
+        results.push(safely(async () => judgeLaunchTemplate(host, check, result), result));
         break;
     }
   });
@@ -461,6 +466,8 @@ function describeCheck(check: Check, lab: Lab): string {
       const what = `inbound ${(check.protocol ?? "tcp").toUpperCase()} port ${check.port} from ${from}`;
       return `The security groups of ${on(check.instance)} ${check.allowed === false ? "do not allow" : "allow"} ${what}`;
     }
+    case "launch-template":
+      return describeLaunchTemplateCheck(check);
   }
 }
 

@@ -192,7 +192,7 @@ describe("parseLab", () => {
 
   it("refuses checks and actions of unknown kinds, with unknown fields, or with bad patterns", () => {
     expect(errorsOf(labText({ "- kind: command": "- kind: process" }))).toEqual([
-      'labs/tiny.md, step 2 "Connect": checks[0].kind: must be one of command, file, instance, volume, bill, capacity, public-http, security-group-rule',
+      'labs/tiny.md, step 2 "Connect": checks[0].kind: must be one of command, file, instance, volume, bill, capacity, public-http, security-group-rule, launch-template',
     ]);
     expect(errorsOf(labText({ "  exitCode: 0": "  exitcode: 0" }))).toEqual([
       'labs/tiny.md, step 2 "Connect": checks[0].exitcode: is not a field of a check (misspelt?)',

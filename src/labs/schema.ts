@@ -212,11 +212,49 @@ const SecurityGroupRuleCheck = v.pipe(
   v.check((check) => (check.cidr === undefined) !== (check.sourceInstance === undefined), "needs cidr or sourceInstance (one of them)"),
 );
 
-const CHECK_KINDS = ["command", "file", "instance", "volume", "bill", "capacity", "public-http", "security-group-rule"] as const;
+/** A launch template and what it launches (the instances EC2 tags with the template's id). */
+const LaunchTemplateCheck = v.strictObject(
+  {
+    kind: v.literal("launch-template"),
+    label,
+    failMessage,
+    /** The template's name. */
+    name: text("a launch template's name"),
+    minVersions: v.optional(wholeNumber(1, 10_000)),
+    defaultVersion: v.optional(wholeNumber(1, 10_000)),
+    /** The instance type its default version launches. */
+    instanceType: v.optional(text("an instance type")),
+    /** At least this many pending or running instances were launched from it, all of one image and type. */
+    launchedInstances: v.optional(wholeNumber(1, 8)),
+  },
+  fields("a check"),
+);
+
+const CHECK_KINDS = [
+  "command",
+  "file",
+  "instance",
+  "volume",
+  "bill",
+  "capacity",
+  "public-http",
+  "security-group-rule",
+  "launch-template",
+] as const;
 
 const CheckSchema = v.variant(
   "kind",
-  [CommandCheck, FileCheck, InstanceCheck, VolumeCheck, BillCheck, CapacityCheck, PublicHttpCheck, SecurityGroupRuleCheck],
+  [
+    CommandCheck,
+    FileCheck,
+    InstanceCheck,
+    VolumeCheck,
+    BillCheck,
+    CapacityCheck,
+    PublicHttpCheck,
+    SecurityGroupRuleCheck,
+    LaunchTemplateCheck,
+  ],
   (issue) =>
     issue.expected === "Object"
       ? "must be a check: fields written as name: value"
@@ -239,6 +277,7 @@ export type BillCheck = v.InferOutput<typeof BillCheck>;
 export type CapacityCheck = v.InferOutput<typeof CapacityCheck>;
 export type PublicHttpCheck = v.InferOutput<typeof PublicHttpCheck>;
 export type SecurityGroupRuleCheck = v.InferOutput<typeof SecurityGroupRuleCheck>;
+export type LaunchTemplateCheck = v.InferOutput<typeof LaunchTemplateCheck>;
 
 const on = { instance: instanceName };
 
@@ -258,6 +297,10 @@ const ACTION_KINDS = [
   "createSecurityGroup",
   "authorizeIngress",
   "revokeIngress",
+  "createLaunchTemplate",
+  "createLaunchTemplateVersion",
+  "setDefaultTemplateVersion",
+  "launchFromTemplate",
   "wait",
 ] as const;
 
@@ -336,6 +379,35 @@ const ActionSchema = v.variant(
     v.pipe(
       v.strictObject({ action: v.literal("revokeIngress"), ...ingressRule }, fields("an action")),
       v.check((rule) => oneSource(rule), "needs cidr or sourceInstance (one of them)"),
+    ),
+    /** Creates a launch template whose version 1 launches the lab's image with this type and Name tag. */
+    v.strictObject(
+      {
+        action: v.literal("createLaunchTemplate"),
+        name: text("a template name"),
+        instanceType: text("an instance type"),
+        instanceName: text("a Name tag"),
+      },
+      fields("an action"),
+    ),
+    /** A new version of the template: its latest version's settings with this instance type. */
+    v.strictObject(
+      { action: v.literal("createLaunchTemplateVersion"), template: text("a template name"), instanceType: text("an instance type") },
+      fields("an action"),
+    ),
+    v.strictObject(
+      { action: v.literal("setDefaultTemplateVersion"), template: text("a template name"), version: wholeNumber(1, 10_000) },
+      fields("an action"),
+    ),
+    /** Launches count instances from the template's default version; waits for their status checks unless wait is false. */
+    v.strictObject(
+      {
+        action: v.literal("launchFromTemplate"),
+        template: text("a template name"),
+        count: v.optional(wholeNumber(1, 8)),
+        wait: v.optional(bool),
+      },
+      fields("an action"),
     ),
     /** Waits a while (for a meter to move). */
     v.strictObject({ action: v.literal("wait"), ms: wholeNumber(1, 120_000) }, fields("an action")),

@@ -27,6 +27,9 @@ export type LabActionHost = LabHost &
     | "createSecurityGroup"
     | "authorizeSecurityGroupIngress"
     | "revokeSecurityGroupIngress"
+    | "createLaunchTemplate"
+    | "createLaunchTemplateVersion"
+    | "modifyLaunchTemplate"
   >;
 
 export interface PlayOptions {
@@ -185,6 +188,35 @@ async function play(host: LabActionHost, lab: Lab, action: Action, context: LabC
       };
       if (action.action === "authorizeIngress") await host.authorizeSecurityGroupIngress(group.groupId, { ipPermissions: [permission] });
       else await host.revokeSecurityGroupIngress(group.groupId, { ipPermissions: [permission] });
+      return;
+    }
+    case "createLaunchTemplate": {
+      const image = lab.image === "default" ? undefined : (await host.describeImages()).find((candidate) => candidate.name === lab.image);
+      await host.createLaunchTemplate({
+        launchTemplateName: action.name,
+        launchTemplateData: {
+          ...(image ? { imageId: image.imageId } : {}),
+          instanceType: action.instanceType,
+          tagSpecifications: [{ resourceType: "instance", tags: [{ key: "Name", value: action.instanceName }] }],
+        },
+      });
+      return;
+    }
+    case "createLaunchTemplateVersion":
+      await host.createLaunchTemplateVersion({
+        launchTemplateName: action.template,
+        sourceVersion: "$Latest",
+        launchTemplateData: { instanceType: action.instanceType },
+      });
+      return;
+    case "setDefaultTemplateVersion":
+      await host.modifyLaunchTemplate({ launchTemplateName: action.template, defaultVersion: String(action.version) });
+      return;
+    case "launchFromTemplate": {
+      const launched = await host.runInstances({ launchTemplate: { launchTemplateName: action.template }, count: action.count ?? 1 });
+      if (action.wait === false) return;
+      for (const instance of launched)
+        await waitUntil(host, instance.instanceId, ready, "running with both status checks passed", timeoutMs);
       return;
     }
     case "wait":

@@ -4,7 +4,7 @@
  * template"), so a launch from it takes the default or what the launch says. Also the form an
  * instance fills in (Create template from instance). Pure, so it is tested without a page.
  */
-import type { Instance, LaunchTemplateData } from "../hypervisor/index.ts";
+import type { Instance, LaunchTemplateData, Tag } from "../hypervisor/index.ts";
 
 export interface TemplateForm {
   readonly imageId: string;
@@ -55,16 +55,17 @@ export function formOf(data: LaunchTemplateData): TemplateForm {
 
 /**
  * An instance's settings as a template's data (EC2's Create template from instance): its image,
- * type, subnet, groups, tags and the attributes it was launched with. Its user data is not
- * described by the hypervisor, so it is not copied.
+ * type, subnet, groups, tags (not AWS's own aws: tags) and the attributes it was launched with.
+ * Its user data is not described by the hypervisor, so it is not copied.
  */
 export function dataFromInstance(instance: Instance): LaunchTemplateData {
+  const tags: readonly Tag[] = instance.tags.filter((tag) => !tag.key.toLowerCase().startsWith("aws:"));
   return {
     imageId: instance.imageId,
     instanceType: instance.instanceType,
     ...(instance.subnetId ? { subnetId: instance.subnetId } : {}),
     ...(instance.securityGroups.length > 0 ? { securityGroupIds: instance.securityGroups.map((group) => group.groupId) } : {}),
-    ...(instance.tags.length > 0 ? { tagSpecifications: [{ resourceType: "instance", tags: instance.tags }] } : {}),
+    ...(tags.length > 0 ? { tagSpecifications: [{ resourceType: "instance", tags }] } : {}),
     instanceInitiatedShutdownBehavior: instance.instanceInitiatedShutdownBehavior,
     disableApiTermination: instance.disableApiTermination,
     ...(instance.cpuCredits ? { creditSpecification: { cpuCredits: instance.cpuCredits } } : {}),

@@ -17,6 +17,7 @@ describe("an instance launched from a launch template with overrides", () => {
   let instance: Instance;
   let subnetId: string;
   let groupId: string;
+  let templateId: string;
 
   beforeAll(async () => {
     hypervisor = await createNodeHypervisor();
@@ -42,6 +43,7 @@ describe("an instance launched from a launch template with overrides", () => {
         ],
       },
     });
+    templateId = template.launchTemplateId;
     const [launched] = (await hypervisor.runInstances({
       launchTemplate: { launchTemplateId: template.launchTemplateId, version: "$Latest" },
       instanceType: "t3.small",
@@ -57,6 +59,8 @@ describe("an instance launched from a launch template with overrides", () => {
     expect(instance.tags).toEqual([
       { key: "team", value: "blue" },
       { key: "Name", value: "web-override" },
+      { key: "aws:ec2launchtemplate:id", value: templateId },
+      { key: "aws:ec2launchtemplate:version", value: "1" },
     ]);
   });
 

@@ -11,7 +11,7 @@ import { ROOT_DEVICE, type VolumeRegistry } from "../ebs/volumes.ts";
 import { InstanceMeter } from "../metering/meter.ts";
 import type { InstanceBuilder } from "./builder.ts";
 import type { NetworkInterface } from "../vpc/describe.ts";
-import { instanceState, type Instance } from "./instance.ts";
+import { instanceState, type Instance, type Tag } from "./instance.ts";
 import { networkingOf, type InstanceNetwork } from "./network.ts";
 import { launchSpec, type LaunchSpec } from "./launchSpec.ts";
 import { newRuntime, type InstanceRecord } from "./record.ts";
@@ -26,9 +26,14 @@ export interface LaunchContext {
   readonly network: InstanceNetwork;
 }
 
-export async function runInstances(ctx: LaunchContext, request: unknown): Promise<Instance[]> {
+/**
+ * `systemTags`: tags AWS itself puts on what it launches (aws:ec2launchtemplate:id and :version
+ * for a launch from a template), which a request may not give.
+ */
+export async function runInstances(ctx: LaunchContext, request: unknown, systemTags: readonly Tag[] = []): Promise<Instance[]> {
   const images = await ctx.describeImages();
-  const spec = launchSpec(request, images);
+  const requested = launchSpec(request, images);
+  const spec = systemTags.length > 0 ? { ...requested, tags: [...requested.tags, ...systemTags] } : requested;
   const live = ctx.registry.liveCount();
   const quota = ctx.capacity.instanceQuota;
   if (live + spec.count > quota) {

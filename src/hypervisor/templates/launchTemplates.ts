@@ -5,6 +5,7 @@
  */
 import { Ec2Error } from "../../shared/errors.ts";
 import type { LaunchTemplateStore } from "../../persistence/launchTemplateStore.ts";
+import type { Tag } from "../instances/instance.ts";
 import { findInstanceType } from "../instances/instanceTypes.ts";
 import type { RunInstancesRequest } from "../requests/instances.ts";
 import type {
@@ -22,6 +23,10 @@ import { launchRequestFrom } from "./launchFromTemplate.ts";
 import { describeTemplate, describeVersion, type LaunchTemplate, type LaunchTemplateVersion, type TemplateRecord } from "./model.ts";
 import { fromStored, toStored } from "./persist.ts";
 import { dataFromSource, findVersion } from "./versions.ts";
+
+/** The tags EC2 gives an instance launched from a template. */
+export const TEMPLATE_ID_TAG = "aws:ec2launchtemplate:id";
+const TEMPLATE_VERSION_TAG = "aws:ec2launchtemplate:version";
 
 export interface LaunchTemplatesContext {
   readonly store: LaunchTemplateStore;
@@ -132,12 +137,23 @@ export class LaunchTemplates {
     });
   }
 
-  /** The request a launch makes: the named version's data under the request's own parameters; a request without a template as it is. */
-  launchRequest(request: RunInstancesRequest): RunInstancesRequest {
+  /**
+   * The request a launch makes: the named version's data under the request's own parameters, and
+   * the tags EC2 puts on an instance launched from a template (which template, which version); a
+   * request without a template as it is.
+   */
+  launchRequest(request: RunInstancesRequest): { readonly request: RunInstancesRequest; readonly systemTags: readonly Tag[] } {
     const specification = request.launchTemplate;
-    if (specification === undefined) return request;
-    const version = findVersion(this.#find(specification), specification.version);
-    return launchRequestFrom(version.data, request);
+    if (specification === undefined) return { request, systemTags: [] };
+    const template = this.#find(specification);
+    const version = findVersion(template, specification.version);
+    return {
+      request: launchRequestFrom(version.data, request),
+      systemTags: [
+        { key: TEMPLATE_ID_TAG, value: template.launchTemplateId },
+        { key: TEMPLATE_VERSION_TAG, value: String(version.versionNumber) },
+      ],
+    };
   }
 
   #find(name: TemplateName): TemplateRecord {
