@@ -1,6 +1,6 @@
 /**
  * npm run bench: every benchmark, one JSON line each. Build first (npm run bench does).
- *   BENCH_ONLY=node|bootcost|bootphases|hibernate|cpu|sg|net|chromium|boot|storage|aggregate|net-http|fleet|launch|memory
+ *   BENCH_ONLY=node|bootcost|bootphases|hibernate|cpu|sg|net|files|chromium|boot|storage|aggregate|net-http|fleet|launch|memory
  *   limits the set (chromium includes boot, storage, aggregate, net-http, launch, fleet and memory's Chromium half; boot is
  *   the boot, boot-phases and cpu-worker-vs-page lines in Chromium; memory is memory-overhead under Node and in Chromium);
  *   BENCH_RUNS sets repetitions.
@@ -9,6 +9,7 @@ import { benchBootCost } from "./bootCost.ts";
 import { benchBootPhases } from "./bootPhases.ts";
 import { benchChromium } from "./chromium.ts";
 import { benchCpuCap, benchCpuShares, benchIdle } from "./cpu.ts";
+import { benchFileTransfer } from "./fileTransfer.ts";
 import { benchHibernate } from "./hibernate.ts";
 import { benchMemoryOverheadNode } from "./memoryOverhead.ts";
 import { benchNet } from "./net.ts";
@@ -29,6 +30,7 @@ if (!only || only === "cpu") {
 }
 if (!only || only === "sg") benchSgEval(runs);
 if (!only || only === "net") await benchNet(runs);
+if (!only || only === "files") await benchFileTransfer();
 if (!only || only === "memory") await benchMemoryOverheadNode();
 if (!only || only === "chromium") await benchChromium({ runs, rttSamples: 40 });
 if (

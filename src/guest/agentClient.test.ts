@@ -9,7 +9,7 @@ const b64 = (text: string) => (text ? bytesToBase64(bytes(text)) : "-");
 function setUp() {
   const written: string[] = [];
   const events = { ready: vi.fn(), shutdown: vi.fn() };
-  const client = new AgentClient((line) => written.push(line), events);
+  const client = new AgentClient((line) => written.push(typeof line === "string" ? line : new TextDecoder().decode(line)), events);
   return { client, written, events };
 }
 

@@ -4,6 +4,7 @@
  * function that writes a line to that port.
  */
 import { fail, ok, type Result } from "../shared/errors.ts";
+import { withInput } from "./commandInput.ts";
 import { encodeRequest, FrameParser, type AgentMessage, type GuestIdentity, type ShutdownKind } from "./protocol.ts";
 
 export interface ExecResult {
@@ -29,16 +30,21 @@ const TIMEOUT_CLOCK_SLACK_MS = 300;
 /** Host-side slack on top of the guest's own command timeout, for the reply to arrive. */
 const REPLY_SLACK_MS = 5_000;
 
+/** Writes to the agent's port: a request line, or the input that follows one. */
+export type AgentPortWriter = (data: string | Uint8Array) => void;
+
 export class AgentClient {
-  readonly #write: (line: string) => void;
+  readonly #write: AgentPortWriter;
   readonly #events: AgentClientEvents;
   readonly #parser = new FrameParser();
   readonly #pending = new Map<number, Pending>();
   #nextSeq = 1;
   #agentVersion: number | null = null;
   #abandonReason = "";
+  /** Settles when the command reading input from the port has answered; nothing else is written before. */
+  #inputHeld: Promise<void> | null = null;
 
-  constructor(write: (line: string) => void, events: AgentClientEvents) {
+  constructor(write: AgentPortWriter, events: AgentClientEvents) {
     this.#write = write;
     this.#events = events;
   }
@@ -69,11 +75,21 @@ export class AgentClient {
     }
   }
 
-  async exec(command: string, timeoutMs: number): Promise<Result<ExecResult>> {
+  /**
+   * Runs a command; with input, the command reads those bytes as its standard input (see
+   * commandInput.ts). Until a command with input has answered, other requests wait their turn.
+   */
+  async exec(command: string, timeoutMs: number, input?: Uint8Array): Promise<Result<ExecResult>> {
     if (command.length === 0) return fail("InvalidParameterValue", "The command is empty.");
     const timeoutSec = Math.max(1, Math.ceil(timeoutMs / 1000));
+    const withStdin = input !== undefined && input.byteLength > 0;
+    const line = withStdin ? withInput(command, input.byteLength) : command;
     const started = Date.now();
-    const reply = await this.#request((seq) => ({ verb: "exec", seq, command, timeoutSec }), timeoutSec * 1000 + REPLY_SLACK_MS);
+    const reply = await this.#request(
+      (seq) => ({ verb: "exec", seq, command: line, timeoutSec }),
+      timeoutSec * 1000 + REPLY_SLACK_MS,
+      withStdin ? input : undefined,
+    );
     if (!reply.ok) return reply;
     const message = reply.value;
     if (message.kind === "exit") {
@@ -134,10 +150,32 @@ export class AgentClient {
     }
   }
 
-  #request(build: (seq: number) => Parameters<typeof encodeRequest>[0], timeoutMs: number): Promise<Result<Reply>> {
+  #request(build: (seq: number) => Parameters<typeof encodeRequest>[0], timeoutMs: number, input?: Uint8Array): Promise<Result<Reply>> {
     if (this.#agentVersion === null) {
       return Promise.resolve(fail("GuestAgentError", "The guest agent has not started yet: wait for the instance status check."));
     }
+    // Written at once unless a command reads the port: a request written then would be read as its input.
+    const before = this.#inputHeld;
+    if (!input && !before) return this.#send(build, timeoutMs);
+    let release = (): void => undefined;
+    if (input) {
+      const held = new Promise<void>((resolve) => (release = resolve));
+      this.#inputHeld = held;
+      void held.then(() => {
+        if (this.#inputHeld === held) this.#inputHeld = null;
+      });
+    }
+    return (async () => {
+      await before;
+      try {
+        return await this.#send(build, timeoutMs, input);
+      } finally {
+        release();
+      }
+    })();
+  }
+
+  #send(build: (seq: number) => Parameters<typeof encodeRequest>[0], timeoutMs: number, input?: Uint8Array): Promise<Result<Reply>> {
     const seq = this.#nextSeq++;
     return new Promise((resolve) => {
       const timer = setTimeout(() => {
@@ -149,6 +187,7 @@ export class AgentClient {
         resolve: (reply) => resolve(reply ? ok(reply) : fail("GuestAgentError", this.#abandonReason || "The guest agent went away.")),
       });
       this.#write(encodeRequest(build(seq)));
+      if (input) this.#write(input);
     });
   }
 

@@ -93,3 +93,9 @@ export type {
 } from "./requests/launchTemplates.ts";
 /** @public */
 export type { LaunchTemplateSpecification, TemplateVersion } from "./requests/templateSpecifier.ts";
+
+/** Copying files into and out of running instances, through the public API (files/). */
+export { FileTransfers } from "./files/fileTransfers.ts";
+/** The part sizes a transfer uses, for the benchmark that measured them. */
+export { DOWNLOAD_CHUNK_BYTES, UPLOAD_CHUNK_BYTES } from "./files/transferPlan.ts";
+export type { DownloadedPath, TransferProgress } from "./files/fileTransfers.ts";

@@ -33,6 +33,9 @@ export type ErrorCode =
   | "StorageQuotaExceeded"
   | "StorageError"
   | "DownloadCancelled"
+  // Copying files in and out of an instance (hypervisor/files/).
+  | "InsufficientFreeSpace"
+  | "TransferCancelled"
   | "DryRunOperation"
   | "InternalError"
   | "InvalidParameterType"

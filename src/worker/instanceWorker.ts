@@ -23,6 +23,7 @@ import type {
 } from "./api.ts";
 import { ByteBatcher } from "./byteBatcher.ts";
 import { ConsoleInputQueue } from "./consoleInputQueue.ts";
+import { MAX_COMMAND_INPUT_BYTES } from "../guest/commandInput.ts";
 import { CpuGate } from "./cpuGate.ts";
 import { devicesFor, invalidNic, LEGACY_DEVICES, resumeRefusal } from "./emulatorDevices.ts";
 import { NicChannel } from "./nicChannel.ts";
@@ -95,6 +96,9 @@ export class InstanceWorker implements InstanceWorkerApi {
   readonly #consoleInput = new ConsoleInputQueue();
   /** What the console UART holds that the guest has not read yet. */
   #uartReceiveBuffer: { readonly length: number } | null = null;
+  /** Requests and command input for the agent's port, paced as console input is (they may be large). */
+  readonly #agentInput = new ConsoleInputQueue();
+  #agentUartBuffer: { readonly length: number } | null = null;
   #agentBytes: ByteBatcher | null = null;
   #agent: AgentClient | null = null;
   #nic: NicChannel | null = null;
@@ -129,7 +133,7 @@ export class InstanceWorker implements InstanceWorkerApi {
       const module = await this.#wasm();
       const console = new ByteBatcher((data) => this.#post({ type: "console", data }, [data.buffer]));
       this.#console = console;
-      const agent = new AgentClient((line) => this.#emulator?.serial_send_bytes(1, new TextEncoder().encode(line)), {
+      const agent = new AgentClient((data) => this.#writeAgent(data), {
         ready: (agentVersion) => {
           this.#jit?.bootEnded();
           this.#post({ type: "agent-ready", agentVersion });
@@ -255,9 +259,17 @@ export class InstanceWorker implements InstanceWorkerApi {
     this.#feedConsole();
   }
 
-  async exec(command: string, timeoutMs: number): Promise<Result<ExecResult>> {
+  async exec(command: string, timeoutMs: number, input?: Uint8Array): Promise<Result<ExecResult>> {
     if (!this.#agent || this.#poweredOff) return fail("IncorrectInstanceState", "The instance is not running.");
-    return this.#agent.exec(command, timeoutMs);
+    if (input && input.byteLength > MAX_COMMAND_INPUT_BYTES) {
+      return fail("InvalidParameterValue", `A command takes at most ${MAX_COMMAND_INPUT_BYTES} bytes of input.`);
+    }
+    return this.#agent.exec(command, timeoutMs, input);
+  }
+
+  #writeAgent(data: string | Uint8Array): void {
+    this.#agentInput.push(typeof data === "string" ? new TextEncoder().encode(data) : data);
+    this.#feedAgent();
   }
 
   async personalise(identity: GuestIdentity, timeoutMs: number): Promise<Result<void>> {
@@ -373,12 +385,16 @@ export class InstanceWorker implements InstanceWorkerApi {
   #paceConsoleInput(emulator: V86): void {
     const core = v86Core(emulator);
     const receiveBuffer = core?.cpu?.devices?.uart0?.input;
-    if (!core || !receiveBuffer) throw new Error("this v86 build has no console UART to pace input by (was the v86 version changed?)");
+    const agentBuffer = core?.cpu?.devices?.uart1?.input;
+    if (!core || !receiveBuffer || !agentBuffer)
+      throw new Error("this v86 build has no console or agent UART to pace input by (was the v86 version changed?)");
     this.#uartReceiveBuffer = receiveBuffer;
+    this.#agentUartBuffer = agentBuffer;
     const slice = core.yield_callback.bind(core);
     core.yield_callback = (tick) => {
       slice(tick);
       this.#feedConsole();
+      this.#feedAgent();
       this.#nic?.afterSlice();
     };
   }
@@ -389,6 +405,13 @@ export class InstanceWorker implements InstanceWorkerApi {
     const batch = this.#consoleInput.next(this.#uartReceiveBuffer.length);
     // Raises the UART's interrupt, which wakes a halted guest.
     if (batch) emulator.serial_send_bytes(0, batch);
+  }
+
+  #feedAgent(): void {
+    const emulator = this.#emulator;
+    if (!emulator || !this.#agentUartBuffer || this.#agentInput.pendingBytes === 0) return;
+    const batch = this.#agentInput.next(this.#agentUartBuffer.length);
+    if (batch) emulator.serial_send_bytes(1, batch);
   }
 
   #sample(): void {
@@ -422,6 +445,7 @@ export class InstanceWorker implements InstanceWorkerApi {
     this.#sampler = null;
     this.#console?.flush();
     this.#consoleInput.clear();
+    this.#agentInput.clear();
     this.#agentBytes?.dispose();
     this.#agent?.abandon("The instance stopped.");
     if (this.#emulator?.is_running()) await this.#emulator.stop();

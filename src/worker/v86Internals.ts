@@ -1,6 +1,6 @@
 /**
  * v86 internals the worker reaches into: its main loop's yield, which the worker replaces with
- * its own; the console UART's receive buffer, which console input is paced by; and the exports of
+ * its own; the console's and the agent's UARTs' receive buffers, which their input is paced by; and the exports of
  * its WebAssembly core that configure the JIT and read the local APIC's timer.
  */
 import type { JitExports } from "./guestCodeJit.ts";
@@ -17,7 +17,7 @@ export interface V86Cpu {
   zero_memory?(address: number, length: number): void;
   /** Guest memory's size in bytes (v86 keeps it in a one-element view). */
   memory_size?: { readonly 0: number };
-  devices?: { uart0?: { input?: { readonly length: number } } };
+  devices?: { uart0?: { input?: { readonly length: number } }; uart1?: { input?: { readonly length: number } } };
   wm?: { exports?: V86Exports };
 }
 

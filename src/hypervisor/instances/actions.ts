@@ -141,13 +141,13 @@ export class InstanceActions {
   }
 
   /** Runs a shell command in the guest through its agent (as Systems Manager's RunCommand does). */
-  async runCommand(instanceId: string, command: string, timeoutMs: number): Promise<ExecResult> {
+  async runCommand(instanceId: string, command: string, timeoutMs: number, input?: Uint8Array): Promise<ExecResult> {
     const record = this.#ctx.registry.withEmulator(instanceId, "runCommand");
     const worker = record.runtime.worker;
     if (!worker) throw new Ec2Error("IncorrectInstanceState", `The instance ${instanceId} has no running emulator.`);
     let result;
     try {
-      result = await worker.api.exec(command, timeoutMs);
+      result = await (input ? worker.api.exec(command, timeoutMs, input) : worker.api.exec(command, timeoutMs));
     } catch (error) {
       throw Ec2Error.from(toCloudError(error));
     }

@@ -4,8 +4,9 @@
  */
 import * as v from "valibot";
 import type { TerminalSize } from "../instances/kernelCommandLine.ts";
-import { listenerSchema, optionalRequest, requestObject, TerminalSizeSchema, wholeNumber } from "./common.ts";
+import { BytesSchema, listenerSchema, optionalRequest, requestObject, TerminalSizeSchema, wholeNumber } from "./common.ts";
 import { parse } from "./parse.ts";
+import { MAX_COMMAND_INPUT_BYTES } from "../../guest/commandInput.ts";
 import { parseInstanceId } from "./instances.ts";
 
 export const parseGetConsoleOutput = parseInstanceId;
@@ -33,6 +34,8 @@ export function parseSetTerminalSize(instanceId: unknown, size: unknown): { read
 export interface RunCommandOptions {
   /** How long the command may run; 30 s unless given. */
   readonly timeoutMs?: number;
+  /** Bytes the command reads as its standard input (at most MAX_COMMAND_INPUT_BYTES): how files are copied in. */
+  readonly input?: Uint8Array;
 }
 
 export const DEFAULT_COMMAND_TIMEOUT_MS = 30_000;
@@ -56,6 +59,15 @@ const RunCommandOptionsSchema = requestObject<RunCommandOptions>({
   timeoutMs: v.optional(
     wholeNumber(1, MAX_COMMAND_TIMEOUT_MS, `A timeout is a whole number of milliseconds from 1 to ${MAX_COMMAND_TIMEOUT_MS} (an hour).`),
   ),
+  input: v.optional(
+    v.pipe(
+      BytesSchema,
+      v.check(
+        (input: Uint8Array) => input.byteLength <= MAX_COMMAND_INPUT_BYTES,
+        `A command's input is at most ${MAX_COMMAND_INPUT_BYTES / 1024} KiB: send larger files in parts.`,
+      ),
+    ),
+  ),
 });
 
 /** The command, and its timeout with the default filled in. */
@@ -63,9 +75,14 @@ export function parseRunCommand(
   instanceId: unknown,
   command: unknown,
   options: unknown,
-): { readonly instanceId: string; readonly command: string; readonly timeoutMs: number } {
+): { readonly instanceId: string; readonly command: string; readonly timeoutMs: number; readonly input?: Uint8Array } {
   const parsedId = parseInstanceId(instanceId);
   const parsedCommand = parse(CommandSchema, command, "command");
-  const { timeoutMs } = parse(optionalRequest(RunCommandOptionsSchema), options, "options");
-  return { instanceId: parsedId, command: parsedCommand, timeoutMs: timeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS };
+  const { timeoutMs, input } = parse(optionalRequest(RunCommandOptionsSchema), options, "options");
+  return {
+    instanceId: parsedId,
+    command: parsedCommand,
+    timeoutMs: timeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS,
+    ...(input && input.byteLength > 0 ? { input } : {}),
+  };
 }
