@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { EMPTY_TEMPLATE_FORM, formOf, templateData } from "./launchTemplateForm.ts";
+import type { Instance } from "../hypervisor/index.ts";
+import { dataFromInstance, EMPTY_TEMPLATE_FORM, formOf, templateData } from "./launchTemplateForm.ts";
 
 describe("the launch template form", () => {
   it("leaves empty fields out of the template", () => {
@@ -29,5 +30,37 @@ describe("the launch template form", () => {
     });
     // A new version's form starts from its source's data.
     expect(formOf(data)).toEqual({ ...form, name: "web" });
+  });
+});
+
+describe("Create template from instance", () => {
+  it("copies the instance's settings and tags, leaving out the tags only AWS gives", () => {
+    const instance = {
+      imageId: "ami-0000000000000e8b5",
+      instanceType: "t3.small",
+      subnetId: "subnet-0123456789abcdef0",
+      securityGroups: [{ groupId: "sg-0123456789abcdef0", groupName: "web" }],
+      tags: [
+        { key: "Name", value: "web" },
+        { key: "aws:ec2launchtemplate:id", value: "lt-0123456789abcdef0" },
+      ],
+      instanceInitiatedShutdownBehavior: "terminate",
+      disableApiTermination: false,
+      cpuCredits: "unlimited",
+      hibernationOptions: { configured: false },
+      metadataOptions: { httpEndpoint: "enabled", httpTokens: "required", httpPutResponseHopLimit: 1, instanceMetadataTags: "disabled" },
+    } as unknown as Instance;
+    expect(dataFromInstance(instance)).toEqual({
+      imageId: "ami-0000000000000e8b5",
+      instanceType: "t3.small",
+      subnetId: "subnet-0123456789abcdef0",
+      securityGroupIds: ["sg-0123456789abcdef0"],
+      tagSpecifications: [{ resourceType: "instance", tags: [{ key: "Name", value: "web" }] }],
+      instanceInitiatedShutdownBehavior: "terminate",
+      disableApiTermination: false,
+      creditSpecification: { cpuCredits: "unlimited" },
+      hibernationOptions: { configured: false },
+      metadataOptions: { httpEndpoint: "enabled", httpTokens: "required", httpPutResponseHopLimit: 1, instanceMetadataTags: "disabled" },
+    });
   });
 });
