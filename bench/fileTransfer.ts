@@ -45,7 +45,7 @@ export async function benchFileTransfer(): Promise<void> {
     const uploadMs = await timed(() => files.uploadFile(id, "/root", "bench.bin", bytes));
     const downloadMs = await timed(() => files.downloadPath(id, "/root/bench.bin"));
 
-    // Smaller parts, on a smaller file: the cost of each command shows.
+    // Other part sizes, on a 1 MiB file: the cost of each command shows.
     const sample = bytes.subarray(0, MIB);
     const uploadByChunk: Record<string, number> = {};
     for (const chunkBytes of [16 * 1024, 64 * 1024, UPLOAD_CHUNK_BYTES]) {
@@ -56,16 +56,16 @@ export async function benchFileTransfer(): Promise<void> {
     }
     const downloadByChunk: Record<string, number> = {};
     for (const chunkBytes of [64 * 1024, DOWNLOAD_CHUNK_BYTES, MIB]) {
-      const ms = await timed(() => new FileTransfers(hypervisor, { downloadChunkBytes: chunkBytes }).downloadPath(id, "/root/bench.bin"));
-      downloadByChunk[chunkBytes] = mibps(sizeBytes, ms);
+      const ms = await timed(() => new FileTransfers(hypervisor, { downloadChunkBytes: chunkBytes }).downloadPath(id, "/root/sample.bin"));
+      downloadByChunk[chunkBytes] = mibps(sample.byteLength, ms);
     }
 
-    // The file inside the request line instead: 48 KiB parts, base64 in a 64 KiB command.
+    // The file inside the request line instead: 40 KiB parts, base64 in a command under its 64 KiB limit.
     const lineBytes = 128 * 1024;
     const lineMs = await timed(async () => {
       await hypervisor.runCommand(id, "rm -f /root/line.bin");
-      for (let offset = 0; offset < lineBytes; offset += 48 * 1024) {
-        const text = Buffer.from(bytes.subarray(offset, Math.min(lineBytes, offset + 48 * 1024))).toString("base64");
+      for (let offset = 0; offset < lineBytes; offset += 40 * 1024) {
+        const text = Buffer.from(bytes.subarray(offset, Math.min(lineBytes, offset + 40 * 1024))).toString("base64");
         await hypervisor.runCommand(id, `printf %s '${text}' | base64 -d >> /root/line.bin`, { timeoutMs: 120_000 });
       }
     });

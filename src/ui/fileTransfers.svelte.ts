@@ -17,6 +17,8 @@ export interface Transfer {
   transferredBytes: number;
   status: "waiting" | "running" | "done" | "failed" | "cancelled";
   error: CloudError | null;
+  /** The name a finished download was saved under (a directory's ends in .tar). */
+  savedAs: string | null;
   readonly controller: AbortController;
 }
 
@@ -46,7 +48,11 @@ export class FilesState {
 
   download(instanceId: string, path: string): void {
     const transfer = this.#add(instanceId, "download", path, 0);
-    this.#enqueue(transfer, async () => this.#save(await this.#files.downloadPath(instanceId, path, this.#options(transfer))));
+    this.#enqueue(transfer, async () => {
+      const download = await this.#files.downloadPath(instanceId, path, this.#options(transfer));
+      transfer.savedAs = download.fileName;
+      this.#save(download);
+    });
   }
 
   cancel(id: number): void {
@@ -68,6 +74,7 @@ export class FilesState {
       transferredBytes: 0,
       status: "waiting",
       error: null,
+      savedAs: null,
       controller: new AbortController(),
     });
     // The proxy $state made of it, so that changes to it are seen.
