@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
 # Builds the guest images from Debian bookworm packages into public/images/.
 # Downloads and builds are cached in $TABCLOUD_IMAGE_CACHE (default ~/.cache/tabcloud-images).
-# Needs: apt-get (Debian), gcc, make, flex, bison, bc, libelf-dev, e2fsprogs, gzip, lz4, node.
+# Needs: apt-get (Debian), gcc, make, flex, bison, bc, libelf-dev, e2fsprogs, gzip, lz4, node;
+# for Debian 12: mmdebstrap, apt-utils, gpg, arch-test and (on a host that cannot run i386) qemu-user-static.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=images/debian.sh
+source "$here/debian.sh"
 repo=$(dirname "$here")
 cd "$repo"
 cache=${TABCLOUD_IMAGE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/tabcloud-images}
@@ -131,7 +134,8 @@ build_rootfs() {
   cp -a "$image_dir/rootfs/." "$root/"
   local applet listed applets="$image_dir/busybox.applets"
   if listed=$("$root/bin/busybox" --list-full 2> /dev/null); then
-    diff <(printf '%s\n' "$listed" | LC_ALL=C sort) <(grep -v '^#' "$applets") > /dev/null ||
+    # It prints paths without the leading slash, busybox itself among them.
+    diff <(printf '%s\n' "$listed" | grep -vx bin/busybox | sed 's|^|/|' | LC_ALL=C sort) <(grep -v '^#' "$applets" | LC_ALL=C sort) > /dev/null ||
       die "$(basename "$applets") does not match busybox --list-full: update it with the busybox in packages.lock"
   else
     log "busybox: this host cannot run i386 programs; linking the applets in $(basename "$applets")"
@@ -154,10 +158,17 @@ ID=tabcloud
 ID_LIKE=debian
 HOME_URL="https://github.com/tabcloud/tabcloud"
 OSR
+  ext4_from_tree "$root" "$dest" "$size_mib" tabcloud-root
+}
+
+# ext4_from_tree TREE DEST SIZE_MIB LABEL: an ext4 file system holding TREE, the same bytes on
+# every build of the same tree.
+ext4_from_tree() {
+  local root=$1 dest=$2 size_mib=$3 label=$4
   find "$root" -exec touch -h -d "@$SOURCE_DATE_EPOCH" {} +
   rm -f "$dest"
   # Fixed UUID, hash seed and time make the file system the same on every build.
-  E2FSPROGS_FAKE_TIME=$SOURCE_DATE_EPOCH mke2fs -q -F -t ext4 -L tabcloud-root \
+  E2FSPROGS_FAKE_TIME=$SOURCE_DATE_EPOCH mke2fs -q -F -t ext4 -L "$label" \
     -U 7ab0c10d-0000-4000-8000-000000000001 \
     -E root_owner=0:0,hash_seed=7ab0c10d-0000-4000-8000-000000000002,lazy_itable_init=0,lazy_journal_init=0,nodiscard \
     -d "$root" "$dest" "${size_mib}M"
@@ -194,6 +205,9 @@ build_tabcloud_linux() {
   local bzimage
   bzimage=$(build_kernel "$image_dir" "$kernel_deb")
   cp "$bzimage" "$staging/bzImage"
+  # The other images boot the same firmware and kernel.
+  rm -rf "$cache/boot-files" && mkdir -p "$cache/boot-files"
+  cp "$staging/bios.bin" "$staging/bzImage" "$cache/boot-files/"
 
   log "root volume: ext4, $(cat "$image_dir/ROOT_SIZE_MIB") MiB"
   build_rootfs "$image_dir" "$busybox_deb" "$(cat "$image_dir/ROOT_SIZE_MIB")" "$staging/rootfs.ext4"
@@ -208,7 +222,12 @@ build_tabcloud_linux() {
 }
 
 need_tools
-build_tabcloud_linux
+# TABCLOUD_IMAGES=debian builds only the Debian images (tabcloud Linux's boot files must be built once).
+if [ "${TABCLOUD_IMAGES:-all}" != debian ]; then build_tabcloud_linux; fi
+[ -s "$cache/boot-files/bzImage" ] || die "tabcloud Linux's kernel is not built yet: run without TABCLOUD_IMAGES"
+# Chunks are shared by the images that use them, so they are written again all together.
+rm -rf "$repo/public/images/chunks"
+build_debian "$cache/boot-files"
 log "formatted volumes"
 node --import tsx "$here/write-volume-templates.ts" "$repo/public/images/volumes" "$cache/volumes"
 node --import tsx "$here/write-catalog.ts" "$repo/public/images"

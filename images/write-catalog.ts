@@ -8,9 +8,13 @@ import { parseManifest, type ImageCatalog } from "../src/images/manifest.ts";
 
 const [imagesDir] = process.argv.slice(2);
 if (!imagesDir) throw new Error("usage: write-catalog.ts <images dir>");
+/** The catalog's first image is what a launch without an image id boots: the small, fast one. */
+const DEFAULT_IMAGE_DIR = "tabcloud-linux";
 const catalog: ImageCatalog = { images: [] };
-for (const entry of (await readdir(imagesDir, { withFileTypes: true })).sort((a, b) => a.name.localeCompare(b.name))) {
-  if (!entry.isDirectory() || entry.name === "volumes") continue;
+const byName = (a: { name: string }, b: { name: string }) =>
+  a.name === DEFAULT_IMAGE_DIR ? -1 : b.name === DEFAULT_IMAGE_DIR ? 1 : a.name.localeCompare(b.name);
+for (const entry of (await readdir(imagesDir, { withFileTypes: true })).sort(byName)) {
+  if (!entry.isDirectory() || entry.name === "volumes" || entry.name === "chunks") continue;
   // manifest.json first (the directory's main image, and the catalog's default), then its variants.
   const names = (await readdir(join(imagesDir, entry.name))).filter((name) => /^manifest(\.[a-z0-9-]+)?\.json$/.test(name));
   names.sort((a, b) => (a === "manifest.json" ? -1 : b === "manifest.json" ? 1 : a.localeCompare(b)));

@@ -5,11 +5,11 @@
  * Files are gzip-compressed when that saves at least a tenth of their size; sizes and SHA-256
  * in the manifest are of the decompressed content, which is what the emulator boots from.
  */
-import { readFile, writeFile } from "node:fs/promises";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import * as v from "valibot";
-import { IMAGE_FILE_ROLES, imageIdFor, parseManifest, type ImageFile, type ImageManifest } from "../src/images/manifest.ts";
+import { imageIdFor, parseManifest, type ChunkedImageFile, type ImageManifest, type WholeImageFile } from "../src/images/manifest.ts";
 import { sha256Hex } from "../src/images/sha256.ts";
 
 const ImageSpecSchema = v.object({
@@ -23,9 +23,44 @@ const ImageSpecSchema = v.object({
   kernelCommandLine: v.string(),
   minMemoryMib: v.number(),
   files: v.object({ bios: v.string(), kernel: v.string(), rootVolume: v.string() }),
+  /** Serve the root volume as chunks of this many bytes (a large disk, read lazily). */
+  rootVolumeChunkBytes: v.optional(v.number()),
 });
 
-async function writeServedFile(stagingDir: string, outDir: string, name: string): Promise<ImageFile> {
+/** Chunks live beside the catalog, shared by every image: two images with a chunk in common store it once. */
+const CHUNK_PATH = "../chunks/";
+
+async function writeChunkedFile(stagingDir: string, outDir: string, name: string, chunkBytes: number): Promise<ChunkedImageFile> {
+  const bytes = await readFile(join(stagingDir, name));
+  const chunkDir = join(outDir, CHUNK_PATH);
+  await mkdir(chunkDir, { recursive: true });
+  const chunks: ChunkedImageFile["chunks"] = [];
+  let encodedSizeBytes = 0;
+  for (let offset = 0; offset < bytes.length; offset += chunkBytes) {
+    const chunk = bytes.subarray(offset, Math.min(bytes.length, offset + chunkBytes));
+    if (chunk.every((byte) => byte === 0)) {
+      chunks.push(null);
+      continue;
+    }
+    const sha256 = await sha256Hex(chunk);
+    const gzipped = gzipSync(chunk, { level: 9 });
+    await writeFile(join(chunkDir, `${sha256}.gz`), gzipped);
+    chunks.push({ sha256, encodedSizeBytes: gzipped.length });
+    encodedSizeBytes += gzipped.length;
+  }
+  return {
+    path: name,
+    encoding: "chunked",
+    sizeBytes: bytes.length,
+    sha256: await sha256Hex(bytes),
+    encodedSizeBytes,
+    chunkPath: CHUNK_PATH,
+    chunkBytes,
+    chunks,
+  };
+}
+
+async function writeServedFile(stagingDir: string, outDir: string, name: string): Promise<WholeImageFile> {
   const bytes = await readFile(join(stagingDir, name));
   // mtime 0 and no name in the header: the same input always gives the same gzip bytes.
   const gzipped = gzipSync(bytes, { level: 9 });
@@ -46,8 +81,13 @@ async function main(): Promise<void> {
   const [specPath, stagingDir, outDir, manifestName = "manifest.json"] = process.argv.slice(2);
   if (!specPath || !stagingDir || !outDir) throw new Error("usage: write-manifest.ts <image.json> <staging dir> <output dir>");
   const spec = v.parse(ImageSpecSchema, JSON.parse(await readFile(specPath, "utf8")));
-  const files = {} as Record<(typeof IMAGE_FILE_ROLES)[number], ImageFile>;
-  for (const role of IMAGE_FILE_ROLES) files[role] = await writeServedFile(stagingDir, outDir, spec.files[role]);
+  const files: ImageManifest["files"] = {
+    bios: await writeServedFile(stagingDir, outDir, spec.files.bios),
+    kernel: await writeServedFile(stagingDir, outDir, spec.files.kernel),
+    rootVolume: spec.rootVolumeChunkBytes
+      ? await writeChunkedFile(stagingDir, outDir, spec.files.rootVolume, spec.rootVolumeChunkBytes)
+      : await writeServedFile(stagingDir, outDir, spec.files.rootVolume),
+  };
   const epoch = Number(process.env.SOURCE_DATE_EPOCH ?? 0);
   const manifest: ImageManifest = {
     schemaVersion: 1,

@@ -8,11 +8,15 @@ import type { Remote } from "comlink";
 import type { FabricApi, FabricCounters, FlowRecord, InboundHttpRequest, InboundHttpResult } from "../net/fabricApi.ts";
 import type { NetworkTopology } from "../net/topology.ts";
 import type { NicPort } from "../worker/api.ts";
+import type { AptMirror } from "../images/aptMirror.ts";
 import { plugIntoFabric } from "./platform/fabricPorts.ts";
+import { serveMirror } from "./platform/mirrorPorts.ts";
 import type { FabricHandle, WorkerHost } from "./platform/workerHost.ts";
 
 export interface FabricLinkContext {
   readonly host: WorkerHost;
+  /** Sites the fabric answers from this browser: the offline apt archive. */
+  readonly mirror: AptMirror | null;
   /** The network as it is now. */
   topology(): NetworkTopology;
 }
@@ -20,6 +24,8 @@ export interface FabricLinkContext {
 export class FabricLink {
   readonly #ctx: FabricLinkContext;
   #handle: FabricHandle | null = null;
+  /** Closes the page's end of the mirror's port. */
+  #closeMirror: Promise<(() => void) | null> = Promise.resolve(null);
   #pushing: Promise<void> = Promise.resolve();
   #pushQueued = false;
 
@@ -76,7 +82,13 @@ export class FabricLink {
   async shutdown(): Promise<void> {
     const handle = this.#handle;
     this.#handle = null;
+    this.#stopMirror();
     await handle?.terminate();
+  }
+
+  #stopMirror(): void {
+    void this.#closeMirror.then((close) => close?.());
+    this.#closeMirror = Promise.resolve(null);
   }
 
   async #push(): Promise<void> {
@@ -88,9 +100,13 @@ export class FabricLink {
       const handle = this.#ctx.host.spawnFabric();
       handle.onCrash((reason) => {
         console.warn(`tabcloud: the VPC fabric stopped (${reason}); instances started from now on get a new one.`);
-        if (this.#handle === handle) this.#handle = null;
+        if (this.#handle !== handle) return;
+        this.#handle = null;
+        this.#stopMirror();
       });
       this.#handle = handle;
+      const mirror = this.#ctx.mirror;
+      if (mirror) this.#closeMirror = serveMirror(handle.api, mirror).catch(() => null);
     }
     return this.#handle.api;
   }

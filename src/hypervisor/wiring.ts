@@ -26,6 +26,7 @@ import type { WorkerHost } from "./platform/workerHost.ts";
 import { WorkerPool } from "./platform/workerPool.ts";
 import { NetworkResources } from "./vpc/networkResources.ts";
 import { FabricLink } from "./fabricLink.ts";
+import type { AptMirror } from "../images/aptMirror.ts";
 import { InstanceNetwork } from "./instances/network.ts";
 import { GoldenStates } from "./golden/goldenStates.ts";
 import { makeGolden } from "./golden/goldenMaker.ts";
@@ -48,6 +49,8 @@ export type HypervisorEvent =
 export interface HypervisorOptions {
   readonly workerHost: WorkerHost;
   readonly images: ImageRepository;
+  /** The offline apt archive the fabric serves at deb.debian.org; none unless given. */
+  readonly aptMirror?: AptMirror;
   /** Where images, volumes, snapshots and the fleet are kept (IndexedDB). */
   readonly persistence: Persistence;
   /** How often a running instance's new disk writes are stored: a reload loses at most this much. */
@@ -145,7 +148,11 @@ export function wireModules(options: HypervisorOptions, hooks: WiringHooks): Hyp
       fabric?.changed();
     },
   });
-  fabric = new FabricLink({ host: options.workerHost, topology: () => network.topology(instanceNetwork?.ports() ?? []) });
+  fabric = new FabricLink({
+    host: options.workerHost,
+    mirror: options.aptMirror ?? null,
+    topology: () => network.topology(instanceNetwork?.ports() ?? []),
+  });
   instanceNetwork = new InstanceNetwork({ network, all: () => registry.all(), update, fabric });
   const storageChanged = () => hooks.emit({ type: "storage-changed" });
   const volumes = new VolumeRegistry(persistence.volumes, fleet);

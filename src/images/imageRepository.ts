@@ -8,10 +8,20 @@ import { fail, ok, toCloudError, type Result } from "../shared/errors.ts";
 import type { ImageCache } from "../persistence/imageCache.ts";
 import type { StoredBlob, StoredImage } from "../persistence/database.ts";
 import { fetchImageFile, loadManifest, type ImageFetcher, type ImageLoadProgress, type LoadedImage } from "./imageLoader.ts";
-import { IMAGE_FILE_ROLES, parseCatalog, parseManifest, type ImageFileRole, type ImageManifest } from "./manifest.ts";
+import {
+  blobShasOf,
+  IMAGE_FILE_ROLES,
+  isChunked,
+  parseCatalog,
+  parseManifest,
+  type ImageFileRole,
+  type ImageManifest,
+} from "./manifest.ts";
+import { ChunkedFile } from "./chunkedFile.ts";
+import { chunkLoader } from "./chunkLoader.ts";
 import { unusedBlobs } from "./unusedBlobs.ts";
 import { parseVolumeTemplates, type VolumeTemplate } from "./volumeTemplates.ts";
-import { shareable, type ImageBytes } from "../shared/sharedBytes.ts";
+import { shareable, shareableZeros, type ImageBytes } from "../shared/sharedBytes.ts";
 
 /** An image as describeImages shows it. */
 export interface ImageDescription extends ImageManifest {
@@ -54,6 +64,8 @@ export class ImageRepository {
   #catalog: Promise<Result<Map<string, CatalogEntry>>> | null = null;
   /** Files already read this session, by SHA-256: every launch shares them. */
   readonly #bytes = new Map<string, ImageBytes>();
+  /** Chunked files in memory, by the whole file's SHA-256: filled in as emulators read them. */
+  readonly #chunked = new Map<string, ChunkedFile>();
   /** Downloads under way, by image id: a second caller joins the first, sees its progress and may cancel it. */
   readonly #downloads = new Map<
     string,
@@ -80,9 +92,10 @@ export class ImageRepository {
     if (!catalog.ok && stored.length === 0) return catalog;
     const storedById = new Map(stored.map((image) => [image.imageId, image]));
     const present = await this.#cache.present([
-      ...new Set(stored.flatMap((image) => IMAGE_FILE_ROLES.map((role) => image.manifest.files[role].sha256))),
+      ...new Set(stored.flatMap((image) => IMAGE_FILE_ROLES.flatMap((role) => blobShasOf(image.manifest.files[role])))),
     ]);
-    const offline = (manifest: ImageManifest) => IMAGE_FILE_ROLES.every((role) => present.has(manifest.files[role].sha256));
+    const offline = (manifest: ImageManifest) =>
+      IMAGE_FILE_ROLES.every((role) => blobShasOf(manifest.files[role]).every((sha) => present.has(sha)));
     const described: ImageDescription[] = [];
     for (const entry of catalog.ok ? catalog.value.values() : []) {
       const held = storedById.get(entry.manifest.imageId);
@@ -143,7 +156,8 @@ export class ImageRepository {
   async files(manifest: ImageManifest, roles: readonly ImageFileRole[]): Promise<Result<LoadedImage>> {
     const files: Partial<Record<ImageFileRole, ImageBytes>> = {};
     for (const role of roles) {
-      const bytes = await this.blob(manifest.files[role].sha256);
+      const file = manifest.files[role];
+      const bytes = isChunked(file) ? (await this.#chunkedFor(manifest, file)).bytes : await this.blob(file.sha256);
       if (!bytes) {
         return fail(
           "InvalidAMIID.Unavailable",
@@ -157,10 +171,62 @@ export class ImageRepository {
 
   /** A stored file by SHA-256, kept in memory once read (shared with the workers where the page may; see sharedBytes.ts). */
   async blob(sha256: string): Promise<ImageBytes | undefined> {
-    const known = this.#bytes.get(sha256);
+    const known = this.#bytes.get(sha256) ?? (await this.chunked(sha256))?.bytes;
     if (known) return known;
     const stored = await this.#cache.blob(sha256);
     return stored ? this.#keep(sha256, stored) : undefined;
+  }
+
+  /**
+   * The chunked file with this SHA-256 of an image this browser holds, or null when the file is
+   * not a chunked one: its chunks come from this browser or, the first time, the network.
+   */
+  async chunked(sha256: string): Promise<ChunkedFile | null> {
+    const known = this.#chunked.get(sha256);
+    if (known) return known;
+    for (const stored of await this.#cache.images()) {
+      const image = readBack(stored);
+      const file = image?.manifest.files.rootVolume;
+      if (image && file && isChunked(file) && file.sha256 === sha256) return this.#chunkedFor(image.manifest, file);
+    }
+    return null;
+  }
+
+  /** A stored file whole: a chunked one's missing chunks are fetched first (a volume's export reads every byte). */
+  async wholeBlob(sha256: string): Promise<Result<ImageBytes | undefined>> {
+    const chunked = await this.chunked(sha256);
+    if (!chunked) return ok(await this.blob(sha256));
+    const complete = await chunked.ensureAll();
+    return complete.ok ? ok(chunked.bytes) : complete;
+  }
+
+  /**
+   * Makes an image work offline: its files, and every chunk of a chunked disk, with progress in
+   * served bytes. A launch fetches only the chunks its guest reads; this fetches the rest.
+   */
+  async makeAvailableOffline(imageId: string, options: LoadOptions = {}): Promise<Result<void>> {
+    const downloaded = await this.download(imageId, options);
+    if (!downloaded.ok) return downloaded;
+    const stored = readBack(await this.#cache.image(imageId));
+    if (!stored) return fail("InvalidAMIID.NotFound", `The image id '${imageId}' does not exist.`);
+    const file = stored.manifest.files.rootVolume;
+    if (!isChunked(file)) return ok(undefined);
+    return (await this.#chunkedFor(stored.manifest, file)).ensureAll(options.onProgress, options.signal);
+  }
+
+  async #chunkedFor(
+    manifest: ImageManifest,
+    file: Extract<ImageManifest["files"]["rootVolume"], { encoding: "chunked" }>,
+  ): Promise<ChunkedFile> {
+    const known = this.#chunked.get(file.sha256);
+    if (known) return known;
+    const catalog = await this.#readCatalog();
+    const url = catalog.ok ? (catalog.value.get(manifest.imageId)?.url ?? null) : null;
+    const load = chunkLoader({ file, imageName: manifest.name, manifestUrl: url, fetcher: this.#fetcher, cache: this.#cache });
+    // Another caller may have made it while the catalog was read.
+    const made = this.#chunked.get(file.sha256) ?? new ChunkedFile(file, shareableZeros(file.sizeBytes), load);
+    this.#chunked.set(file.sha256, made);
+    return made;
   }
 
   /** Holds a file's bytes in memory from now on, shareable with the workers where the page may share memory. */
@@ -225,8 +291,10 @@ export class ImageRepository {
         );
       return fail("InvalidAMIID.NotFound", `The image id '${imageId}' does not exist.`);
     }
-    const present = await this.#cache.present(IMAGE_FILE_ROLES.map((role) => manifest.files[role].sha256));
-    const missing = IMAGE_FILE_ROLES.filter((role) => !present.has(manifest.files[role].sha256));
+    // A chunked disk is not downloaded here: its chunks come as the guest reads them (makeAvailableOffline fetches them all).
+    const whole = IMAGE_FILE_ROLES.filter((role) => !isChunked(manifest.files[role]));
+    const present = await this.#cache.present(whole.map((role) => manifest.files[role].sha256));
+    const missing = whole.filter((role) => !present.has(manifest.files[role].sha256));
     if (missing.length === 0 && stored) return ok(undefined);
     if (missing.length > 0 && !entry) {
       return fail(
@@ -245,6 +313,7 @@ export class ImageRepository {
     // One file at a time: a corrupt file stops the download before the rest is fetched.
     for (const role of missing) {
       const file = manifest.files[role];
+      if (isChunked(file)) continue;
       const bytes = await fetchImageFile((entry as CatalogEntry).url, file, this.#fetcher, onBytes, options.signal);
       if (!bytes.ok) return bytes;
       blobs.push({ sha256: file.sha256, sizeBytes: file.sizeBytes, bytes: bytes.value });

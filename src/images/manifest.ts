@@ -22,6 +22,45 @@ export const ImageFileSchema = v.object({
   encodedSizeBytes: sizeBytes,
 });
 
+/** One piece of a chunked file: its content's SHA-256 (which names the served file) and its served size. */
+const ChunkSchema = v.object({ sha256: sha256Field, encodedSizeBytes: sizeBytes });
+
+/** Chunk sizes a manifest may use: whole 4 KiB pages, so no disk block straddles two chunks. */
+const MIN_CHUNK_BYTES = 64 * 1024;
+const MAX_CHUNK_BYTES = 4 * 1024 * 1024;
+
+/**
+ * A file served as gzip-compressed, content-addressed chunks (chunkPath + sha256 + ".gz"), so
+ * that an emulator reads a large disk while only the chunks it touches are fetched. sha256 and
+ * sizeBytes are the whole content's; each chunk is verified on its own. A null chunk is all
+ * zeros and is never fetched.
+ */
+const ChunkedImageFileSchema = v.pipe(
+  v.object({
+    path: fileName,
+    encoding: v.literal("chunked"),
+    sizeBytes,
+    sha256: sha256Field,
+    encodedSizeBytes: v.pipe(v.number(), v.integer(), v.minValue(0)),
+    /** Where the chunks are, relative to the manifest. */
+    chunkPath: v.pipe(v.string(), v.regex(/^(\.\.\/)?[a-z0-9-]+\/$/, "must be a directory like ../chunks/")),
+    chunkBytes: v.pipe(
+      v.number(),
+      v.integer(),
+      v.check((n) => n >= MIN_CHUNK_BYTES && n <= MAX_CHUNK_BYTES && (n & (n - 1)) === 0, "must be a power of two from 64 KiB to 4 MiB"),
+    ),
+    chunks: v.array(v.nullable(ChunkSchema)),
+  }),
+  v.check(
+    (file) => file.chunks.length === Math.ceil(file.sizeBytes / file.chunkBytes),
+    "the chunk list does not add up to the file's size",
+  ),
+  v.check(
+    (file) => file.chunks.reduce((sum, chunk) => sum + (chunk?.encodedSizeBytes ?? 0), 0) === file.encodedSizeBytes,
+    "the chunks' sizes do not add up to encodedSizeBytes",
+  ),
+);
+
 export const ImageManifestSchema = v.object({
   schemaVersion: v.literal(MANIFEST_SCHEMA_VERSION),
   imageId: v.pipe(v.string(), v.regex(/^ami-[0-9a-f]{17}$/, "must look like ami- and 17 hex digits")),
@@ -39,15 +78,26 @@ export const ImageManifestSchema = v.object({
   files: v.object({
     bios: ImageFileSchema,
     kernel: ImageFileSchema,
-    rootVolume: ImageFileSchema,
+    rootVolume: v.union([ImageFileSchema, ChunkedImageFileSchema]),
   }),
 });
 
-export type ImageFile = v.InferOutput<typeof ImageFileSchema>;
+export type WholeImageFile = v.InferOutput<typeof ImageFileSchema>;
+export type ChunkedImageFile = v.InferOutput<typeof ChunkedImageFileSchema>;
+export type ImageFile = WholeImageFile | ChunkedImageFile;
 export type ImageManifest = v.InferOutput<typeof ImageManifestSchema>;
 export type ImageFileRole = keyof ImageManifest["files"];
 
 export const IMAGE_FILE_ROLES: readonly ImageFileRole[] = ["bios", "kernel", "rootVolume"];
+
+export function isChunked(file: ImageFile): file is ChunkedImageFile {
+  return file.encoding === "chunked";
+}
+
+/** The stored blobs a file is kept as: itself, or each of its chunks. */
+export function blobShasOf(file: ImageFile): string[] {
+  return isChunked(file) ? file.chunks.flatMap((chunk) => (chunk ? [chunk.sha256] : [])) : [file.sha256];
+}
 
 /** The list of images the app serves (public/images/index.json). */
 const ImageCatalogSchema = v.object({

@@ -79,7 +79,32 @@ export type InboundHttpResult =
       readonly message: string;
     };
 
+/**
+ * A site the fabric answers itself instead of fetching it: a mirror's requests go to the page
+ * over a port of their own ({ id, path } below the mirror's root) and come back as replies.
+ */
+export interface MirrorRequest {
+  readonly id: number;
+  readonly path: string;
+}
+
+export interface MirrorResponse {
+  readonly id: number;
+  readonly status: number;
+  readonly contentType: string;
+  readonly body: Uint8Array;
+}
+
+/** The fabric's end of a mirror's port: a browser MessagePort, or Node's worker_threads one. */
+export interface MirrorPort {
+  postMessage(message: MirrorRequest): void;
+  onmessage: ((event: { readonly data: MirrorResponse }) => void) | null;
+  close(): void;
+}
+
 export interface FabricApi {
+  /** Answers http://host/rootPath... from the port (an offline apt archive at deb.debian.org) instead of fetching it. */
+  serveMirror(host: string, rootPath: string, port: MirrorPort): Promise<void>;
   /** Replaces what the fabric knows of VPCs, subnets, groups and ports. */
   configure(topology: NetworkTopology): Promise<void>;
   /** Plugs the instance worker's frame channel into the port of networkInterfaceId. */

@@ -6,7 +6,17 @@
  */
 import { transfer } from "comlink";
 import { Fabric } from "./fabric/fabric.ts";
-import type { FabricApi, FabricCounters, FlowRecord, FrameBatch, FramePort, InboundHttpRequest, InboundHttpResult } from "./fabricApi.ts";
+import type {
+  FabricApi,
+  FabricCounters,
+  FlowRecord,
+  FrameBatch,
+  FramePort,
+  InboundHttpRequest,
+  InboundHttpResult,
+  MirrorPort,
+} from "./fabricApi.ts";
+import { Mirrors } from "./fabric/services/mirrors.ts";
 import type { Scheduler } from "./tcp/scheduler.ts";
 import type { NetworkTopology } from "./topology.ts";
 
@@ -18,16 +28,21 @@ interface FrameEndpoint extends FramePort {
 export class FabricWorker implements FabricApi {
   readonly #fabric: Fabric;
   readonly #ports = new Map<string, FrameEndpoint>();
+  readonly #mirrors = new Mirrors();
 
   constructor(scheduler: Scheduler) {
     // Guests' requests through the internet gateway are this worker's own fetches: the page's origin, CORS and all.
     this.#fabric = new Fabric({
       scheduler,
       scheduleTurn: messageTurns(),
-      fetch: (url, init) => fetch(url, init),
+      fetch: this.#mirrors.wrap((url, init) => fetch(url, init)),
       // Under Node there is no page, and no mixed content.
       secureOrigin: typeof location !== "undefined" && location.protocol === "https:",
     });
+  }
+
+  async serveMirror(host: string, rootPath: string, port: MirrorPort): Promise<void> {
+    this.#mirrors.serve(host, rootPath, port);
   }
 
   async configure(topology: NetworkTopology): Promise<void> {

@@ -18,6 +18,11 @@ export function shareable(bytes: ArrayBuffer): ImageBytes {
   return shared;
 }
 
+/** Zeros of this size that the workers can share, when the page may: a chunked file fills it in as chunks arrive. */
+export function shareableZeros(sizeBytes: number): ImageBytes {
+  return canShareMemory() ? new SharedArrayBuffer(sizeBytes) : new ArrayBuffer(sizeBytes);
+}
+
 /** A private copy as a plain buffer, for what must not be shared (v86's firmware and kernel loaders, IndexedDB, hashing). */
 export function privateCopy(bytes: ImageBytes): ArrayBuffer {
   return bytes instanceof ArrayBuffer ? bytes : new Uint8Array(bytes).slice().buffer;

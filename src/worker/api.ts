@@ -92,6 +92,36 @@ export interface VolumeSpec {
    * benchmark uses it, as the yardstick the overlay is measured against).
    */
   readonly inMemory?: boolean;
+  /** The base is a chunked image file not all of whose chunks are in memory: reads ask for the missing ones. */
+  readonly lazyBase?: LazyBaseSpec;
+}
+
+/**
+ * How a worker gets the chunks of a lazily loaded base (manifest.ts, ChunkedImageFile): the page
+ * answers on the port with each chunk's verified bytes, which the worker writes into its base.
+ */
+export interface LazyBaseSpec {
+  readonly chunkBytes: number;
+  /** Per chunk, 1 when the base already holds it (or it is all zeros). A copy. */
+  readonly present: Uint8Array;
+  /** Transferred with the boot; closed when the emulator stops. */
+  readonly port: ChunkPort;
+}
+
+export interface ChunkRequest {
+  readonly id: number;
+  readonly indexes: readonly number[];
+}
+
+export type ChunkReply =
+  | { readonly id: number; readonly ok: true; readonly chunks: readonly (readonly [number, Uint8Array])[] }
+  | { readonly id: number; readonly ok: false; readonly error: CloudError };
+
+/** The worker's end of a lazy base's channel: a browser MessagePort, or worker_threads' under Node. */
+export interface ChunkPort {
+  postMessage(message: ChunkRequest): void;
+  onmessage: ((event: { readonly data: ChunkReply }) => void) | null;
+  close(): void;
 }
 
 /** Blocks written since the last flush, per disk. */

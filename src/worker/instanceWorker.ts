@@ -36,9 +36,12 @@ import { restoreIntoFreshMemory } from "./freshMemory.ts";
 import { guestMemoryInUseBytes, v86Core } from "./v86Internals.ts";
 import { BlockOverlay, type WrittenBlocks } from "../disk/blockOverlay.ts";
 import { privateCopy } from "../shared/sharedBytes.ts";
+import { LazyChunks } from "./lazyChunks.ts";
 
 function overlayFor(volume: VolumeSpec): V86Disk {
-  return new V86Disk(new BlockOverlay(volume.base ? new Uint8Array(volume.base) : volume.sizeBytes, volume.writtenBlocks));
+  const base = volume.base ? new Uint8Array(volume.base) : null;
+  const lazy = base && volume.lazyBase ? new LazyChunks(base, volume.lazyBase) : null;
+  return new V86Disk(new BlockOverlay(base ?? volume.sizeBytes, volume.writtenBlocks), lazy);
 }
 
 /** v86's own in-memory disk, for the benchmark's yardstick. */
@@ -123,6 +126,8 @@ export class InstanceWorker implements InstanceWorkerApi {
     const refused = this.#refuseDevices(spec);
     if (refused) {
       spec.network?.port.close();
+      spec.rootVolume.lazyBase?.port.close();
+      spec.dataVolume?.lazyBase?.port.close();
       channel.close();
       this.#channel = null;
       return { ok: false, error: refused };
@@ -360,6 +365,8 @@ export class InstanceWorker implements InstanceWorkerApi {
     const emulator = this.#emulator;
     this.#emulator = null;
     if (emulator) await emulator.destroy().catch(() => undefined);
+    this.#disk?.close();
+    this.#dataDisk?.close();
     this.#channel?.close();
     this.#channel = null;
   }

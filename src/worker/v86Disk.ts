@@ -6,6 +6,7 @@
  * The v86 version is pinned: tests/integration cover this seam.
  */
 import { BlockOverlay, type WrittenBlocks } from "../disk/blockOverlay.ts";
+import type { LazyChunks } from "./lazyChunks.ts";
 
 const STATE_VERSION = 1;
 
@@ -15,9 +16,20 @@ export class V86Disk {
   onload: ((event: object) => void) | undefined;
   onprogress: ((event: object) => void) | undefined;
 
-  constructor(overlay: BlockOverlay) {
+  /** The base's chunks still to fetch, for a lazily loaded image; null when the base is all in memory. */
+  readonly #lazy: LazyChunks | null;
+
+  constructor(overlay: BlockOverlay, lazy: LazyChunks | null = null) {
     this.overlay = overlay;
     this.byteLength = overlay.sizeBytes;
+    this.#lazy = lazy;
+  }
+
+  /** Runs then() once the base holds every chunk the range touches: at once when it does already. */
+  #whenPresent(start: number, length: number, then: () => void): void {
+    const missing = this.#lazy?.missing(start, length) ?? [];
+    if (missing.length === 0) return then();
+    void this.#lazy?.ensure(missing).then(then);
   }
 
   load(): void {
@@ -25,7 +37,7 @@ export class V86Disk {
   }
 
   get(start: number, length: number, done: (bytes: Uint8Array) => void): void {
-    done(this.overlay.read(start, length));
+    this.#whenPresent(start, length, () => done(this.overlay.read(start, length)));
   }
 
   get_and_cache(start: number, length: number, done: (bytes: Uint8Array) => void): void {
@@ -36,9 +48,17 @@ export class V86Disk {
     return this.overlay.read(start, length);
   }
 
+  /** A write of part of a block keeps the rest of it from the base, which must be there first. */
   set(start: number, bytes: Uint8Array, done: () => void): void {
-    this.overlay.write(start, bytes);
-    done();
+    this.#whenPresent(start, bytes.byteLength, () => {
+      this.overlay.write(start, bytes);
+      done();
+    });
+  }
+
+  /** Stops asking for chunks: the emulator is gone. */
+  close(): void {
+    this.#lazy?.close();
   }
 
   /** v86 asks for a whole-disk copy only to export it; this disk has none to give. */

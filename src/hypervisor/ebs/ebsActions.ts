@@ -127,7 +127,7 @@ export class EbsActions {
   async exportVolume(volumeId: string): Promise<Uint8Array> {
     const volume = this.#ctx.volumes.stored(volumeId);
     if (volume.attachment) await this.#ctx.flushWrites(volume.attachment.instanceId);
-    const base = volume.base.kind === "blob" ? await this.#ctx.images.blob(volume.base.sha256) : null;
+    const base = volume.base.kind === "blob" ? unwrap(await this.#ctx.images.wholeBlob(volume.base.sha256)) : null;
     if (volume.base.kind === "blob" && !base)
       throw new Ec2Error("InvalidAMIID.Unavailable", `The image file under ${volumeId} is no longer in this browser.`);
     return this.#ctx.volumes.export(volumeId, base ?? null);

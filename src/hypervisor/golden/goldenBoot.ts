@@ -5,6 +5,7 @@
  */
 import type { WrittenBlocks } from "../../disk/blockOverlay.ts";
 import type { ImageRepository } from "../../images/imageRepository.ts";
+import { lazyBasePorts, serveChunks } from "../platform/chunkPorts.ts";
 import { IMAGE_FILE_ROLES, type ImageManifest } from "../../images/manifest.ts";
 import { unwrap } from "../../shared/errors.ts";
 import type { BootSpec, ChannelPort, EmulatorDevices, NetworkSpec } from "../../worker/api.ts";
@@ -32,6 +33,8 @@ export interface GoldenBoot {
 export async function goldenBootSpec(boot: GoldenBoot): Promise<{ readonly spec: BootSpec; readonly ports: Channel["port2"][] }> {
   const { image, devices, channel, nic } = boot;
   const files = unwrap(await boot.images.files(image, IMAGE_FILE_ROLES)).files;
+  // A chunked disk: the golden boot fetches what it reads, like any boot (its errors end the boot by its time limit).
+  const chunked = await boot.images.chunked(image.files.rootVolume.sha256);
   const network: NetworkSpec | undefined =
     nic && devices.nic.type === "virtio"
       ? { port: nic.port2 as unknown as NetworkSpec["port"], macAddress: GOLDEN_MAC, mtu: devices.nic.mtu }
@@ -42,9 +45,15 @@ export async function goldenBootSpec(boot: GoldenBoot): Promise<{ readonly spec:
     kernelCommandLine: goldenKernelCommandLine(image.kernelCommandLine),
     bios: files.bios,
     kernel: files.kernel,
-    rootVolume: { base: files.rootVolume, sizeBytes: image.rootVolumeSizeBytes, writtenBlocks: boot.writtenBlocks },
+    rootVolume: {
+      base: files.rootVolume,
+      sizeBytes: image.rootVolumeSizeBytes,
+      writtenBlocks: boot.writtenBlocks,
+      ...(chunked ? { lazyBase: serveChunks(chunked, () => undefined) } : {}),
+    },
     channel: channel.port2 as unknown as ChannelPort,
     ...(network ? { network } : {}),
   };
-  return { spec, ports: network && nic ? [channel.port2, nic.port2] : [channel.port2] };
+  const lazy = lazyBasePorts([spec.rootVolume]) as unknown as Channel["port2"][];
+  return { spec, ports: [...(network && nic ? [channel.port2, nic.port2] : [channel.port2]), ...lazy] };
 }

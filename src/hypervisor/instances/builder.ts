@@ -8,8 +8,17 @@ import type { ImageRepository, LoadOptions } from "../../images/imageRepository.
 import type { ImageBytes } from "../../shared/sharedBytes.ts";
 import type { ImageFileRole } from "../../images/manifest.ts";
 import type { FleetStore } from "../../persistence/fleetStore.ts";
-import { Ec2Error, toCloudError, unwrap } from "../../shared/errors.ts";
-import type { BootSpec, ChannelPort, EmulatorDevices, InstanceChannelMessage, NetworkSpec, VolumeSpec } from "../../worker/api.ts";
+import { Ec2Error, toCloudError, unwrap, type CloudError } from "../../shared/errors.ts";
+import type {
+  BootSpec,
+  ChannelPort,
+  EmulatorDevices,
+  InstanceChannelMessage,
+  LazyBaseSpec,
+  NetworkSpec,
+  VolumeSpec,
+} from "../../worker/api.ts";
+import { lazyBasePorts, serveChunks } from "../platform/chunkPorts.ts";
 import type { DiskFlusher } from "../ebs/diskFlush.ts";
 import { DATA_DEVICE, type VolumeRegistry } from "../ebs/volumes.ts";
 import type { WorkerPool } from "../platform/workerPool.ts";
@@ -65,6 +74,8 @@ interface BootDisks {
   readonly data: VolumeSpec | null;
   /** The snapshot the root volume was created from (an image made here), or null. */
   readonly rootSnapshotId: string | null;
+  /** An instance-store root reading a chunked image disk: how its worker gets the chunks. */
+  readonly imageLazyBase: LazyBaseSpec | null;
 }
 
 /**
@@ -142,9 +153,12 @@ export class InstanceBuilder {
     let booted;
     try {
       const ports = network ? [channel.port2, network.port as unknown as typeof channel.port2] : [channel.port2];
+      const lazyPorts = lazyBasePorts([spec.rootVolume, spec.dataVolume]) as unknown as (typeof channel.port2)[];
+      // An adopted emulator reads its disks through the ports it was restored with.
+      if (adopted) lazyPorts.forEach((lazyPort) => lazyPort.close());
       booted = adopted
         ? await worker.api.adopt(transfer({ instanceId, channel: spec.channel, ...(network ? { network } : {}) }, ports))
-        : await worker.api.boot(transfer(spec, ports));
+        : await worker.api.boot(transfer(spec, [...ports, ...lazyPorts]));
     } catch (error) {
       booted = { ok: false as const, error: toCloudError(error, "InstanceBootFailure") };
     }
@@ -226,6 +240,7 @@ export class InstanceBuilder {
         base: files.rootVolume,
         sizeBytes: image.rootVolumeSizeBytes,
         writtenBlocks: record.runtime.instanceStoreBlocks,
+        ...(disks.imageLazyBase ? { lazyBase: disks.imageLazyBase } : {}),
       },
       ...(disks.data ? { dataVolume: disks.data } : {}),
       channel,
@@ -305,21 +320,31 @@ export class InstanceBuilder {
       unwrap(downloaded);
       boot = await images.files(image, roles);
     }
+    const chunkTrouble = (error: CloudError) =>
+      this.#ctx.console.received(record, new TextEncoder().encode(goldenConsoleNote(error.message)));
+    const imageChunked = root ? null : await images.chunked(image.files.rootVolume.sha256);
     const spec = async (volume: typeof root): Promise<VolumeSpec | null> => {
       if (!volume) return null;
       const base = volume.base.kind === "blob" ? await images.blob(volume.base.sha256) : null;
+      const chunked = volume.base.kind === "blob" ? await images.chunked(volume.base.sha256) : null;
       if (volume.base.kind === "blob" && !base) {
         throw new Ec2Error(
           "InvalidAMIID.Unavailable",
           `The volume ${volume.volumeId} reads from an image file that is no longer in this browser.`,
         );
       }
-      return { base: base ?? null, sizeBytes: volume.sizeBytes, writtenBlocks: await volumes.blocks(volume.volumeId) };
+      return {
+        base: base ?? null,
+        sizeBytes: volume.sizeBytes,
+        writtenBlocks: await volumes.blocks(volume.volumeId),
+        ...(chunked ? { lazyBase: serveChunks(chunked, chunkTrouble) } : {}),
+      };
     };
     const dataSpec = await spec(data);
     return {
       boot: unwrap(boot).files,
       rootSnapshotId: root?.snapshotId ? root.snapshotId : null,
+      imageLazyBase: imageChunked ? serveChunks(imageChunked, chunkTrouble) : null,
       root: await spec(root),
       data: dataSpec && this.#ctx.dataVolumesInMemory ? { ...dataSpec, inMemory: true } : dataSpec,
     };

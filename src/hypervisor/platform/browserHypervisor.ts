@@ -1,4 +1,5 @@
 /** The hypervisor as the page runs it: Web Workers, images served beside the app, storage in IndexedDB, budgets from the device. */
+import { AptMirror } from "../../images/aptMirror.ts";
 import { ImageRepository } from "../../images/imageRepository.ts";
 import type { Persistence } from "../../persistence/persistence.ts";
 import { BrowserWorkerHost } from "./browserWorkerHost.ts";
@@ -30,6 +31,7 @@ export async function createBrowserHypervisor(
   const hypervisor = new Hypervisor({
     workerHost: new BrowserWorkerHost(),
     images: new ImageRepository(catalogUrl, (url, init) => fetch(url, init), persistence.images),
+    aptMirror: new AptMirror(new URL("apt/debian/repository.json", baseUrl).href, (url, init) => fetch(url, init), persistence.images),
     persistence,
     memoryBudgetMib: defaultMemoryBudgetMib(deviceMemoryGib),
     cpuCores: defaultCpuCores(navigator.hardwareConcurrency || 1),

@@ -8,6 +8,7 @@ import { indexedDB } from "fake-indexeddb";
 import { readFile } from "node:fs/promises";
 import { availableParallelism, totalmem } from "node:os";
 import { fileURLToPath, pathToFileURL } from "node:url";
+import { AptMirror } from "../../images/aptMirror.ts";
 import { ImageRepository } from "../../images/imageRepository.ts";
 import type { ImageFetcher } from "../../images/imageLoader.ts";
 import { openPersistence } from "../../persistence/persistence.ts";
@@ -59,6 +60,8 @@ export async function createNodeHypervisor(options: NodeHypervisorOptions = {}):
     cpuCores: options.cpuCores ?? defaultCpuCores(availableParallelism()),
     workerHost: options.workerHost ?? new NodeWorkerHost(),
     images: new ImageRepository(catalogUrl, options.fetcher ?? fileFetcher, storage.images),
+    // The offline apt archive is served beside the images (public/apt/debian).
+    aptMirror: new AptMirror(new URL("../apt/debian/repository.json", catalogUrl).href, options.fetcher ?? fileFetcher, storage.images),
     persistence: storage,
   });
   await hypervisor.restore();

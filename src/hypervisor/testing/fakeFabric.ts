@@ -27,6 +27,10 @@ export class FakeFabric implements FabricApi {
   terminated = false;
   #crashListener: ((reason: string) => void) | null = null;
 
+  async serveMirror(host: string, rootPath: string): Promise<void> {
+    this.calls.push({ method: "serveMirror", args: [host, rootPath] });
+  }
+
   async configure(topology: NetworkTopology): Promise<void> {
     this.calls.push({ method: "configure", args: [topology] });
     this.topology = topology;

@@ -1,0 +1,60 @@
+/**
+ * Where a chunk of a chunked image file comes from: this browser's image cache, or else the
+ * network beside the image's manifest, verified before it is kept or used. A chunk that fails
+ * its SHA-256 is refused and fetched once more; it is never used.
+ */
+import { fail, ok, type Result } from "../shared/errors.ts";
+import type { ImageCache } from "../persistence/imageCache.ts";
+import { fetchImageFile, type ImageFetcher } from "./imageLoader.ts";
+import type { ChunkedImageFile, WholeImageFile } from "./manifest.ts";
+
+export interface ChunkSource {
+  readonly file: ChunkedImageFile;
+  /** For messages: the image's name. */
+  readonly imageName: string;
+  /** The manifest's address in the catalog; null when the catalog cannot be read (offline). */
+  readonly manifestUrl: string | null;
+  readonly fetcher: ImageFetcher;
+  readonly cache: Pick<ImageCache, "blob" | "putBlobs">;
+}
+
+const FETCH_ATTEMPTS = 2;
+
+/** A chunk as the image loader fetches one: a gzip file named by its content's SHA-256. */
+export function chunkEntry(file: ChunkedImageFile, index: number): WholeImageFile | null {
+  const chunk = file.chunks[index];
+  if (!chunk) return null;
+  return {
+    path: `${file.chunkPath}${chunk.sha256}.gz`,
+    encoding: "gzip",
+    sizeBytes: Math.min(file.chunkBytes, file.sizeBytes - index * file.chunkBytes),
+    sha256: chunk.sha256,
+    encodedSizeBytes: chunk.encodedSizeBytes,
+  };
+}
+
+export function chunkLoader(source: ChunkSource): (index: number) => Promise<Result<Uint8Array>> {
+  const { file, imageName, manifestUrl, fetcher, cache } = source;
+  return async (index) => {
+    const entry = chunkEntry(file, index);
+    if (!entry) return ok(new Uint8Array(Math.min(file.chunkBytes, file.sizeBytes - index * file.chunkBytes)));
+    const held = await cache.blob(entry.sha256).catch(() => undefined);
+    if (held) return ok(new Uint8Array(held));
+    if (!manifestUrl) {
+      return fail(
+        "InvalidAMIID.Unavailable",
+        `Part ${index + 1} of ${file.chunks.length} of the disk of image ${imageName} is not in this browser and cannot be downloaded now (offline?). Connect to the network once, or choose Make available offline on the Images page while online.`,
+      );
+    }
+    let last: Result<ArrayBuffer> | null = null;
+    for (let attempt = 0; attempt < FETCH_ATTEMPTS; attempt++) {
+      last = await fetchImageFile(manifestUrl, entry, fetcher, () => undefined);
+      if (last.ok) break;
+      if (last.error.code !== "ImageIntegrityError") return last;
+    }
+    if (!last?.ok) return last ?? fail("ImageDownloadError", `Cannot download part ${index + 1} of image ${imageName}.`);
+    // A verified chunk is used even when this browser cannot keep it (storage full): it is fetched again next time.
+    await cache.putBlobs([{ sha256: entry.sha256, sizeBytes: entry.sizeBytes, bytes: last.value }]).catch(() => undefined);
+    return ok(new Uint8Array(last.value));
+  };
+}
