@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { Instance } from "../hypervisor/index.ts";
-import { dataFromInstance, EMPTY_TEMPLATE_FORM, formOf, templateData } from "./launchTemplateForm.ts";
+import { dataFromInstance, EMPTY_TEMPLATE_FORM, formOf, templateData, versionData } from "./launchTemplateForm.ts";
 
 describe("the launch template form", () => {
   it("leaves empty fields out of the template", () => {
@@ -30,6 +30,40 @@ describe("the launch template form", () => {
     });
     // A new version's form starts from its source's data.
     expect(formOf(data)).toEqual({ ...form, name: "web" });
+  });
+});
+
+describe("a new version's data", () => {
+  it("is the form's settings with the source's unseen ones kept, its other instance tags among them", () => {
+    const source = {
+      instanceType: "t3.micro",
+      metadataOptions: { httpTokens: "required" as const },
+      disableApiTermination: true,
+      tagSpecifications: [
+        {
+          resourceType: "instance" as const,
+          tags: [
+            { key: "Name", value: "web" },
+            { key: "team", value: "blue" },
+          ],
+        },
+      ],
+    };
+    const form = { ...formOf(source), instanceType: "t3.small", name: "web-2" };
+    expect(versionData(source, form)).toEqual({
+      instanceType: "t3.small",
+      metadataOptions: { httpTokens: "required" },
+      disableApiTermination: true,
+      tagSpecifications: [
+        {
+          resourceType: "instance",
+          tags: [
+            { key: "team", value: "blue" },
+            { key: "Name", value: "web-2" },
+          ],
+        },
+      ],
+    });
   });
 });
 

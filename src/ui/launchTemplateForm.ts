@@ -40,6 +40,28 @@ export function templateData(form: TemplateForm): LaunchTemplateData {
   };
 }
 
+/** The settings the form shows; a version's others (metadata options, credits, hibernation …) pass through it unseen. */
+const FORM_FIELDS: readonly string[] = [
+  "imageId",
+  "instanceType",
+  "subnetId",
+  "securityGroupIds",
+  "tagSpecifications",
+  "userData",
+  "instanceInitiatedShutdownBehavior",
+];
+
+/**
+ * A new version's data: the form's settings, and the source version's settings the form does not
+ * show (kept, as EC2 keeps a source version's parameters), its instance tags other than Name among them.
+ */
+export function versionData(source: LaunchTemplateData, form: TemplateForm): LaunchTemplateData {
+  const unseen = Object.fromEntries(Object.entries(source).filter(([key]) => !FORM_FIELDS.includes(key))) as LaunchTemplateData;
+  const data = templateData(form);
+  const tags = [...instanceTags(source).filter((tag) => tag.key !== "Name"), ...instanceTags(data)];
+  return { ...unseen, ...data, ...(tags.length > 0 ? { tagSpecifications: [{ resourceType: "instance", tags }] } : {}) };
+}
+
 /** The form as a version's data fills it in (a new version starts from its source's settings). */
 export function formOf(data: LaunchTemplateData): TemplateForm {
   return {

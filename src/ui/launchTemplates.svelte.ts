@@ -6,7 +6,7 @@
  */
 import type { Hypervisor, Instance, LaunchTemplate, LaunchTemplateVersion } from "../hypervisor/index.ts";
 import { ok, toCloudError, type Result } from "../shared/errors.ts";
-import { dataFromInstance, templateData, type TemplateForm } from "./launchTemplateForm.ts";
+import { dataFromInstance, templateData, versionData, type TemplateForm } from "./launchTemplateForm.ts";
 
 export class LaunchTemplatesState {
   readonly #hypervisor: Hypervisor;
@@ -46,11 +46,18 @@ export class LaunchTemplatesState {
     );
   }
 
-  /** A new version whose data is the form's whole (the form starts from the source version's settings). */
-  createVersion(launchTemplateId: string, versionDescription: string, form: TemplateForm): Promise<Result<LaunchTemplateVersion>> {
-    return attempt(() =>
-      this.#hypervisor.createLaunchTemplateVersion({ launchTemplateId, versionDescription, launchTemplateData: templateData(form) }),
-    );
+  /**
+   * A new version: the form's settings (which start from the source version's), and the source's
+   * settings the form does not show. No source: the form's alone.
+   */
+  createVersion(
+    launchTemplateId: string,
+    versionDescription: string,
+    form: TemplateForm,
+    source: LaunchTemplateVersion | undefined,
+  ): Promise<Result<LaunchTemplateVersion>> {
+    const launchTemplateData = source ? versionData(source.launchTemplateData, form) : templateData(form);
+    return attempt(() => this.#hypervisor.createLaunchTemplateVersion({ launchTemplateId, versionDescription, launchTemplateData }));
   }
 
   setDefault(launchTemplateId: string, versionNumber: number): Promise<Result<LaunchTemplate>> {
