@@ -36,6 +36,29 @@ describe("AgentClient", () => {
     expect(await second).toEqual({ ok: true, value: { exitCode: 4, stdout: "two\n", stderr: "" } });
   });
 
+  it("sends a command's input right after its request, and nothing else until it has answered", async () => {
+    const raw: (string | Uint8Array)[] = [];
+    const client = new AgentClient((data) => raw.push(data), { ready: vi.fn(), shutdown: vi.fn() });
+    client.receive(bytes("TC1 0 ready 2\n"));
+    const input = new Uint8Array([0, 10, 13, 255]);
+    const copying = client.exec("cat >> /root/f", 5000, input);
+    const ping = client.ping();
+    await vi.advanceTimersByTimeAsync(0);
+    // The request (the command wrapped to read exactly 4 bytes with dd), then the bytes themselves; the ping waits.
+    expect(raw).toHaveLength(2);
+    const request = atob(String(raw[0]).trim().split(" ")[4] ?? "");
+    expect(request).toContain("bs=4 count=1 iflag=fullblock");
+    expect(request).toContain("cat >> /root/f");
+    expect(raw[1]).toBe(input);
+    client.receive(bytes("TC1 1 exit 0 - -\n"));
+    expect(await copying).toEqual({ ok: true, value: { exitCode: 0, stdout: "", stderr: "" } });
+    await vi.advanceTimersByTimeAsync(0);
+    expect(raw).toHaveLength(3);
+    expect(raw[2]).toBe("TC1 2 ping\n");
+    client.receive(bytes("TC1 2 ok\n"));
+    expect(await ping).toEqual({ ok: true, value: undefined });
+  });
+
   it("times out a request the guest never answers, and ignores the late reply", async () => {
     const { client } = setUp();
     client.receive(bytes("TC1 0 ready 1\n"));
