@@ -13,6 +13,7 @@ import { benchStorage } from "./storage.ts";
 import { benchNetHttp } from "./netHttp.ts";
 import { terminalEchoTimes } from "./terminalEcho.ts";
 import { benchFleet } from "./fleet.ts";
+import { benchDebianBoot } from "./debian.ts";
 import { benchLaunchGolden } from "./launchGolden.ts";
 import { benchMemoryOverheadChromium, MEMORY_BENCH_CHROMIUM_ARGS } from "./memoryOverhead.ts";
 
@@ -125,7 +126,7 @@ async function cpuAggregate(browser: Browser, rounds: number): Promise<void> {
 export async function benchChromium(options: {
   runs: number;
   rttSamples: number;
-  only?: "boot" | "storage" | "aggregate" | "net-http" | "fleet" | "launch" | "memory";
+  only?: "boot" | "storage" | "aggregate" | "net-http" | "fleet" | "launch" | "memory" | "debian";
 }): Promise<void> {
   const server = await startPreviewServer(PORT);
   const browser = await chromium.launch({
@@ -143,6 +144,7 @@ export async function benchChromium(options: {
     if (options.only === undefined || options.only === "launch") await benchLaunchGolden(browser, benchPage, 5);
     if (options.only === undefined || options.only === "memory") await benchMemoryOverheadChromium(browser, benchPage);
     if (options.only === undefined || options.only === "fleet") await benchFleet(browser, BASE);
+    if (options.only === undefined || options.only === "debian") await benchDebianBoot(browser, BASE, options.runs);
   } finally {
     await browser.close();
     await server.stop();

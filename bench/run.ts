@@ -1,14 +1,16 @@
 /**
  * npm run bench: every benchmark, one JSON line each. Build first (npm run bench does).
- *   BENCH_ONLY=node|bootcost|bootphases|hibernate|cpu|sg|net|files|chromium|boot|storage|aggregate|net-http|fleet|launch|memory
+ *   BENCH_ONLY=node|bootcost|bootphases|hibernate|cpu|sg|net|files|chromium|boot|storage|aggregate|net-http|fleet|launch|memory|debian
  *   limits the set (chromium includes boot, storage, aggregate, net-http, launch, fleet and memory's Chromium half; boot is
- *   the boot, boot-phases and cpu-worker-vs-page lines in Chromium; memory is memory-overhead under Node and in Chromium);
+ *   the boot, boot-phases and cpu-worker-vs-page lines in Chromium; memory is memory-overhead under Node and in Chromium;
+ *   debian is debian-boot in Chromium and apt-install under Node);
  *   BENCH_RUNS sets repetitions.
  */
 import { benchBootCost } from "./bootCost.ts";
 import { benchBootPhases } from "./bootPhases.ts";
 import { benchChromium } from "./chromium.ts";
 import { benchCpuCap, benchCpuShares, benchIdle } from "./cpu.ts";
+import { benchAptInstall } from "./debian.ts";
 import { benchFileTransfer } from "./fileTransfer.ts";
 import { benchHibernate } from "./hibernate.ts";
 import { benchMemoryOverheadNode } from "./memoryOverhead.ts";
@@ -32,6 +34,7 @@ if (!only || only === "sg") benchSgEval(runs);
 if (!only || only === "net") await benchNet(runs);
 if (!only || only === "files") await benchFileTransfer();
 if (!only || only === "memory") await benchMemoryOverheadNode();
+if (!only || only === "debian") await benchAptInstall();
 if (!only || only === "chromium") await benchChromium({ runs, rttSamples: 40 });
 if (
   only === "boot" ||
@@ -40,7 +43,8 @@ if (
   only === "net-http" ||
   only === "fleet" ||
   only === "launch" ||
-  only === "memory"
+  only === "memory" ||
+  only === "debian"
 )
   await benchChromium({ runs, rttSamples: 0, only });
 process.exit(0);

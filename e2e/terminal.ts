@@ -9,6 +9,8 @@ export async function screenText(page: Page): Promise<string> {
 /** What the launch dialog is given; the rest keeps its defaults. */
 export interface LaunchFields {
   readonly name?: string;
+  /** The image's name as the launch dialog lists it; the catalog's first unless given. */
+  readonly image?: string;
   readonly instanceType?: string;
   /** Ticks "Stop – Hibernate behavior: Enable" under Advanced details: only then can the instance hibernate. */
   readonly hibernation?: boolean;
@@ -31,6 +33,7 @@ export async function openLaunchDialog(page: Page): Promise<Locator> {
 export async function launchInstance(page: Page, fields: LaunchFields = {}): Promise<void> {
   const dialog = await openLaunchDialog(page);
   if (fields.name !== undefined) await dialog.getByLabel("Name").fill(fields.name);
+  if (fields.image !== undefined) await dialog.getByLabel("Image (AMI)").selectOption({ label: fields.image });
   if (fields.instanceType !== undefined) await dialog.getByLabel("Instance type").selectOption(fields.instanceType);
   if (fields.hibernation) {
     await dialog.getByText("Advanced details").click();

@@ -120,8 +120,10 @@ uncompressed_bzimage() {
     dd of="$out" bs=1 seek=$((0x1f4)) conv=notrunc status=none
 }
 
+# build_rootfs IMAGE_DIR BUSYBOX_DEB SIZE_MIB DEST [EXTRA_DIR]: EXTRA_DIR's rootfs/ goes over the
+# image's own (an image with an application on top of tabcloud Linux).
 build_rootfs() {
-  local image_dir=$1 busybox_deb=$2 size_mib=$3 dest=$4
+  local image_dir=$1 busybox_deb=$2 size_mib=$3 dest=$4 extra=${5:-}
   local root="$cache/rootfs"
   rm -rf "$root" && mkdir -p "$root"
   dpkg-deb -x "$busybox_deb" "$cache/busybox-pkg"
@@ -132,6 +134,7 @@ build_rootfs() {
   # The image's own files first: an applet link never replaces one of them (and copying onto
   # a link would write through it into busybox itself).
   cp -a "$image_dir/rootfs/." "$root/"
+  [ -z "$extra" ] || cp -a "$extra/rootfs/." "$root/"
   local applet listed applets="$image_dir/busybox.applets"
   if listed=$("$root/bin/busybox" --list-full 2> /dev/null); then
     # It prints paths without the leading slash, busybox itself among them.
@@ -217,8 +220,15 @@ build_tabcloud_linux() {
   node --import tsx "$here/write-manifest.ts" "$image_dir/image.json" "$staging" "$out"
   # The same system on an instance-store root: another manifest over the same files.
   node --import tsx "$here/write-manifest.ts" "$image_dir/image.instance-store.json" "$staging" "$out" manifest.instance-store.json
-  rm -rf "$staging"
   ls -l "$out" >&2
+
+  # tabcloud Linux with a web server: the same system, BusyBox httpd serving a sample site from boot.
+  local web_dir="$here/tabcloud-linux-web" web_out="$repo/public/images/tabcloud-linux-web"
+  log "tabcloud Linux with a web server: root volume"
+  build_rootfs "$image_dir" "$busybox_deb" "$(cat "$image_dir/ROOT_SIZE_MIB")" "$staging/rootfs.ext4" "$web_dir"
+  rm -rf "$web_out" && mkdir -p "$web_out"
+  node --import tsx "$here/write-manifest.ts" "$web_dir/image.json" "$staging" "$web_out"
+  rm -rf "$staging"
 }
 
 need_tools
@@ -228,6 +238,7 @@ if [ "${TABCLOUD_IMAGES:-all}" != debian ]; then build_tabcloud_linux; fi
 # Chunks are shared by the images that use them, so they are written again all together.
 rm -rf "$repo/public/images/chunks"
 build_debian "$cache/boot-files"
+build_debian_web "$cache/boot-files"
 log "formatted volumes"
 node --import tsx "$here/write-volume-templates.ts" "$repo/public/images/volumes" "$cache/volumes"
 node --import tsx "$here/write-catalog.ts" "$repo/public/images"

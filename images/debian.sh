@@ -142,7 +142,9 @@ build_debian_repository() {
       -o APT::FTPArchive::Release::Architectures=i386 -o APT::FTPArchive::Release::Components=main \
       -o APT::FTPArchive::Release::Description="tabcloud offline archive: a curated part of Debian $DEBIAN_SUITE" \
       release "dists/$DEBIAN_SUITE" > "$cache/Release"
-    mv "$cache/Release" "dists/$DEBIAN_SUITE/Release"
+    # apt-ftparchive dates the index now; the build's time keeps it the same on every build.
+    sed "s/^Date: .*/Date: $(LC_ALL=C date -u -R -d "@$SOURCE_DATE_EPOCH")/" "$cache/Release" > "dists/$DEBIAN_SUITE/Release"
+    rm "$cache/Release"
     gpg --homedir "$home" --batch --faked-system-time "$SOURCE_DATE_EPOCH!" --default-key "$key" \
       --clearsign -o "dists/$DEBIAN_SUITE/InRelease" "dists/$DEBIAN_SUITE/Release" 2> /dev/null
   ) || die "cannot build the offline repository"
@@ -183,4 +185,38 @@ configure_debian_tree() {
   rm -rf "$root/var/cache/apt/"*.bin "$root/var/log/"*.log "$root/var/log/apt/"*
   # Files that differ at every build: machine id, ssh-style keys, caches.
   rm -f "$root/etc/machine-id" "$root/var/lib/dbus/machine-id"
+}
+
+# Debian 12 with a web stack: the Debian tree with images/debian-web/packages.list installed from
+# the offline archive (apt in the new system, its maintainer scripts run as in a guest), lighttpd
+# started by init, and the notes app.
+build_debian_web() {
+  local boot_files=$1 web_dir="$here/debian-web"
+  local root="$cache/debian-web-root" out="$repo/public/images/debian-12-web" staging="$cache/out-debian-12-web"
+  log "debian web: installing $(list_of "$web_dir/packages.list" | paste -sd' ' -)"
+  rm -rf "$root" && cp -a "$cache/debian-root" "$root"
+  mkdir -p "$root/tmp/archive" && cp -a "$repo/public/apt/debian/." "$root/tmp/archive/"
+  echo "deb [trusted=yes] file:/tmp/archive $DEBIAN_SUITE main" > "$root/tmp/archive.list"
+  # No service starts while the image is made.
+  printf '#!/bin/sh\nexit 101\n' > "$root/usr/sbin/policy-rc.d" && chmod +x "$root/usr/sbin/policy-rc.d"
+  mount -t proc proc "$root/proc"
+  local apt_local=(-o Dir::Etc::SourceList=/tmp/archive.list -o Dir::Etc::SourceParts=/nonexistent -o APT::Get::List-Cleanup=false)
+  # shellcheck disable=SC2046
+  if ! chroot "$root" apt-get "${apt_local[@]}" update -qq ||
+    ! DEBIAN_FRONTEND=noninteractive chroot "$root" apt-get "${apt_local[@]}" install -y -qq --no-install-recommends $(list_of "$web_dir/packages.list"); then
+    umount "$root/proc"
+    die "debian web: apt-get install failed"
+  fi
+  umount "$root/proc"
+  chroot "$root" lighty-enable-mod cgi > /dev/null || die "debian web: cannot enable lighttpd's CGI module"
+  rm -rf "$root/tmp/archive" "$root/tmp/archive.list" "$root/usr/sbin/policy-rc.d" "$root/var/lib/apt/lists/"_tmp_archive_* \
+    "$root/var/cache/apt/archives/"*.deb "$root/var/cache/apt/"*.bin "$root/var/log/"*.log "$root/var/log/apt/"*
+  cp -a "$web_dir/rootfs/." "$root/"
+  mkdir -p "$root/var/lib/notes" && chroot "$root" chown www-data:www-data /var/lib/notes
+  rm -rf "$staging" && mkdir -p "$staging"
+  cp "$boot_files/bios.bin" "$boot_files/bzImage" "$staging/"
+  ext4_from_tree "$root" "$staging/rootfs.ext4" "$(cat "$debian_dir/ROOT_SIZE_MIB")" debian-root
+  rm -rf "$out" && mkdir -p "$out"
+  node --import tsx "$here/write-manifest.ts" "$web_dir/image.json" "$staging" "$out"
+  rm -rf "$staging" "$root"
 }

@@ -22,6 +22,7 @@ const ImageSpecSchema = v.object({
   rootDeviceType: v.picklist(["ebs", "instance-store"]),
   kernelCommandLine: v.string(),
   minMemoryMib: v.number(),
+  software: v.optional(v.array(v.string())),
   files: v.object({ bios: v.string(), kernel: v.string(), rootVolume: v.string() }),
   /** Serve the root volume as chunks of this many bytes (a large disk, read lazily). */
   rootVolumeChunkBytes: v.optional(v.number()),
@@ -101,6 +102,7 @@ async function main(): Promise<void> {
     rootDeviceType: spec.rootDeviceType,
     kernelCommandLine: spec.kernelCommandLine,
     minMemoryMib: spec.minMemoryMib,
+    ...(spec.software ? { software: spec.software } : {}),
     rootVolumeSizeBytes: files.rootVolume.sizeBytes,
     creationDate: new Date(epoch * 1000).toISOString(),
     files,

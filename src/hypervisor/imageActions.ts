@@ -2,6 +2,7 @@
  * EC2's image actions: the images (AMIs) this browser offers and holds, downloading one, making
  * one of an instance's root volume (CreateImage), importing one from files, and deregistering.
  */
+import type { AptMirror } from "../images/aptMirror.ts";
 import type { ImageDescription, ImageRepository, LoadOptions } from "../images/imageRepository.ts";
 import { checkKernel, checkRootDisk } from "../images/importedImage.ts";
 import { imageIdFor, parseManifest, type ImageManifest } from "../images/manifest.ts";
@@ -24,6 +25,8 @@ export interface ImageContext {
   instanceBlobs(): ReadonlySet<string>;
   /** The images' golden states (fast launch). */
   readonly goldens: GoldenStates;
+  /** The offline apt archive Debian images install from, made available offline with them. */
+  readonly aptMirror: AptMirror | null;
   /** Images changed. */
   changed(): void;
 }
@@ -42,11 +45,16 @@ export class ImageActions {
     return unwrap(await this.#ctx.images.describeImages());
   }
 
-  /** Downloads an image's files into this browser (with progress; cancel with the signal), so it launches offline. */
+  /**
+   * Makes an image work offline (with progress; cancel with the signal): its files, every chunk
+   * of a disk served in chunks, and for Debian the apt archive it installs from.
+   */
   async downloadImage(imageId: string, options: LoadOptions = {}): Promise<void> {
-    const result = await this.#ctx.images.download(imageId, options);
+    const result = await this.#ctx.images.makeAvailableOffline(imageId, options);
     this.#ctx.changed();
     unwrap(result);
+    const image = unwrap(await this.#ctx.images.describeImages()).find((candidate) => candidate.imageId === imageId);
+    if (image?.distribution === "Debian" && this.#ctx.aptMirror) unwrap(await this.#ctx.aptMirror.downloadAll(options.onProgress));
   }
 
   /**

@@ -244,6 +244,7 @@ export function wireModules(options: HypervisorOptions, hooks: WiringHooks): Hyp
     createSnapshot: (volumeId, description) => ebs.createSnapshot(volumeId, description),
     instanceBlobs: () => bootBlobsOf(registry.all()),
     goldens,
+    aptMirror: options.aptMirror ?? null,
     changed: storageChanged,
   });
   return {

@@ -73,6 +73,8 @@ export const ImageManifestSchema = v.object({
   rootDeviceType: v.picklist(["ebs", "instance-store"]),
   kernelCommandLine: v.pipe(v.string(), v.maxLength(2048)),
   minMemoryMib: v.pipe(v.number(), v.integer(), v.minValue(16), v.maxValue(2048)),
+  /** What is installed, in a few lines a learner reads in the catalog; absent in older manifests. */
+  software: v.optional(v.pipe(v.array(v.pipe(v.string(), v.maxLength(120))), v.maxLength(12))),
   rootVolumeSizeBytes: sizeBytes,
   creationDate: v.pipe(v.string(), v.isoTimestamp()),
   files: v.object({

@@ -39,4 +39,22 @@ describe("which of a deregistered image's files go", () => {
     expect(unusedBlobs(a, { images: [image(AMI_B, { files: "?" })], bases: [] }, none)).toEqual([]);
     expect(unusedBlobs(image(AMI_A, null), { images: [], bases: [] }, none)).toEqual([]);
   });
+
+  it("a chunked disk's chunks, except while a volume or an instance reads the disk", () => {
+    const manifest = testManifest(AMI_A, "1", "2");
+    const chunked = {
+      path: "rootfs.ext4",
+      encoding: "chunked" as const,
+      sizeBytes: 3 * 65536,
+      sha256: sha("2"),
+      encodedSizeBytes: 30,
+      chunkPath: "../chunks/",
+      chunkBytes: 65536,
+      chunks: [{ sha256: sha("d"), encodedSizeBytes: 10 }, null, { sha256: sha("e"), encodedSizeBytes: 20 }],
+    };
+    const withChunks = image(AMI_A, { ...manifest, rootVolumeSizeBytes: 3 * 65536, files: { ...manifest.files, rootVolume: chunked } });
+    expect(unusedBlobs(withChunks, { images: [], bases: [] }, none).sort()).toEqual([sha("1"), sha("b"), sha("d"), sha("e")]);
+    expect(unusedBlobs(withChunks, { images: [], bases: [blobBase("2")] }, none).sort()).toEqual([sha("1"), sha("b")]);
+    expect(unusedBlobs(withChunks, { images: [], bases: [] }, new Set([sha("2")])).sort()).toEqual([sha("1"), sha("b")]);
+  });
 });
