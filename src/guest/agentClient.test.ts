@@ -41,7 +41,7 @@ describe("AgentClient", () => {
     const client = new AgentClient((data) => raw.push(data), { ready: vi.fn(), shutdown: vi.fn() });
     client.receive(bytes("TC1 0 ready 2\n"));
     const input = new Uint8Array([0, 10, 13, 255]);
-    const copying = client.exec("cat >> /root/f", 5000, input);
+    const copying = client.exec("cat >> /root/f", 5000, { input });
     const ping = client.ping();
     await vi.advanceTimersByTimeAsync(0);
     // The request (the command wrapped to read exactly 4 bytes with dd), then the bytes themselves; the ping waits.

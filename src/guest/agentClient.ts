@@ -11,6 +11,15 @@ export interface ExecResult {
   readonly exitCode: number;
   readonly stdout: string;
   readonly stderr: string;
+  /** The output's bytes as the command wrote them, when asked for (binaryStdout): stdout is their UTF-8 reading. */
+  readonly stdoutBytes?: Uint8Array;
+}
+
+export interface ExecOptions {
+  /** Bytes the command reads as its standard input (see commandInput.ts). */
+  readonly input?: Uint8Array;
+  /** Also return the output's bytes unchanged, for output that is not text. */
+  readonly binaryStdout?: boolean;
 }
 
 export interface AgentClientEvents {
@@ -79,7 +88,8 @@ export class AgentClient {
    * Runs a command; with input, the command reads those bytes as its standard input (see
    * commandInput.ts). Until a command with input has answered, other requests wait their turn.
    */
-  async exec(command: string, timeoutMs: number, input?: Uint8Array): Promise<Result<ExecResult>> {
+  async exec(command: string, timeoutMs: number, options: ExecOptions = {}): Promise<Result<ExecResult>> {
+    const input = options.input;
     if (command.length === 0) return fail("InvalidParameterValue", "The command is empty.");
     const timeoutSec = Math.max(1, Math.ceil(timeoutMs / 1000));
     const withStdin = input !== undefined && input.byteLength > 0;
@@ -104,7 +114,8 @@ export class AgentClient {
       ) {
         return fail("GuestAgentTimeout", `The command did not finish within ${timeoutSec} s and was killed.`);
       }
-      return ok({ exitCode: message.exitCode, stdout: message.stdout, stderr: message.stderr });
+      const result = { exitCode: message.exitCode, stdout: message.stdout, stderr: message.stderr };
+      return ok(options.binaryStdout ? { ...result, stdoutBytes: message.stdoutBytes } : result);
     }
     return this.#unexpected(message);
   }

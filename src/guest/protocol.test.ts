@@ -39,8 +39,14 @@ describe("decodeMessage", () => {
     ["TC1 0 shutdown reboot", { kind: "shutdown", shutdownKind: "reboot" }],
     ["TC1 5 ok", { kind: "ok", seq: 5 }],
     [`TC1 5 error ${b64("no such verb")}`, { kind: "error", seq: 5, message: "no such verb" }],
-    [`TC1 9 exit 3 - ${b64("boom\n")}`, { kind: "exit", seq: 9, exitCode: 3, stdout: "", stderr: "boom\n" }],
-    [`TC1 9 exit 0 ${b64("café\n")} -\r`, { kind: "exit", seq: 9, exitCode: 0, stdout: "café\n", stderr: "" }],
+    [
+      `TC1 9 exit 3 - ${b64("boom\n")}`,
+      { kind: "exit", seq: 9, exitCode: 3, stdout: "", stdoutBytes: new Uint8Array(0), stderr: "boom\n" },
+    ],
+    [
+      `TC1 9 exit 0 ${b64("café\n")} -\r`,
+      { kind: "exit", seq: 9, exitCode: 0, stdout: "café\n", stdoutBytes: bytes("café\n"), stderr: "" },
+    ],
   ])("reads %j", (line, message) => {
     expect(decodeMessage(line)).toEqual(message);
   });

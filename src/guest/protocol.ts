@@ -45,7 +45,15 @@ export type ShutdownKind = "poweroff" | "reboot";
 
 export type AgentMessage =
   | { readonly kind: "ready"; readonly agentVersion: number }
-  | { readonly kind: "exit"; readonly seq: number; readonly exitCode: number; readonly stdout: string; readonly stderr: string }
+  | {
+      readonly kind: "exit";
+      readonly seq: number;
+      readonly exitCode: number;
+      readonly stdout: string;
+      /** The command's output as it wrote it: stdout is its UTF-8 reading, lossy for other bytes. */
+      readonly stdoutBytes: Uint8Array;
+      readonly stderr: string;
+    }
   | { readonly kind: "ok"; readonly seq: number }
   | { readonly kind: "error"; readonly seq: number; readonly message: string }
   /** The guest is going down: powering off or rebooting, its root volume already clean. */
@@ -57,10 +65,17 @@ function encodeText(text: string): string {
   return text.length === 0 ? "-" : bytesToBase64(utf8.encode(text));
 }
 
+function decodeBytes(field: string): Uint8Array | null {
+  return field === "-" ? new Uint8Array(0) : base64ToBytes(field);
+}
+
+function utf8Text(bytes: Uint8Array): string {
+  return new TextDecoder("utf-8", { fatal: false }).decode(bytes);
+}
+
 function decodeText(field: string): string | null {
-  if (field === "-") return "";
-  const bytes = base64ToBytes(field);
-  return bytes === null ? null : new TextDecoder("utf-8", { fatal: false }).decode(bytes);
+  const bytes = decodeBytes(field);
+  return bytes === null ? null : utf8Text(bytes);
 }
 
 /** Encodes one request as the line the agent reads, newline included. */
@@ -106,10 +121,10 @@ export function decodeMessage(line: string): AgentMessage | null {
     }
     case "exit": {
       if (arity !== 6 || seq === 0 || !isCount(fields[3])) return null;
-      const stdout = decodeText(fields[4] ?? "");
+      const stdoutBytes = decodeBytes(fields[4] ?? "");
       const stderr = decodeText(fields[5] ?? "");
-      if (stdout === null || stderr === null) return null;
-      return { kind, seq, exitCode: Number(fields[3]), stdout, stderr };
+      if (stdoutBytes === null || stderr === null) return null;
+      return { kind, seq, exitCode: Number(fields[3]), stdout: utf8Text(stdoutBytes), stdoutBytes, stderr };
     }
     default:
       return null;

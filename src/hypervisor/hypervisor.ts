@@ -295,7 +295,7 @@ export class Hypervisor extends LaunchTemplateFacade {
   /** Runs a shell command in the guest through its agent (as Systems Manager's RunCommand does). */
   async runCommand(instanceId: string, command: string, options: RunCommandOptions = {}): Promise<ExecResult> {
     const request = parseRunCommand(instanceId, command, options);
-    return this.#m.instances.runCommand(request.instanceId, request.command, request.timeoutMs, request.input);
+    return this.#m.instances.runCommand(request.instanceId, request.command, request.timeoutMs, request.exec);
   }
 
   // EBS: volumes and snapshots (ebs/).

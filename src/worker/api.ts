@@ -3,7 +3,7 @@
  * Remote<InstanceWorkerApi>; the worker exposes an InstanceWorker that implements it.
  * Nothing here imports v86.
  */
-import type { ExecResult } from "../guest/agentClient.ts";
+import type { ExecOptions, ExecResult } from "../guest/agentClient.ts";
 import type { GuestIdentity } from "../guest/protocol.ts";
 import type { CloudError, Result } from "../shared/errors.ts";
 import type { WrittenBlocks } from "../disk/blockOverlay.ts";
@@ -198,8 +198,8 @@ export interface InstanceWorkerApi {
   sendConsoleInput(data: string): Promise<void>;
   /** Asks the guest agent whether it is alive. */
   ping(): Promise<Result<void>>;
-  /** Runs a shell command in the guest through the agent; input, when given, is its standard input (at most MAX_COMMAND_INPUT_BYTES). */
-  exec(command: string, timeoutMs: number, input?: Uint8Array): Promise<Result<ExecResult>>;
+  /** Runs a shell command in the guest through the agent; options.input, when given, is its standard input (at most MAX_COMMAND_INPUT_BYTES). */
+  exec(command: string, timeoutMs: number, options?: ExecOptions): Promise<Result<ExecResult>>;
   /** Makes a guest restored from its image's boot snapshot this instance, through its agent (version 2 and later). */
   personalise(identity: GuestIdentity, timeoutMs: number): Promise<Result<void>>;
   /** Tells the guest its console's size, so full-screen programs draw correctly. */

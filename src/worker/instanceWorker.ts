@@ -4,7 +4,7 @@
  */
 import { transfer } from "comlink";
 import { V86, type V86Options } from "v86";
-import { AgentClient, type ExecResult } from "../guest/agentClient.ts";
+import { AgentClient, type ExecOptions, type ExecResult } from "../guest/agentClient.ts";
 import type { GuestIdentity, ShutdownKind } from "../guest/protocol.ts";
 import { fail, ok, toCloudError, type CloudError, type Result } from "../shared/errors.ts";
 import type {
@@ -264,12 +264,12 @@ export class InstanceWorker implements InstanceWorkerApi {
     this.#feedConsole();
   }
 
-  async exec(command: string, timeoutMs: number, input?: Uint8Array): Promise<Result<ExecResult>> {
+  async exec(command: string, timeoutMs: number, options: ExecOptions = {}): Promise<Result<ExecResult>> {
     if (!this.#agent || this.#poweredOff) return fail("IncorrectInstanceState", "The instance is not running.");
-    if (input && input.byteLength > MAX_COMMAND_INPUT_BYTES) {
+    if (options.input && options.input.byteLength > MAX_COMMAND_INPUT_BYTES) {
       return fail("InvalidParameterValue", `A command takes at most ${MAX_COMMAND_INPUT_BYTES} bytes of input.`);
     }
-    return this.#agent.exec(command, timeoutMs, input);
+    return this.#agent.exec(command, timeoutMs, options);
   }
 
   #writeAgent(data: string | Uint8Array): void {

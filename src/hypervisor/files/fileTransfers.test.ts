@@ -95,11 +95,11 @@ describe("FileTransfers", () => {
   });
 
   it("downloads a file in parts and a directory as a tar, removing the tar after", async () => {
-    const part = (options?: RunCommandOptions) => options && ok(Buffer.from(bytes.subarray(0, 256 * 1024)).toString("base64"));
+    const part = (options?: RunCommandOptions) => (options?.binaryStdout ? { ...ok(), stdoutBytes: bytes.subarray(0, 256 * 1024) } : ok());
     const files = new FileTransfers(
       fakeShell([
         [/wc -c </, () => ok(`f ${256 * 1024}\n`)],
-        [/^dd if=/, (o) => part(o) ?? ok()],
+        [/^dd if=/, part],
       ]),
     );
     const file = await files.downloadPath("i-1", "/root/a.bin");
@@ -109,7 +109,7 @@ describe("FileTransfers", () => {
     const shell = fakeShell([
       [/echo "d 0"/, () => ok("d 0\n")],
       [/^tar -C/, () => ok("3\n")],
-      [/^dd if=/, () => ok(Buffer.from("abc").toString("base64"))],
+      [/^dd if=/, () => ({ ...ok(), stdoutBytes: new TextEncoder().encode("abc") })],
     ]);
     // stat answers "d 0" for the directory (the rule above matches its command text).
     const tar = await new FileTransfers(shell).downloadPath("i-1", "/root/my dir");

@@ -8,7 +8,6 @@
  * and tests all use the same one.
  */
 import type { ExecResult } from "../../guest/agentClient.ts";
-import { base64ToBytes } from "../../guest/base64.ts";
 import { sha256Hex } from "../../images/sha256.ts";
 import { Ec2Error } from "../../shared/errors.ts";
 import type { Instance } from "../instances/instance.ts";
@@ -179,8 +178,8 @@ export class FileTransfers {
     for (const chunk of planChunks(sizeBytes, this.#downloadChunkBytes)) {
       if (chunk.length === 0) break;
       cancelled(options.signal, "download");
-      const result = await this.#run(instanceId, readChunkCommand(path, chunk, this.#downloadChunkBytes));
-      const part = base64ToBytes(result.stdout.trim()) ?? new Uint8Array(0);
+      const result = await this.#run(instanceId, readChunkCommand(path, chunk, this.#downloadChunkBytes), { binaryStdout: true });
+      const part = result.stdoutBytes ?? new Uint8Array(0);
       // A file that changed size while it was read is refused, not returned torn.
       if (result.exitCode !== 0 || part.byteLength !== chunk.length) {
         throw new Ec2Error(

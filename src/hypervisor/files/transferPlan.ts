@@ -138,10 +138,10 @@ export function tarCommand(directory: string, tarPath: string): string {
   ].join("\n");
 }
 
-/** One part of a file, base64 (the agent's reply carries text). */
+/** One part of a file, on standard output as it is (read back with binaryStdout). */
 export function readChunkCommand(path: string, chunk: Chunk, chunkBytes: number): string {
   if (chunk.offset % chunkBytes !== 0) throw new RangeError("a part starts at a multiple of the part size");
-  return `dd if=${shellQuote(path)} bs=${chunkBytes} skip=${chunk.offset / chunkBytes} count=1 2>/dev/null | base64 -w 0`;
+  return `dd if=${shellQuote(path)} bs=${chunkBytes} skip=${chunk.offset / chunkBytes} count=1 2>/dev/null`;
 }
 
 // The answers.

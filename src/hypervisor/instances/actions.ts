@@ -3,7 +3,7 @@
  * attribute, run a command. Each checks every instance it is given against the lifecycle table
  * first and changes nothing when one refuses.
  */
-import type { ExecResult } from "../../guest/agentClient.ts";
+import type { ExecOptions, ExecResult } from "../../guest/agentClient.ts";
 import { Ec2Error, toCloudError, unwrap } from "../../shared/errors.ts";
 import type { HostCapacityLedger } from "../capacity/hostCapacity.ts";
 import { CreditAccount } from "../capacity/cpuCredits.ts";
@@ -141,13 +141,15 @@ export class InstanceActions {
   }
 
   /** Runs a shell command in the guest through its agent (as Systems Manager's RunCommand does). */
-  async runCommand(instanceId: string, command: string, timeoutMs: number, input?: Uint8Array): Promise<ExecResult> {
+  async runCommand(instanceId: string, command: string, timeoutMs: number, options: ExecOptions = {}): Promise<ExecResult> {
     const record = this.#ctx.registry.withEmulator(instanceId, "runCommand");
     const worker = record.runtime.worker;
     if (!worker) throw new Ec2Error("IncorrectInstanceState", `The instance ${instanceId} has no running emulator.`);
     let result;
     try {
-      result = await (input ? worker.api.exec(command, timeoutMs, input) : worker.api.exec(command, timeoutMs));
+      result = await (options.input || options.binaryStdout
+        ? worker.api.exec(command, timeoutMs, options)
+        : worker.api.exec(command, timeoutMs));
     } catch (error) {
       throw Ec2Error.from(toCloudError(error));
     }

@@ -9,6 +9,7 @@ import {
   parseSetTerminalSize,
 } from "./console.ts";
 import { expectRefused, INSTANCE_ID } from "./testing.ts";
+import { MAX_COMMAND_INPUT_BYTES } from "../../guest/commandInput.ts";
 
 describe("console requests", () => {
   it("onConsoleOutput takes a function", () => {
@@ -38,8 +39,21 @@ describe("parseRunCommand", () => {
       instanceId: INSTANCE_ID,
       command: "uname -a",
       timeoutMs: DEFAULT_COMMAND_TIMEOUT_MS,
+      exec: {},
     });
     expect(parseRunCommand(INSTANCE_ID, "true", { timeoutMs: MAX_COMMAND_TIMEOUT_MS }).timeoutMs).toBe(MAX_COMMAND_TIMEOUT_MS);
+  });
+
+  it("takes input bytes up to the most a command reads, and a request for the output's bytes", () => {
+    const input = new Uint8Array(MAX_COMMAND_INPUT_BYTES);
+    expect(parseRunCommand(INSTANCE_ID, "cat", { input, binaryStdout: true }).exec).toEqual({ input, binaryStdout: true });
+    expect(parseRunCommand(INSTANCE_ID, "cat", { input: new Uint8Array(0) }).exec).toEqual({});
+    expectRefused(
+      () => parseRunCommand(INSTANCE_ID, "cat", { input: new Uint8Array(MAX_COMMAND_INPUT_BYTES + 1) }),
+      "InvalidParameterValue",
+      /input is at most 160 KiB/,
+    );
+    expectRefused(() => parseRunCommand(INSTANCE_ID, "cat", { input: "text" }), "InvalidParameterType", /bytes/);
   });
 
   it.each([

@@ -6,6 +6,7 @@ import * as v from "valibot";
 import type { TerminalSize } from "../instances/kernelCommandLine.ts";
 import { BytesSchema, listenerSchema, optionalRequest, requestObject, TerminalSizeSchema, wholeNumber } from "./common.ts";
 import { parse } from "./parse.ts";
+import type { ExecOptions } from "../../guest/agentClient.ts";
 import { MAX_COMMAND_INPUT_BYTES } from "../../guest/commandInput.ts";
 import { parseInstanceId } from "./instances.ts";
 
@@ -36,6 +37,8 @@ export interface RunCommandOptions {
   readonly timeoutMs?: number;
   /** Bytes the command reads as its standard input (at most MAX_COMMAND_INPUT_BYTES): how files are copied in. */
   readonly input?: Uint8Array;
+  /** Also return the output's bytes unchanged (stdoutBytes): how files are copied out. */
+  readonly binaryStdout?: boolean;
 }
 
 export const DEFAULT_COMMAND_TIMEOUT_MS = 30_000;
@@ -68,6 +71,7 @@ const RunCommandOptionsSchema = requestObject<RunCommandOptions>({
       ),
     ),
   ),
+  binaryStdout: v.optional(v.boolean("true or false")),
 });
 
 /** The command, and its timeout with the default filled in. */
@@ -75,14 +79,14 @@ export function parseRunCommand(
   instanceId: unknown,
   command: unknown,
   options: unknown,
-): { readonly instanceId: string; readonly command: string; readonly timeoutMs: number; readonly input?: Uint8Array } {
+): { readonly instanceId: string; readonly command: string; readonly timeoutMs: number; readonly exec: ExecOptions } {
   const parsedId = parseInstanceId(instanceId);
   const parsedCommand = parse(CommandSchema, command, "command");
-  const { timeoutMs, input } = parse(optionalRequest(RunCommandOptionsSchema), options, "options");
+  const { timeoutMs, input, binaryStdout } = parse(optionalRequest(RunCommandOptionsSchema), options, "options");
   return {
     instanceId: parsedId,
     command: parsedCommand,
     timeoutMs: timeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS,
-    ...(input && input.byteLength > 0 ? { input } : {}),
+    exec: { ...(input && input.byteLength > 0 ? { input } : {}), ...(binaryStdout ? { binaryStdout } : {}) },
   };
 }
