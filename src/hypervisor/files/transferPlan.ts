@@ -7,16 +7,16 @@ import { Ec2Error } from "../../shared/errors.ts";
 
 /**
  * Bytes of a file per command going in: the most one command takes as input
- * (guest/commandInput.ts). Fewer commands win: bench file-transfer measured 0.17 MiB/s with
- * 16 KiB parts, 0.41 with 64 KiB and 0.53 with 160 KiB, each command costing a few forks in the
+ * (guest/commandInput.ts). Fewer commands win: bench file-transfer measured 0.15 MiB/s with
+ * 16 KiB parts, 0.51 with 64 KiB and 0.74 with 160 KiB, each command costing a few forks in the
  * guest whatever its size.
  */
 export const UPLOAD_CHUNK_BYTES = 160 * 1024;
 /**
- * Bytes of a file per command coming out. The reply is the serial port's to carry, base64 twice
- * (the command's and the agent's): bench file-transfer measured 0.26 MiB/s with 64 KiB parts,
- * 0.34 with 256 KiB and 0.35 with 1 MiB. 256 KiB is as fast, within the run's noise, and keeps
- * the guest's copy of each reply (a quarter of a 64 MiB guest's memory at 1 MiB) small.
+ * Bytes of a file per command coming out. The reply is the serial port's to carry (base64, the
+ * agent's): bench file-transfer measured 0.41 MiB/s with 64 KiB parts, 0.42 with 256 KiB and
+ * 0.44 with 1 MiB. Larger parts gain little and the guest holds each reply in memory three times
+ * over (the output, its base64, the shell's copy), which 256 KiB keeps small in a 64 MiB guest.
  */
 export const DOWNLOAD_CHUNK_BYTES = 256 * 1024;
 /** Linux's PATH_MAX. */
