@@ -131,11 +131,17 @@ build_debian_repository() {
   home=$(archive_gnupg)
   key=$(cat "$home/key-id")
   rm -rf "$out" && mkdir -p "$out/pool/main" "$out/dists/$DEBIAN_SUITE/main/binary-i386"
-  cp "$cache/debian-repo-debs"/*.deb "$out/pool/main/"
+  # Named as in Debian's pool: without the epoch apt's download puts in (as "1%3a"), which a
+  # server would read as "1:".
+  local deb
+  for deb in "$cache/debian-repo-debs"/*.deb; do
+    cp "$deb" "$out/pool/main/$(basename "$deb" | sed 's/_[0-9]*%3a/_/')"
+  done
   (
     cd "$out"
     apt-ftparchive packages pool/main > "dists/$DEBIAN_SUITE/main/binary-i386/Packages"
-    gzip -9n -k "dists/$DEBIAN_SUITE/main/binary-i386/Packages"
+    # Packages only, uncompressed: a static server may send a .gz with Content-Encoding: gzip,
+    # and the browser would hand over other bytes than the index's hash is of.
     apt-ftparchive \
       -o APT::FTPArchive::Release::Origin=Debian -o APT::FTPArchive::Release::Label=Debian \
       -o APT::FTPArchive::Release::Suite=stable -o APT::FTPArchive::Release::Codename="$DEBIAN_SUITE" \

@@ -6,7 +6,7 @@
 import { fail, ok, toCloudError, type Result } from "../shared/errors.ts";
 import type { ImageCache } from "../persistence/imageCache.ts";
 import { parseRepositoryManifest, type RepositoryFile, type RepositoryManifest } from "./aptRepositoryManifest.ts";
-import { fetchImageFile, type ImageFetcher, type ImageLoadProgress } from "./imageLoader.ts";
+import { verifyImageFile, type ImageFetcher, type ImageLoadProgress } from "./imageLoader.ts";
 
 /** What the fabric answers a guest's request with. */
 export interface MirrorReply {
@@ -69,12 +69,7 @@ export class AptMirror {
   async #file(file: RepositoryFile): Promise<Result<Uint8Array>> {
     const held = await this.#cache.blob(file.sha256).catch(() => undefined);
     if (held) return ok(new Uint8Array(held));
-    const fetched = await fetchImageFile(
-      this.manifestUrl,
-      { path: file.path, encoding: "identity", sizeBytes: file.sizeBytes, sha256: file.sha256, encodedSizeBytes: file.sizeBytes },
-      this.#fetcher,
-      () => undefined,
-    );
+    const fetched = await this.#download(file);
     if (!fetched.ok) {
       return fail(
         fetched.error.code,
@@ -84,6 +79,21 @@ export class AptMirror {
     // Kept when this browser can; used either way.
     await this.#cache.putBlobs([{ sha256: file.sha256, sizeBytes: file.sizeBytes, bytes: fetched.value }]).catch(() => undefined);
     return ok(new Uint8Array(fetched.value));
+  }
+
+  /** The file's bytes as served, verified: never decompressed on the way (a .deb is itself compressed inside). */
+  async #download(file: RepositoryFile): Promise<Result<ArrayBuffer>> {
+    const url = new URL(file.path, this.manifestUrl).href;
+    try {
+      const response = await this.#fetcher(url);
+      if (!response.ok) return fail("ImageDownloadError", `HTTP ${response.status}`);
+      return verifyImageFile(
+        { path: file.path, encoding: "identity", sizeBytes: file.sizeBytes, sha256: file.sha256, encodedSizeBytes: file.sizeBytes },
+        await response.arrayBuffer(),
+      );
+    } catch (error) {
+      return fail("ImageDownloadError", toCloudError(error).message);
+    }
   }
 
   #readManifest(): Promise<Result<RepositoryManifest>> {
