@@ -7,7 +7,7 @@ import { sha256Hex } from "./sha256.ts";
 
 const BASE = "https://lab.test/apt/debian/";
 
-async function archive(files: Record<string, Uint8Array>): Promise<Map<string, Uint8Array>> {
+async function archive(files: Record<string, Uint8Array<ArrayBuffer>>): Promise<Map<string, Uint8Array>> {
   const served = new Map(Object.entries(files).map(([path, bytes]) => [`${BASE}${path}`, bytes]));
   const manifest = {
     schemaVersion: 1,
