@@ -35,10 +35,15 @@ export async function benchDebianBoot(browser: Browser, baseUrl: string, runs: n
     page.on("response", (response) => {
       const url = new URL(response.url());
       if (!counting || !url.pathname.includes("/images/") || url.pathname.endsWith(".json")) return;
-      void response.body().then(
-        (body) => void (counting && (bytes += body.length)),
-        () => undefined,
-      );
+      // The bytes as they came over the wire: a server may gzip-encode a .gz again, or send it
+      // with Content-Encoding: gzip, and body() is then the decoded content.
+      void response
+        .request()
+        .sizes()
+        .then(
+          (sizes) => void (counting && (bytes += sizes.responseBodySize)),
+          () => undefined,
+        );
     });
     await page.goto(baseUrl);
     await page.getByRole("heading", { name: /Instances/ }).waitFor();

@@ -242,4 +242,8 @@ build_debian_web "$cache/boot-files"
 log "formatted volumes"
 node --import tsx "$here/write-volume-templates.ts" "$repo/public/images/volumes" "$cache/volumes"
 node --import tsx "$here/write-catalog.ts" "$repo/public/images"
+log "the chunks each Debian image's boot reads"
+for image in debian-12 debian-12-web; do
+  node --import tsx "$here/write-boot-chunks.ts" "$repo/public/images" "$image"
+done
 log "done: $(du -sh "$repo/public/images" | cut -f1) in public/images"

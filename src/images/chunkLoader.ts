@@ -6,7 +6,7 @@
 import { fail, ok, type Result } from "../shared/errors.ts";
 import type { ImageCache } from "../persistence/imageCache.ts";
 import { fetchImageFile, type ImageFetcher } from "./imageLoader.ts";
-import type { ChunkedImageFile, WholeImageFile } from "./manifest.ts";
+import { blobShasOf, type ChunkedImageFile, type WholeImageFile } from "./manifest.ts";
 
 export interface ChunkSource {
   readonly file: ChunkedImageFile;
@@ -15,7 +15,7 @@ export interface ChunkSource {
   /** The manifest's address in the catalog; null when the catalog cannot be read (offline). */
   readonly manifestUrl: string | null;
   readonly fetcher: ImageFetcher;
-  readonly cache: Pick<ImageCache, "blob" | "putBlobs">;
+  readonly cache: Pick<ImageCache, "blob" | "putBlobs" | "present">;
 }
 
 const FETCH_ATTEMPTS = 2;
@@ -35,10 +35,14 @@ export function chunkEntry(file: ChunkedImageFile, index: number): WholeImageFil
 
 export function chunkLoader(source: ChunkSource): (index: number) => Promise<Result<Uint8Array>> {
   const { file, imageName, manifestUrl, fetcher, cache } = source;
+  // Which chunks this browser holds, asked once: a read of one it does not hold would wait behind
+  // the stores of those just fetched, and a cold boot fetches one after another.
+  let kept: Promise<Set<string>> | null = null;
   return async (index) => {
     const entry = chunkEntry(file, index);
     if (!entry) return ok(new Uint8Array(Math.min(file.chunkBytes, file.sizeBytes - index * file.chunkBytes)));
-    const held = await cache.blob(entry.sha256).catch(() => undefined);
+    kept ??= cache.present(blobShasOf(file)).catch(() => new Set<string>());
+    const held = (await kept).has(entry.sha256) ? await cache.blob(entry.sha256).catch(() => undefined) : undefined;
     if (held) return ok(new Uint8Array(held));
     if (!manifestUrl) {
       return fail(
@@ -53,8 +57,9 @@ export function chunkLoader(source: ChunkSource): (index: number) => Promise<Res
       if (last.error.code !== "ImageIntegrityError") return last;
     }
     if (!last?.ok) return last ?? fail("ImageDownloadError", `Cannot download part ${index + 1} of image ${imageName}.`);
-    // A verified chunk is used even when this browser cannot keep it (storage full): it is fetched again next time.
-    await cache.putBlobs([{ sha256: entry.sha256, sizeBytes: entry.sizeBytes, bytes: last.value }]).catch(() => undefined);
+    // Kept in the background: the guest waits for the chunk, not for the store. A verified chunk
+    // is used even when this browser cannot keep it (storage full): it is fetched again next time.
+    void cache.putBlobs([{ sha256: entry.sha256, sizeBytes: entry.sizeBytes, bytes: last.value.slice(0) }]).catch(() => undefined);
     return ok(new Uint8Array(last.value));
   };
 }

@@ -56,6 +56,7 @@ function memoryCache() {
     blobs,
     blob: async (sha256: string) => blobs.get(sha256)?.bytes,
     putBlobs: async (list: readonly StoredBlob[]) => void list.forEach((blob) => blobs.set(blob.sha256, blob)),
+    present: async (shas: readonly string[]) => new Set(shas.filter((sha) => blobs.has(sha))),
   };
 }
 
@@ -77,6 +78,7 @@ describe("a chunked file's manifest entry", () => {
       /do not add up to encodedSizeBytes/,
     ],
     ["a chunk size that is not a power of two", (file: ChunkedImageFile) => ({ ...file, chunkBytes: 100_000 }), /power of two/],
+    ["boot chunks naming an all-zero chunk", (file: ChunkedImageFile) => ({ ...file, bootChunks: [0, 1] }), /bootChunks must name/],
   ])("is refused with %s", async (_, damage, message) => {
     const { file } = await chunkedImage();
     const manifest = testManifest("ami-0123456789abcdef0", "c", "d");
@@ -95,7 +97,8 @@ describe("loading a chunk", () => {
     const first = await load(0);
     expect(first.ok && first.value).toEqual(bytes.subarray(0, CHUNK));
     expect(cache.blobs.has(file.chunks[0]?.sha256 as string)).toBe(true);
-    await load(0);
+    // A loader made later (the next session) reads the kept copy.
+    await chunkLoader({ file, imageName: "debian", manifestUrl: MANIFEST_URL, fetcher: servingFetcher(served, log), cache })(0);
     expect(log).toHaveLength(1);
   });
 
@@ -177,5 +180,24 @@ describe("a chunked file in memory", () => {
     await Promise.all([chunked.chunk(0), chunked.chunk(0)]);
     expect(log).toHaveLength(1);
     expect((await chunked.chunk(5)).ok).toBe(false);
+  });
+
+  it("fetches a boot's chunks ahead, and shares which it holds with the workers when its bytes are shared", async () => {
+    const { file, bytes, served } = await chunkedImage();
+    const log: string[] = [];
+    const load = chunkLoader({
+      file,
+      imageName: "debian",
+      manifestUrl: MANIFEST_URL,
+      fetcher: servingFetcher(served, log),
+      cache: memoryCache(),
+    });
+    const chunked = new ChunkedFile(file, new SharedArrayBuffer(file.sizeBytes), load);
+    const flags = chunked.present();
+    expect(chunked.present()).toBe(flags);
+    chunked.prefetch([0, 2]);
+    await expect.poll(() => [...flags]).toEqual([1, 1, 1]);
+    expect(new Uint8Array(chunked.bytes)).toEqual(bytes);
+    expect(log).toHaveLength(2);
   });
 });

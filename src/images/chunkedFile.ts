@@ -32,27 +32,45 @@ export class ChunkedFile {
     this.file = file;
     this.bytes = bytes;
     this.#view = new Uint8Array(bytes);
-    this.#present = Uint8Array.from(file.chunks, (chunk) => (chunk === null ? 1 : 0));
+    // Shared with the workers when the bytes are: a chunk loaded for one emulator is then there for all, with no request.
+    this.#present = new Uint8Array(
+      bytes instanceof ArrayBuffer ? new ArrayBuffer(file.chunks.length) : new SharedArrayBuffer(file.chunks.length),
+    );
+    file.chunks.forEach((chunk, index) => void (chunk === null && (this.#present[index] = 1)));
     this.#load = load;
   }
 
-  /** A copy of which chunks are in memory. */
+  /** Which chunks are in memory: the shared flags themselves where the bytes are shared, else a copy. */
   present(): Uint8Array {
-    return this.#present.slice();
+    return this.#present.buffer instanceof ArrayBuffer ? this.#present.slice() : this.#present;
   }
 
   get complete(): boolean {
     return this.#present.every((flag) => flag === 1);
   }
 
-  /** The chunk's bytes, loading it first when needed. */
+  /**
+   * The chunk's bytes, loading it first when needed. A chunk that had to be loaded starts the
+   * next one loading too: a guest reading a file reads on into the next chunk more often than
+   * not, and it then waits for no round trip.
+   */
   async chunk(index: number): Promise<Result<Uint8Array>> {
     if (!Number.isInteger(index) || index < 0 || index >= this.file.chunks.length)
       return fail("InvalidParameterValue", `The image file ${this.file.path} has no chunk ${index}.`);
+    if (this.#present[index] !== 1 && index + 1 < this.file.chunks.length) void this.#ensure(index + 1);
     const loaded = await this.#ensure(index);
     if (!loaded.ok) return loaded;
     const start = index * this.file.chunkBytes;
     return ok(this.#view.slice(start, Math.min(this.file.sizeBytes, start + this.file.chunkBytes)));
+  }
+
+  /** Starts loading the chunks a boot reads first, a few at a time, so the guest finds them there. */
+  prefetch(indexes: readonly number[]): void {
+    const queue = indexes.filter((index) => this.#present[index] !== 1);
+    const worker = async () => {
+      for (let index = queue.shift(); index !== undefined; index = queue.shift()) await this.#ensure(index);
+    };
+    for (let i = 0; i < PARALLEL_CHUNKS; i++) void worker();
   }
 
   /** Loads every chunk not in memory yet, a few at a time, with progress in served bytes. */
@@ -88,7 +106,8 @@ export class ChunkedFile {
         this.#loading.delete(index);
         if (!loaded.ok) return loaded;
         this.#view.set(loaded.value, index * this.file.chunkBytes);
-        this.#present[index] = 1;
+        // After the bytes: a worker that sees the flag reads them.
+        Atomics.store(this.#present, index, 1);
         return ok(undefined);
       });
       this.#loading.set(index, pending);

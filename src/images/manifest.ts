@@ -50,10 +50,16 @@ const ChunkedImageFileSchema = v.pipe(
       v.check((n) => n >= MIN_CHUNK_BYTES && n <= MAX_CHUNK_BYTES && (n & (n - 1)) === 0, "must be a power of two from 64 KiB to 4 MiB"),
     ),
     chunks: v.array(v.nullable(ChunkSchema)),
+    /** The chunks a boot reads before its prompt, fetched together as a launch starts (measured when the image is built). */
+    bootChunks: v.optional(v.array(v.pipe(v.number(), v.integer(), v.minValue(0)))),
   }),
   v.check(
     (file) => file.chunks.length === Math.ceil(file.sizeBytes / file.chunkBytes),
     "the chunk list does not add up to the file's size",
+  ),
+  v.check(
+    (file) => (file.bootChunks ?? []).every((index) => file.chunks[index] !== undefined && file.chunks[index] !== null),
+    "bootChunks must name chunks of the list that hold data",
   ),
   v.check(
     (file) => file.chunks.reduce((sum, chunk) => sum + (chunk?.encodedSizeBytes ?? 0), 0) === file.encodedSizeBytes,

@@ -102,7 +102,7 @@ export interface VolumeSpec {
  */
 export interface LazyBaseSpec {
   readonly chunkBytes: number;
-  /** Per chunk, 1 when the base already holds it (or it is all zeros). A copy. */
+  /** Per chunk, 1 when the base holds it (or it is all zeros): the page's shared flags when the base is shared, else a copy. */
   readonly present: Uint8Array;
   /** Transferred with the boot; closed when the emulator stops. */
   readonly port: ChunkPort;

@@ -21,7 +21,8 @@ export class LazyChunks {
   constructor(base: Uint8Array, spec: LazyBaseSpec) {
     this.#base = base;
     this.#chunkBytes = spec.chunkBytes;
-    this.#present = spec.present.slice();
+    // Shared flags (the page's own) are read as they are: chunks the page loads for anyone count at once.
+    this.#present = spec.present.buffer instanceof ArrayBuffer ? spec.present.slice() : spec.present;
     this.#port = spec.port;
     this.#port.onmessage = (event) => {
       const reply = event.data;
@@ -35,7 +36,7 @@ export class LazyChunks {
     const first = Math.floor(start / this.#chunkBytes);
     const last = Math.floor((start + Math.max(1, length) - 1) / this.#chunkBytes);
     const missing: number[] = [];
-    for (let index = first; index <= last; index++) if (this.#present[index] !== 1) missing.push(index);
+    for (let index = first; index <= last; index++) if (Atomics.load(this.#present, index) !== 1) missing.push(index);
     return missing;
   }
 
@@ -62,7 +63,7 @@ export class LazyChunks {
       if (reply.ok) {
         for (const [index, bytes] of reply.chunks) {
           this.#base.set(bytes, index * this.#chunkBytes);
-          this.#present[index] = 1;
+          Atomics.store(this.#present, index, 1);
         }
         for (const index of indexes) this.#waiting.delete(index);
         return;

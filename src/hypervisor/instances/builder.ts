@@ -323,6 +323,9 @@ export class InstanceBuilder {
     const chunkTrouble = (error: CloudError) =>
       this.#ctx.console.received(record, new TextEncoder().encode(goldenConsoleNote(error.message)));
     const imageChunked = root ? null : await images.chunked(image.files.rootVolume.sha256);
+    // The chunks a boot of the image reads first, fetched together while the emulator starts.
+    const bootDisk = root?.base.kind === "blob" ? await images.chunked(root.base.sha256) : imageChunked;
+    if (bootDisk && !record.runtime.hibernation) bootDisk.prefetch(bootDisk.file.bootChunks ?? []);
     const spec = async (volume: typeof root): Promise<VolumeSpec | null> => {
       if (!volume) return null;
       const base = volume.base.kind === "blob" ? await images.blob(volume.base.sha256) : null;
