@@ -91,7 +91,7 @@ describe("the shipped labs, played through the hypervisor", () => {
 async function play(hypervisor: Hypervisor, lab: Lab): Promise<void> {
   let context: LabContext = {};
   if (lab.launch) {
-    const [instance] = await hypervisor.runInstances(labLaunchRequest(lab));
+    const [instance] = await hypervisor.runInstances(labLaunchRequest(lab, await hypervisor.describeImages()));
     if (!instance) throw new Error("no instance launched");
     context = { instanceId: instance.instanceId };
     await waitForInstance(hypervisor, instance.instanceId, (i) => i.state.name === "running" && i.statusChecks.instance === "ok", 120_000);

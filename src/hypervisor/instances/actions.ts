@@ -146,12 +146,15 @@ export class InstanceActions {
     const worker = record.runtime.worker;
     if (!worker) throw new Ec2Error("IncorrectInstanceState", `The instance ${instanceId} has no running emulator.`);
     let result;
+    record.runtime.commandsInFlight++;
     try {
       result = await (options.input || options.binaryStdout
         ? worker.api.exec(command, timeoutMs, options)
         : worker.api.exec(command, timeoutMs));
     } catch (error) {
       throw Ec2Error.from(toCloudError(error));
+    } finally {
+      record.runtime.commandsInFlight--;
     }
     return unwrap(result);
   }

@@ -192,3 +192,19 @@ describe("the agent of a booted instance", () => {
     expect(worker.callsOf("ping")).toEqual([]);
   });
 });
+
+describe("the instance status check while a command runs", () => {
+  it("sends no ping while the agent runs a command for the host, so a long apt-get install does not fail the check", async () => {
+    const record = inState("running", { statusChecks: { system: "ok", instance: "ok" } });
+    const worker = withWorker(record);
+    worker.script.ping = () => ({ ok: false, error: { code: "GuestAgentTimeout", message: "busy" } });
+    const watcher = watch();
+    record.runtime.commandsInFlight = 1;
+    for (let i = 0; i < MISSED_PINGS_TO_FAIL + 1; i++) await watcher.check(record);
+    expect(worker.callsOf("ping")).toHaveLength(0);
+    expect(record.instance.statusChecks.instance).toBe("ok");
+    record.runtime.commandsInFlight = 0;
+    for (let i = 0; i < MISSED_PINGS_TO_FAIL; i++) await watcher.check(record);
+    expect(record.instance.statusChecks.instance).toBe("impaired");
+  });
+});

@@ -83,6 +83,9 @@ export class AgentWatch {
     const { runtime } = record;
     const worker = runtime.worker;
     if (record.instance.statusChecks.instance === "initializing" || !worker) return;
+    // A command under way (apt installing for a minute, say) holds the agent: a ping would only
+    // wait behind it and count as missed. Its answer says whether the agent lives.
+    if (runtime.commandsInFlight > 0) return;
     const generation = runtime.generation;
     const alive = await worker.api.ping().then(
       (answer) => answer.ok,
@@ -134,10 +137,13 @@ export class AgentWatch {
       "sed 's/^/user-data: /' /var/log/user-data.log > /dev/console",
       'echo "user-data: finished with exit code $code" > /dev/console',
     ].join("\n");
+    record.runtime.commandsInFlight++;
     try {
       await (record.runtime.worker?.api.exec(command, USER_DATA_TIMEOUT_MS) as Promise<Result<ExecResult>> | undefined);
     } catch {
       // Its output, or the lack of it, is on the console; the instance runs on regardless.
+    } finally {
+      record.runtime.commandsInFlight--;
     }
     if (record.instance.state.name === "running") this.#ctx.update(record, { statusChecks: { system: "ok", instance: "ok" } });
   }

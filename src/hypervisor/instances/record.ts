@@ -59,6 +59,8 @@ export interface InstanceRuntime {
   agentDeadline: ReturnType<typeof setTimeout> | null;
   /** Pings in a row the booted guest's agent left unanswered (see AgentWatch.check). */
   missedPings: number;
+  /** Commands the agent is running for the host: it answers no ping until they end, so none is sent. */
+  commandsInFlight: number;
   /** The saved state of a hibernated instance, to resume at the next start (read from storage at a reload). */
   hibernation: SavedState | null;
   /** An instance-store root's written blocks: kept across reboots in memory, never stored, gone at termination. */
@@ -112,6 +114,7 @@ export function newRuntime(): InstanceRuntime {
     consoleListeners: new Set(),
     agentDeadline: null,
     missedPings: 0,
+    commandsInFlight: 0,
     hibernation: null,
     instanceStoreBlocks: new Map(),
     flushing: Promise.resolve(),
