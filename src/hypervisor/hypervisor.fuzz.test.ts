@@ -13,7 +13,8 @@ import { expect, it, vi } from "vitest";
 import { Ec2Error } from "../shared/errors.ts";
 import { Hypervisor } from "./hypervisor.ts";
 import { fakeFleet, launchRunning, stopped, type FakeFleet } from "./testing/fakeFleet.ts";
-import { callOf, GENERATED_METHODS, raceOnOneInstance, Ref, resolveArgs, type ResourceKind } from "./testing/publicCalls.ts";
+import { Ref, resolveArgs, type ResourceKind } from "./testing/fuzzValues.ts";
+import { callOf, GENERATED_METHODS, raceOnOneInstance } from "./testing/publicCalls.ts";
 
 const SEED = Number(process.env["FUZZ_SEED"] ?? 20_261_130);
 const CALLS_PER_METHOD = 60;
