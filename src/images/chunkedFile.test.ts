@@ -60,6 +60,11 @@ function memoryCache() {
   };
 }
 
+/** A loader of the test image's chunks, online, with a cache of its own; log lists the fetches. */
+function loaderFor(file: ChunkedImageFile, served: Map<string, Uint8Array>, log: string[]) {
+  return chunkLoader({ file, imageName: "debian", manifestUrl: MANIFEST_URL, fetcher: servingFetcher(served, log), cache: memoryCache() });
+}
+
 describe("a chunked file's manifest entry", () => {
   it("is accepted when its chunks add up, and is kept as its chunks", async () => {
     const { file } = await chunkedImage();
@@ -147,13 +152,7 @@ describe("a chunked file in memory", () => {
   it("reads as zeros until a chunk arrives, holds all-zero chunks from the start, and fills in with progress", async () => {
     const { file, bytes, served } = await chunkedImage();
     const log: string[] = [];
-    const load = chunkLoader({
-      file,
-      imageName: "debian",
-      manifestUrl: MANIFEST_URL,
-      fetcher: servingFetcher(served, log),
-      cache: memoryCache(),
-    });
+    const load = loaderFor(file, served, log);
     const chunked = new ChunkedFile(file, new ArrayBuffer(file.sizeBytes), load);
     expect([...chunked.present()]).toEqual([0, 1, 0]);
     expect(new Uint8Array(chunked.bytes)[0]).toBe(0);
@@ -169,13 +168,7 @@ describe("a chunked file in memory", () => {
   it("asks once for a chunk two readers want at the same time", async () => {
     const { file, served } = await chunkedImage();
     const log: string[] = [];
-    const load = chunkLoader({
-      file,
-      imageName: "debian",
-      manifestUrl: MANIFEST_URL,
-      fetcher: servingFetcher(served, log),
-      cache: memoryCache(),
-    });
+    const load = loaderFor(file, served, log);
     const chunked = new ChunkedFile(file, new ArrayBuffer(file.sizeBytes), load);
     await Promise.all([chunked.chunk(0), chunked.chunk(0)]);
     expect(log).toHaveLength(1);
@@ -185,13 +178,7 @@ describe("a chunked file in memory", () => {
   it("fetches a boot's chunks ahead, and shares which it holds with the workers when its bytes are shared", async () => {
     const { file, bytes, served } = await chunkedImage();
     const log: string[] = [];
-    const load = chunkLoader({
-      file,
-      imageName: "debian",
-      manifestUrl: MANIFEST_URL,
-      fetcher: servingFetcher(served, log),
-      cache: memoryCache(),
-    });
+    const load = loaderFor(file, served, log);
     const chunked = new ChunkedFile(file, new SharedArrayBuffer(file.sizeBytes), load);
     const flags = chunked.present();
     expect(chunked.present()).toBe(flags);
